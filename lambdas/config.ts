@@ -1,0 +1,68 @@
+/**
+ * Configuration, read from the environment once per container. The local
+ * stack sets the same variables that the CDK stack sets on every function.
+ */
+export interface Config {
+  connectionsTable: string;
+  dataTable: string;
+  region: string;
+  /** Set locally: the embedded DynamoDB. Absent on AWS. */
+  dynamoEndpoint?: string;
+  /** Management API endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}, or the local gateway). */
+  managementEndpoint: string;
+  /** HMAC key for tokens, given directly (local) ... */
+  tokenSecret?: string;
+  /** ... or as a Secrets Manager secret (AWS). */
+  tokenSecretArn?: string;
+  /** @default 30 days; sliding: every rotation starts it again. */
+  tokenTtlSeconds: number;
+  /** @default 2 h 5 min: API Gateway closes a connection after 2 h. */
+  connectionTtlSeconds: number;
+  /** log2 of scrypt's N. @default 17 (OWASP); tests use less. */
+  scryptLogN: number;
+  /** Failed logins per account before `too many attempts`. @default 10 */
+  loginMaxFailures: number;
+  /** How long failures are counted and a lock lasts. @default 900 */
+  loginWindowSeconds: number;
+  /** Allowed `Origin`s for browsers; empty = any. */
+  allowedOrigins: string[];
+  /** Base URL of the file server; `storage urls` are derived from it. */
+  filesUrl: string;
+  /** Pushes sent in parallel at most. @default 16 */
+  pushConcurrency: number;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${raw}`);
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (!env.TOKEN_SECRET && !env.TOKEN_SECRET_ARN) throw new Error('set TOKEN_SECRET or TOKEN_SECRET_ARN');
+  return {
+    connectionsTable: required(env, 'CONNECTIONS_TABLE'),
+    dataTable: required(env, 'DATA_TABLE'),
+    region: env.AWS_REGION ?? 'local',
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    managementEndpoint: required(env, 'MANAGEMENT_ENDPOINT'),
+    tokenSecret: env.TOKEN_SECRET || undefined,
+    tokenSecretArn: env.TOKEN_SECRET_ARN || undefined,
+    tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 30 * 24 * 3600),
+    connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', 2 * 3600 + 300),
+    scryptLogN: integer(env, 'SCRYPT_LOG_N', 17),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10),
+    loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
+    pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
+  };
+}

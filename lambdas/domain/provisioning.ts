@@ -1,0 +1,60 @@
+/** Operator actions (CLI, demo seed): domains and accounts. No route calls these. */
+import { createDomain, DomainExistsError, findDomainByName, updateDomainSettings, DEFAULT_SETTINGS, type DomainRecord, type DomainSettings } from '../storage/domains';
+import type { Store } from '../storage/store';
+import { createUser, type UserRecord } from '../storage/users';
+import { hashPassword } from './passwords';
+
+export const DEFAULT_DOMAIN = 'default';
+
+export async function ensureDomain(store: Store, name: string, settings: Partial<DomainSettings> = {}): Promise<DomainRecord> {
+  const existing = await findDomainByName(store, name);
+  if (existing) return existing;
+  try {
+    return await createDomain(store, name, settings);
+  } catch (error) {
+    if (error instanceof DomainExistsError) return (await findDomainByName(store, name))!;
+    throw error;
+  }
+}
+
+export interface NewAccount {
+  username: string;
+  password: string;
+  firstName?: string;
+  lastName?: string;
+  domain?: string;
+  plannedPasswordChange?: boolean;
+}
+
+export async function createAccount(store: Store, scryptLogN: number, account: NewAccount): Promise<UserRecord> {
+  const domain = await ensureDomain(store, account.domain ?? DEFAULT_DOMAIN, account.domain ? {} : { is_base: true });
+  return createUser(store, {
+    username: account.username,
+    domain_id: domain.id,
+    passwordHash: await hashPassword(account.password, scryptLogN),
+    first_name: account.firstName ?? '',
+    last_name: account.lastName ?? '',
+    is_planned_password_change: account.plannedPasswordChange ?? false,
+  });
+}
+
+/** Parses `key=value` for a domain setting; refuses unknown keys and ill-typed values. */
+export function parseSetting(assignment: string): Partial<DomainSettings> {
+  const at = assignment.indexOf('=');
+  const key = assignment.slice(0, at) as keyof DomainSettings;
+  const raw = assignment.slice(at + 1);
+  if (at < 1 || !(key in DEFAULT_SETTINGS)) {
+    throw new Error(`unknown setting "${assignment}"; known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
+  }
+  if (typeof DEFAULT_SETTINGS[key] === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`${key} takes true or false`);
+    return { [key]: raw === 'true' };
+  }
+  return { [key]: raw };
+}
+
+export async function configureDomain(store: Store, name: string, assignments: string[]): Promise<DomainRecord> {
+  const settings = Object.assign({}, ...assignments.map(parseSetting)) as Partial<DomainSettings>;
+  const domain = await ensureDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true } : {});
+  return updateDomainSettings(store, domain.id, settings);
+}

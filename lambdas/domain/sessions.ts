@@ -1,0 +1,122 @@
+/**
+ * Logging in and out: binds a connection to a user under a token family,
+ * rotates tokens, and enforces the domain's one-device rule.
+ */
+import type { Deps } from '../deps';
+import { ERRORS, ProtocolError } from '../protocol/errors';
+import type { AuthResult, StorageUrls } from '../protocol/objects';
+import type { Credentials, TokenLogin } from '../protocol/schemas';
+import { bindConnection, closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
+import { domainKey, type DomainRecord } from '../storage/domains';
+import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
+import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
+import { revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
+import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
+import { decoyHash, verifyPassword } from './passwords';
+import { issueToken, newTokenId, readToken } from './tokens';
+
+export function storageUrls(filesUrl: string): StorageUrls {
+  return { get: `${filesUrl}get/`, put: `${filesUrl}put/`, putRaw: `${filesUrl}putRaw/`, delete: `${filesUrl}delete/` };
+}
+
+async function userAndDomain(deps: Deps, userId: number, domainId: number) {
+  const found = await getMany(deps, [userKey(userId), domainKey(domainId)]);
+  const user = found.get(keyOf(userKey(userId))) as UserRecord | undefined;
+  const domain = found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined;
+  return { user, domain };
+}
+
+export async function loginWithPassword(deps: Deps, connectionId: string, { username, password }: Credentials): Promise<AuthResult> {
+  const { config } = deps;
+  const found = await getMany(deps, [usernameKey(username), failuresKey(username)]);
+  if (isLocked(found.get(keyOf(failuresKey(username))) as FailureRecord | undefined, config.loginMaxFailures)) {
+    throw new ProtocolError(ERRORS.tooManyAttempts);
+  }
+  const entry = found.get(keyOf(usernameKey(username))) as UsernameRecord | undefined;
+  const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
+  // Unknown users are checked against a decoy hash: same time, same answer.
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
+  if (!valid || !user || !domain) {
+    await recordFailure(deps, username, config.loginWindowSeconds);
+    throw new ProtocolError(ERRORS.wrongPassword);
+  }
+  if (found.has(keyOf(failuresKey(username)))) await clearFailures(deps, username);
+
+  const familyId = newTokenId();
+  const jti = newTokenId();
+  await startFamily(deps, { familyId, userId: user.id, domainId: domain.id, currentJti: jti, expiresAt: epochSeconds(deps.now()) + config.tokenTtlSeconds });
+  return openSession(deps, connectionId, { user, domain, familyId, jti, lightweight: false });
+}
+
+export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: TokenLogin): Promise<AuthResult> {
+  const claims = await readToken(deps.config, token, deps.now());
+  if (!claims || claims.userId !== userId) throw new ProtocolError(ERRORS.wrongToken);
+  const jti = newTokenId();
+  const rotation = await rotateFamily(deps, {
+    familyId: claims.familyId,
+    userId,
+    presentedJti: claims.jti,
+    nextJti: jti,
+    expiresAt: epochSeconds(deps.now()) + deps.config.tokenTtlSeconds,
+  });
+  if (rotation.outcome === 'replayed') await endFamily(deps, userId, claims.familyId);
+  if (rotation.outcome !== 'rotated') throw new ProtocolError(ERRORS.wrongToken, rotation.outcome);
+
+  const { user, domain } = await userAndDomain(deps, userId, rotation.family.domainId);
+  if (!user || !domain) throw new ProtocolError(ERRORS.wrongToken, 'user is gone');
+  return openSession(deps, connectionId, { user, domain, familyId: claims.familyId, jti, lightweight: isLightweight === true });
+}
+
+interface SessionStart {
+  user: UserRecord;
+  domain: DomainRecord;
+  familyId: string;
+  jti: string;
+  lightweight: boolean;
+}
+
+async function openSession(deps: Deps, connectionId: string, s: SessionStart): Promise<AuthResult> {
+  const bound = await bindConnection(deps, connectionId, {
+    userId: s.user.id,
+    domainId: s.domain.id,
+    familyId: s.familyId,
+    lightweight: s.lightweight,
+  });
+  if (!bound) throw new Error('connection vanished during login');
+  const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
+  if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
+  await deps.push.toConnection(connectionId, 'storage urls', storageUrls(deps.config.filesUrl));
+  return { userId: s.user.id, token };
+}
+
+/** One-device domains: every other device is told, loses its login and is closed. */
+async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keepFamily: string): Promise<void> {
+  const others = (await connectionsOfUser(deps, userId)).filter((c) => c.connectionId !== keep);
+  await mapBounded(others, deps.config.pushConcurrency, async (other) => {
+    // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
+    if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
+    await deps.push.toConnection(other.connectionId, 'log out please', 'another device logged in');
+    await closeConnection(deps, other.connectionId);
+    await deps.push.disconnect(other.connectionId);
+  });
+}
+
+/**
+ * Revokes a login (a replayed token): its family dies, and every connection
+ * it authenticated is unbound and asked to authenticate again.
+ */
+export async function endFamily(deps: Deps, userId: number, familyId: string): Promise<BoundConnection[]> {
+  await revokeFamily(deps, familyId);
+  const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
+  await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
+    await unbindConnection(deps, c.connectionId);
+    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+  });
+  return affected;
+}
+
+export async function logout(deps: Deps, session: BoundConnection): Promise<void> {
+  await revokeFamily(deps, session.familyId);
+  await unbindConnection(deps, session.connectionId);
+  await deps.push.toConnection(session.connectionId, 'log out please', null);
+}

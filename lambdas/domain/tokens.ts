@@ -1,0 +1,56 @@
+/**
+ * Login tokens: JWTs (HS256) carrying the user, the token family and a
+ * token id. The server keeps only the family's current token id, never a token.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SignJWT, jwtVerify } from 'jose';
+import type { Config } from '../config';
+
+export interface TokenClaims {
+  userId: number;
+  familyId: string;
+  jti: string;
+}
+
+const keys = new Map<string, Promise<Uint8Array>>();
+
+function signingKey(config: Pick<Config, 'tokenSecret' | 'tokenSecretArn' | 'region'>): Promise<Uint8Array> {
+  const id = config.tokenSecret ?? config.tokenSecretArn!;
+  let key = keys.get(id);
+  if (!key) {
+    key = config.tokenSecret
+      ? Promise.resolve(new TextEncoder().encode(config.tokenSecret))
+      : new SecretsManagerClient({ region: config.region })
+          .send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }))
+          .then((out) => new TextEncoder().encode(out.SecretString!));
+    key.catch(() => keys.delete(id));
+    keys.set(id, key);
+  }
+  return key;
+}
+
+export async function issueToken(config: Config, claims: TokenClaims, now = new Date()): Promise<string> {
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  return new SignJWT({ fid: claims.familyId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(String(claims.userId))
+    .setJti(claims.jti)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + config.tokenTtlSeconds)
+    .sign(await signingKey(config));
+}
+
+/** The claims of a genuine, unexpired token, or undefined. */
+export async function readToken(config: Config, token: string, now = new Date()): Promise<TokenClaims | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, await signingKey(config), { algorithms: ['HS256'], currentDate: now });
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || typeof payload.fid !== 'string' || typeof payload.jti !== 'string') return undefined;
+    return { userId, familyId: payload.fid, jti: payload.jti };
+  } catch {
+    return undefined;
+  }
+}
+
+export const newTokenId = () => randomUUID();

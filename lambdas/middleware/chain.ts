@@ -1,0 +1,169 @@
+/**
+ * One middy chain for every frame route:
+ *   ack shaper (after / onError) → frame parser → session loader → payload validator → handler.
+ * Handlers are plain functions of (session, data, deps); this module is the
+ * only one that knows the API Gateway event shape.
+ */
+import middy from '@middy/core';
+import { getDeps, type Deps } from '../deps';
+import { log } from '../log';
+import { measureFrame } from '../metrics';
+import { ERRORS, ProtocolError } from '../protocol/errors';
+import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
+import { routeOf, type RouteDefinition } from '../routes/table';
+import { getConnection, isBound, type BoundConnection } from '../storage/connections';
+import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
+
+/** A frame that cannot be answered (no usable ackId): dropped and logged, connection kept. */
+export class DroppedFrame extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'DroppedFrame';
+  }
+}
+
+export interface Caller {
+  connectionId: string;
+}
+
+interface FrameState {
+  frame?: RequestFrame;
+  session?: BoundConnection;
+  data?: unknown;
+  deps: Deps;
+  /** The error string answered, for the log line. */
+  error?: string;
+}
+
+type FrameRequest = middy.Request<WebSocketEvent, RouteResponse, Error, LambdaContext & { state: FrameState }>;
+
+/** Parses protocol §1: a JSON object with a string `event` and an optional valid `ackId`. */
+export function parseFrame(event: WebSocketEvent): RequestFrame {
+  if (event.isBase64Encoded) throw new DroppedFrame('binary frame');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(event.body ?? '');
+  } catch {
+    throw new DroppedFrame('not JSON');
+  }
+  if (!isPlainObject(parsed)) throw new DroppedFrame('not a JSON object');
+  const { event: name, data, ackId } = parsed;
+  if (ackId !== undefined && ackId !== null && !isAckId(ackId)) throw new DroppedFrame('invalid ackId');
+  const frame: RequestFrame = { event: typeof name === 'string' ? name : '', data, ...(isAckId(ackId) ? { ackId } : {}) };
+  if (typeof name !== 'string') throw Object.assign(new ProtocolError(ERRORS.wrongData, 'event is not a string'), { frame });
+  return frame;
+}
+
+function respond(ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): RouteResponse {
+  if (ackId === undefined) return { statusCode: 200 };
+  return { statusCode: 200, body: JSON.stringify({ ackId, ...ack }) };
+}
+
+const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  after: (request) => {
+    const { frame } = request.context.state;
+    request.response = respond(frame?.ackId, { error: null, result: request.response ?? null });
+  },
+  onError: (request) => {
+    const { error, context } = request;
+    const frame = context.state.frame ?? (error as { frame?: RequestFrame }).frame;
+    if (error instanceof DroppedFrame) {
+      log.warn('frame dropped', { reason: error.message, route: request.event.requestContext.routeKey });
+      request.response = { statusCode: 200 };
+      return;
+    }
+    if (error instanceof ProtocolError) {
+      context.state.error = error.message;
+      request.response = respond(frame?.ackId, { error: error.error });
+      return;
+    }
+    // Unexpected: the cause goes to the log, the client gets the generic string.
+    context.state.error = ERRORS.somethingWentWrong;
+    log.error('handler failed', { route: request.event.requestContext.routeKey, error: String(error), stack: error?.stack });
+    request.response = respond(frame?.ackId, { error: ERRORS.somethingWentWrong });
+  },
+});
+
+const frameParser = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: (request) => {
+    request.context.state.frame = parseFrame(request.event);
+  },
+});
+
+const sessionLoader = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: async (request) => {
+    if (!route.auth) return;
+    const { state } = request.context;
+    const connection = await getConnection(state.deps, request.event.requestContext.connectionId);
+    if (!isBound(connection)) throw new ProtocolError(ERRORS.notAuthenticated);
+    state.session = connection;
+  },
+});
+
+const payloadValidator = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: (request) => {
+    const { state } = request.context;
+    const data = state.frame?.data ?? undefined;
+    if (!route.schema) return;
+    const parsed = route.schema.safeParse(data);
+    if (!parsed.success) throw new ProtocolError(ERRORS.wrongData, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    state.data = parsed.data;
+  },
+});
+
+/** Wraps a middy chain so each invocation logs its route, latency and DynamoDB cost. */
+function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>) {
+  return async (event: WebSocketEvent, context: LambdaContext = {}): Promise<RouteResponse> => {
+    const started = performance.now();
+    const { value, cost } = await measureFrame(() => chain(event, context));
+    const error = (context as { state?: FrameState }).state?.error;
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    log.info('frame', { route: route.event, ms, ...cost, ...(error ? { error } : {}) });
+    return value;
+  };
+}
+
+function frameChain(route: RouteDefinition, run: (state: FrameState, connectionId: string) => Promise<unknown>) {
+  const chain = middy<WebSocketEvent, RouteResponse, Error, FrameRequest['context']>()
+    .before((request) => {
+      request.context.state = { deps: getDeps() };
+    })
+    .use([ackShaper(), frameParser(), sessionLoader(route), payloadValidator(route)])
+    .handler((event, context) => run(context.state, event.requestContext.connectionId) as Promise<RouteResponse>);
+  return measured(route, chain as never);
+}
+
+/** A frame that needs no login (the `auth …` frames): the handler gets the caller's connection id. */
+export function publicRoute<D>(event: string, handler: (caller: Caller, data: D, deps: Deps) => Promise<unknown>) {
+  const route = routeOf(event);
+  if (route.auth) throw new Error(`${event} requires a session: use userRoute`);
+  return frameChain(route, (state, connectionId) => handler({ connectionId }, state.data as D, state.deps));
+}
+
+/** A frame of a logged-in user: the handler gets the session (connection bound to a user). */
+export function userRoute<D>(event: string, handler: (session: BoundConnection, data: D, deps: Deps) => Promise<unknown>) {
+  const route = routeOf(event);
+  if (!route.auth) throw new Error(`${event} needs no session: use publicRoute`);
+  return frameChain(route, (state) => handler(state.session!, state.data as D, state.deps));
+}
+
+export interface ConnectionEvent {
+  connectionId: string;
+  headers: Record<string, string | undefined>;
+}
+
+/** `$connect` / `$disconnect`: no frame, no ack; the handler answers allow (true) or refuse (false). */
+export function connectionRoute(event: '$connect' | '$disconnect', handler: (connection: ConnectionEvent, deps: Deps) => Promise<boolean>) {
+  const route = routeOf(event);
+  const chain = async (e: WebSocketEvent): Promise<RouteResponse> => {
+    try {
+      const headers = Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      const allowed = await handler({ connectionId: e.requestContext.connectionId, headers }, getDeps());
+      return { statusCode: allowed ? 200 : 403 };
+    } catch (error) {
+      log.error('handler failed', { route: event, error: String(error), stack: (error as Error)?.stack });
+      return { statusCode: 500 };
+    }
+  };
+  return measured(route, chain);
+}

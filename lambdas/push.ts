@@ -1,0 +1,90 @@
+/**
+ * Server-initiated frames through the API Gateway Management API: in parallel
+ * with a bound; a connection that answers 410 Gone is deleted (the gone one,
+ * never the sender) and reported to `onGone` so presence can follow.
+ */
+import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from './config';
+import { log } from './log';
+import { recordPush } from './metrics';
+import type { PushFrame } from './protocol/frames';
+import { closeConnection, connectionsOfUser, type BoundConnection, type Connection } from './storage/connections';
+import { mapBounded } from './storage/store';
+
+/** Lightweight connections (`isLightweight`) receive only these pushes. */
+export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please', 'messages']);
+
+export interface UserPushOptions {
+  /** Leave this connection out (usually the sender's own). */
+  except?: string;
+  /** What a lightweight connection gets instead of `data` (e.g. messages without bodies). */
+  lightweightData?: unknown;
+}
+
+export interface Pusher {
+  /** true if delivered, false if the connection is gone. */
+  toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
+  toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown, options?: UserPushOptions): Promise<void>;
+  toUser(userId: number, event: string, data: unknown, options?: UserPushOptions): Promise<BoundConnection[]>;
+  /** Closes a connection from the server side. */
+  disconnect(connectionId: string): Promise<void>;
+  /** Called once for every connection found gone during a push. */
+  onGone: ((connection: Connection) => Promise<void>) | undefined;
+}
+
+const isGone = (error: unknown) =>
+  (error as { name?: string })?.name === 'GoneException' || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 410;
+
+export function createPusher(deps: { db: DynamoDBDocumentClient; config: Config; management: ApiGatewayManagementApiClient }): Pusher {
+  const store = { db: deps.db, config: deps.config };
+  const encoder = new TextEncoder();
+
+  const pusher: Pusher = {
+    onGone: undefined,
+
+    async toConnection(connectionId, event, data) {
+      const frame: PushFrame = { event, data };
+      try {
+        recordPush();
+        await deps.management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
+        return true;
+      } catch (error) {
+        if (!isGone(error)) throw error;
+        const removed = await closeConnection(store, connectionId);
+        if (removed && pusher.onGone) await pusher.onGone(removed);
+        return false;
+      }
+    },
+
+    async toConnections(connections, event, data, options = {}) {
+      const targets = connections.filter(
+        (c) => c.connectionId !== options.except && (!c.lightweight || LIGHTWEIGHT_EVENTS.has(event)),
+      );
+      await mapBounded(targets, deps.config.pushConcurrency, async (c) => {
+        const payload = c.lightweight && options.lightweightData !== undefined ? options.lightweightData : data;
+        try {
+          await pusher.toConnection(c.connectionId, event, payload);
+        } catch (error) {
+          // One failing device must not stop the others; the cause is logged, not the payload.
+          log.error('push failed', { event, connectionId: c.connectionId, error: String(error) });
+        }
+      });
+    },
+
+    async toUser(userId, event, data, options) {
+      const connections = await connectionsOfUser(store, userId);
+      await pusher.toConnections(connections, event, data, options);
+      return connections;
+    },
+
+    async disconnect(connectionId) {
+      try {
+        await deps.management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      } catch (error) {
+        if (!isGone(error)) throw error;
+      }
+    },
+  };
+  return pusher;
+}

@@ -1,0 +1,54 @@
+/**
+ * The route table: one entry per frame. It drives the middleware chain
+ * (schema, auth), the CDK stack (one route + one function each), the local
+ * gateway (route selection) and the docs. Adding a frame = one entry here and
+ * one handler module `lambdas/routes/<module>.ts`.
+ */
+import type { ZodType } from 'zod';
+import { schemas } from '../protocol/schemas';
+import type { TableDefinition } from '../storage/tables';
+
+export interface RouteDefinition {
+  /** Frame name (the `event` field), or `$connect` / `$disconnect` / `$default`. */
+  event: string;
+  /** Payload schema; frames without one take no data. */
+  schema?: ZodType;
+  /** A session (authenticated connection) is required. */
+  auth: boolean;
+  /** What the function may do with each table (least privilege on AWS). */
+  access: Partial<Record<TableDefinition['name'], 'read' | 'write'>>;
+  /** Lambda memory; scrypt at N=2^17 needs 128 MiB on its own. @default 256 */
+  memoryMb?: number;
+  /** Reads the token signing secret. */
+  tokenSecret?: boolean;
+  /** One line for the docs. */
+  summary: string;
+}
+
+const rw = { Connections: 'write', Data: 'write' } as const;
+
+export const routes: readonly RouteDefinition[] = [
+  { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
+  { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection.' },
+  { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
+  { event: 'auth by credentials', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Password login → `{ userId, token }`.' },
+  { event: 'subscribe', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Deprecated alias of `auth by credentials`.' },
+  { event: 'auth by token', schema: schemas.authByToken, auth: false, access: rw, tokenSecret: true, summary: 'Token login; rotates the token.' },
+  { event: 'who am i', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The caller\'s own user, keys and domain.' },
+  { event: 'log me out', auth: true, access: rw, summary: 'Revokes this login, unbinds the connection.' },
+  { event: 'ping', auth: true, access: { Connections: 'read' }, summary: 'Keep-alive: `{ time }`.' },
+];
+
+/** API Gateway route key of a frame name: one function, so the mapping can change in one place. */
+export const routeKeyOf = (event: string): string => event;
+
+/** Handler module of a route: `auth by token` → `auth-by-token`, `$connect` → `connect`. */
+export const moduleOf = (event: string): string => event.replace(/^\$/, '').replaceAll(' ', '-');
+
+export const isFrameRoute = (route: RouteDefinition) => !route.event.startsWith('$');
+
+export function routeOf(event: string): RouteDefinition {
+  const route = routes.find((r) => r.event === event);
+  if (!route) throw new Error(`no route for ${event}`);
+  return route;
+}

@@ -1,0 +1,101 @@
+/**
+ * Connections: one item per live WebSocket, bound to a user after login.
+ * The `byUser` index (sparse: only bound connections) finds a user's devices.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { alive, epochSeconds, isConditionFailure, type Store } from './store';
+
+export interface Binding {
+  userId: number;
+  domainId: number;
+  /** The token family (login) this connection authenticated with. */
+  familyId: string;
+  lightweight: boolean;
+}
+
+export interface Connection extends Partial<Binding> {
+  connectionId: string;
+  connectedAt: number;
+  expiresAt: number;
+}
+
+export type BoundConnection = Connection & Binding;
+
+export const isBound = (c: Connection | undefined): c is BoundConnection => c?.userId !== undefined;
+
+export async function openConnection(store: Store, connectionId: string, now = Date.now()): Promise<void> {
+  const item: Connection = { connectionId, connectedAt: now, expiresAt: epochSeconds(now) + store.config.connectionTtlSeconds };
+  await store.db.send(new PutCommand({ TableName: store.config.connectionsTable, Item: item }));
+}
+
+export async function getConnection(store: Store, connectionId: string): Promise<Connection | undefined> {
+  const { Item } = await store.db.send(
+    new GetCommand({ TableName: store.config.connectionsTable, Key: { connectionId }, ConsistentRead: true }),
+  );
+  return alive(Item as Connection | undefined);
+}
+
+/** Binds a live connection to a user; false if the connection is gone meanwhile. */
+export async function bindConnection(store: Store, connectionId: string, binding: Binding): Promise<boolean> {
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.connectionsTable,
+        Key: { connectionId },
+        UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l',
+        ConditionExpression: 'attribute_exists(connectionId)',
+        ExpressionAttributeValues: { ':u': binding.userId, ':d': binding.domainId, ':f': binding.familyId, ':l': binding.lightweight },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Unbinds; returns the binding it had, if any (so presence can be updated exactly once). */
+export async function unbindConnection(store: Store, connectionId: string): Promise<Connection | undefined> {
+  try {
+    const { Attributes } = await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.connectionsTable,
+        Key: { connectionId },
+        UpdateExpression: 'REMOVE userId, domainId, familyId, lightweight',
+        ConditionExpression: 'attribute_exists(userId)',
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes as Connection | undefined;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes; returns the item it removed (undefined if another caller got there first). */
+export async function closeConnection(store: Store, connectionId: string): Promise<Connection | undefined> {
+  const { Attributes } = await store.db.send(
+    new DeleteCommand({ TableName: store.config.connectionsTable, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
+  );
+  return Attributes as Connection | undefined;
+}
+
+export async function connectionsOfUser(store: Store, userId: number, now = Date.now()): Promise<BoundConnection[]> {
+  const found: BoundConnection[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.config.connectionsTable,
+        IndexName: 'byUser',
+        KeyConditionExpression: 'userId = :u',
+        ExpressionAttributeValues: { ':u': userId },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) if (alive(item as Connection, now)) found.push(item as BoundConnection);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found;
+}

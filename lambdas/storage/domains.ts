@@ -1,0 +1,101 @@
+/** Domains: a user's organisation, with the settings that limit what users may do. */
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Domain, DomainConfig } from '../protocol/objects';
+import { nextId } from './ids';
+import { isConditionFailure, type Store } from './store';
+
+export interface DomainRecord extends Domain {
+  /** One live device per user: a new login logs the others out. */
+  single_device: boolean;
+}
+
+export type DomainSettings = DomainConfig & { single_device: boolean; url: string; passphrase: string; is_base: boolean };
+
+export const DEFAULT_SETTINGS: DomainSettings = {
+  key_management_by_user: true,
+  contactlist_management_by_user: true,
+  single_device: false,
+  url: '',
+  passphrase: '',
+  is_base: false,
+};
+
+export const domainKey = (id: number) => ({ pk: `DOMAIN#${id}`, sk: 'DOMAIN' });
+const nameKey = (name: string) => ({ pk: `DOMAINNAME#${name.toLowerCase()}`, sk: 'DOMAINNAME' });
+
+export class DomainExistsError extends Error {}
+
+export async function createDomain(store: Store, name: string, settings: Partial<DomainSettings> = {}): Promise<DomainRecord> {
+  const s = { ...DEFAULT_SETTINGS, ...settings };
+  const id = await nextId(store, 'domain');
+  const record: DomainRecord = {
+    id,
+    name,
+    url: s.url,
+    passphrase: s.passphrase,
+    is_base: s.is_base,
+    config: { key_management_by_user: s.key_management_by_user, contactlist_management_by_user: s.contactlist_management_by_user },
+    single_device: s.single_device,
+  };
+  try {
+    await store.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: store.config.dataTable, Item: { ...nameKey(name), domainId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: store.config.dataTable, Item: { ...domainKey(id), ...record } } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new DomainExistsError(`domain ${name} exists`);
+    throw error;
+  }
+  return record;
+}
+
+function toRecord(item: Record<string, unknown> | undefined): DomainRecord | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = item;
+  return record as unknown as DomainRecord;
+}
+
+export async function getDomain(store: Store, id: number): Promise<DomainRecord | undefined> {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: domainKey(id) }));
+  return toRecord(Item);
+}
+
+export async function findDomainByName(store: Store, name: string): Promise<DomainRecord | undefined> {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: nameKey(name) }));
+  return Item ? getDomain(store, Item.domainId as number) : undefined;
+}
+
+/** Public view: the protocol's Domain object, without server-only settings. */
+export function publicDomain({ single_device: _s, ...domain }: DomainRecord): Domain {
+  return domain;
+}
+
+export async function updateDomainSettings(store: Store, id: number, settings: Partial<DomainSettings>): Promise<DomainRecord> {
+  const sets: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const inConfig = key === 'key_management_by_user' || key === 'contactlist_management_by_user';
+    names[`#${key}`] = key;
+    values[`:${key}`] = value;
+    sets.push(inConfig ? `#config.#${key} = :${key}` : `#${key} = :${key}`);
+    if (inConfig) names['#config'] = 'config';
+  }
+  if (sets.length === 0) return (await getDomain(store, id))!;
+  const { Attributes } = await store.db.send(
+    new UpdateCommand({
+      TableName: store.config.dataTable,
+      Key: domainKey(id),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return toRecord(Attributes)!;
+}

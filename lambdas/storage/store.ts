@@ -1,0 +1,54 @@
+/** What every storage module needs, and helpers they share. */
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config';
+
+export interface Store {
+  db: DynamoDBDocumentClient;
+  config: Pick<Config, 'connectionsTable' | 'dataTable' | 'connectionTtlSeconds' | 'tokenTtlSeconds'>;
+}
+
+export const epochSeconds = (date: Date | number = Date.now()): number => Math.floor(new Date(date).getTime() / 1000);
+
+/** TTL deletion lags by up to two days: an item past its expiry is treated as gone. */
+export function alive<T extends { expiresAt?: number }>(item: T | undefined, now = Date.now()): T | undefined {
+  if (!item) return undefined;
+  if (item.expiresAt !== undefined && item.expiresAt <= epochSeconds(now)) return undefined;
+  return item;
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Several items of the data table in one BatchGet (≤ 100 keys), retrying unprocessed keys. */
+export async function getMany(store: Store, keys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let start = 0; start < keys.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending } } }));
+      for (const item of out.Responses?.[store.config.dataTable] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+      pending = out.UnprocessedKeys?.[store.config.dataTable]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return found;
+}
+
+export const keyOf = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
+

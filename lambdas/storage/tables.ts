@@ -1,0 +1,54 @@
+/**
+ * The DynamoDB tables, described once: the CDK stack and the local embedded
+ * DynamoDB are both built from this list, so they cannot drift apart.
+ */
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  name: string;
+  type: KeyType;
+}
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical name: the CDK construct id and, locally, the table name. */
+  name: 'Connections' | 'Data';
+  /** Environment variable that carries the physical table name on AWS. */
+  envVar: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  indexes: IndexDefinition[];
+  /** Epoch seconds after which an item is dead (DynamoDB TTL attribute). */
+  ttlAttribute: string;
+}
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const connectionsTable: TableDefinition = {
+  name: 'Connections',
+  envVar: 'CONNECTIONS_TABLE',
+  partitionKey: { name: 'connectionId', type: 'S' },
+  // Sparse: only authenticated connections carry userId.
+  indexes: [
+    { name: 'byUser', partitionKey: { name: 'userId', type: 'N' }, sortKey: { name: 'connectionId', type: 'S' } },
+  ],
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+export const dataTable: TableDefinition = {
+  name: 'Data',
+  envVar: 'DATA_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [
+    { name: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+  ],
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+export const tables: TableDefinition[] = [connectionsTable, dataTable];

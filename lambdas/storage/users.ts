@@ -1,0 +1,97 @@
+/** Users: the profile item, and a username item that keeps usernames unique. */
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { formatDate } from '../protocol/frames';
+import type { Key } from '../protocol/objects';
+import { nextId } from './ids';
+import { isConditionFailure, type Store } from './store';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  first_name: string;
+  last_name: string;
+  avatar: string | null;
+  domain_id: number;
+  /** scrypt, with its parameters (see domain/passwords). */
+  passwordHash: string;
+  is_planned_password_change: boolean;
+  is_planned_client_update: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsernameRecord {
+  userId: number;
+  domainId: number;
+}
+
+export const userKey = (id: number) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
+export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
+
+export class UsernameTakenError extends Error {}
+
+export type NewUser = Pick<UserRecord, 'username' | 'domain_id' | 'passwordHash'> &
+  Partial<Pick<UserRecord, 'first_name' | 'last_name' | 'avatar' | 'is_planned_password_change' | 'is_planned_client_update'>>;
+
+export async function createUser(store: Store, input: NewUser, now = new Date()): Promise<UserRecord> {
+  const id = await nextId(store, 'user');
+  const created = formatDate(now);
+  const user: UserRecord = {
+    first_name: '',
+    last_name: '',
+    avatar: null,
+    is_planned_password_change: false,
+    is_planned_client_update: false,
+    ...input,
+    id,
+    created_at: created,
+    updated_at: created,
+  };
+  try {
+    await store.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: store.config.dataTable,
+              Item: { ...usernameKey(user.username), userId: id, domainId: user.domain_id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          { Put: { TableName: store.config.dataTable, Item: { ...userKey(id), ...user } } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new UsernameTakenError(`username ${user.username} is taken`);
+    throw error;
+  }
+  return user;
+}
+
+function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
+
+export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: userKey(id) }));
+  return strip<UserRecord>(Item);
+}
+
+export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: usernameKey(username) }));
+  return strip<UsernameRecord>(Item);
+}
+
+export async function publicKeysOf(store: Store, userId: number): Promise<Key[]> {
+  const { Items } = await store.db.send(
+    new QueryCommand({
+      TableName: store.config.dataTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':key': 'KEY#' },
+    }),
+  );
+  return (Items ?? []).map((item) => strip<Key>(item)!);
+}

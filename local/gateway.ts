@@ -1,0 +1,222 @@
+/**
+ * A local stand-in for API Gateway's WebSocket API, for our route table:
+ * route selection on `event`, `$connect` / `$disconnect` / `$default`,
+ * two-way route responses (the ack), frame and message limits, idle and
+ * maximum-lifetime timeouts, and the Management API (`/@connections/{id}`)
+ * on the same port, which handlers reach through the real SDK client.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { LambdaContext, RouteResponse, WebSocketEvent } from '../lambdas/middleware/aws-event';
+import { log } from '../lambdas/log';
+import { isPlainObject } from '../lambdas/protocol/frames';
+import { routeKeyOf } from '../lambdas/routes/table';
+import { watchFrameSizes } from './frame-limit';
+
+export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  /** By route key, including `$connect`, `$disconnect` and `$default`. */
+  handlers: ReadonlyMap<string, RouteHandler>;
+  /** @default 600000 (API Gateway: 10 minutes) */
+  idleTimeoutMs?: number;
+  /** @default 7200000 (API Gateway: 2 hours) */
+  maxConnectionMs?: number;
+  /** @default 32768 */
+  maxFrameBytes?: number;
+  /** @default 131072 */
+  maxMessageBytes?: number;
+}
+
+export interface Gateway {
+  url: string;
+  managementEndpoint: string;
+  port: number;
+  liveConnections(): number;
+  close(): Promise<void>;
+}
+
+interface LiveConnection {
+  socket: WebSocket;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+  timers: NodeJS.Timeout[];
+}
+
+const STAGE = 'local';
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const host = options.host ?? '127.0.0.1';
+  const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
+  const maxConnectionMs = options.maxConnectionMs ?? 7_200_000;
+  const maxFrameBytes = options.maxFrameBytes ?? 32 * 1024;
+  const pool = new Map<string, LiveConnection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 128 * 1024 });
+  const inFlight = new Set<Promise<unknown>>();
+  let domainName = '';
+
+  const handlerFor = (routeKey: string) => {
+    const handler = options.handlers.get(routeKey);
+    if (!handler) throw new Error(`no handler for ${routeKey}`);
+    return handler;
+  };
+
+  type EventExtras = Omit<Partial<WebSocketEvent>, 'requestContext'> & { requestContext?: Partial<WebSocketEvent['requestContext']> };
+  const invoke = (routeKey: string, eventType: WebSocketEvent['requestContext']['eventType'], connectionId: string, extra: EventExtras) => {
+    const { requestContext, ...rest } = extra;
+    const event: WebSocketEvent = {
+      requestContext: { routeKey, eventType, connectionId, requestId: randomUUID(), domainName, stage: STAGE, ...requestContext },
+      ...rest,
+    };
+    const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+    const run = handlerFor(routeKey)(event, { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() });
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run)).catch(() => {});
+    return run;
+  };
+
+  /** Route selection as API Gateway does it with `$request.body.event`. */
+  const selectRoute = (body: string, isBinary: boolean): string => {
+    if (isBinary) return '$default';
+    try {
+      const frame: unknown = JSON.parse(body);
+      if (isPlainObject(frame) && typeof frame.event === 'string' && !frame.event.startsWith('$')) {
+        const key = routeKeyOf(frame.event);
+        if (options.handlers.has(key)) return key;
+      }
+    } catch {
+      // not JSON: $default
+    }
+    return '$default';
+  };
+
+  const onMessage = async (connectionId: string, live: LiveConnection, data: Buffer, isBinary: boolean) => {
+    live.lastActiveAt = Date.now();
+    resetIdle(connectionId, live);
+    const body = isBinary ? data.toString('base64') : data.toString('utf8');
+    const routeKey = selectRoute(body, isBinary);
+    try {
+      const response = await invoke(routeKey, 'MESSAGE', connectionId, {
+        body,
+        isBase64Encoded: isBinary,
+        requestContext: { connectedAt: live.connectedAt },
+      });
+      if (response?.body && live.socket.readyState === WebSocket.OPEN) live.socket.send(response.body);
+    } catch (error) {
+      // On AWS an integration failure reaches the client as an error message; locally we log it.
+      log.error('integration failed', { routeKey, error: String(error) });
+    }
+  };
+
+  const idleTimers = new Map<string, NodeJS.Timeout>();
+  const resetIdle = (connectionId: string, live: LiveConnection) => {
+    clearTimeout(idleTimers.get(connectionId));
+    idleTimers.set(connectionId, setTimeout(() => live.socket.close(1001, 'Going away'), idleTimeoutMs));
+  };
+
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const connectionId = randomBytes(11).toString('base64');
+    const connectedAt = Date.now();
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    let response: RouteResponse;
+    try {
+      response = await invoke('$connect', 'CONNECT', connectionId, { headers, requestContext: { connectedAt } });
+    } catch {
+      response = { statusCode: 500 };
+    }
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      socket.end(`HTTP/1.1 ${response.statusCode === 403 ? '403 Forbidden' : `${response.statusCode} Refused`}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const live: LiveConnection = {
+        socket: ws,
+        connectedAt,
+        lastActiveAt: connectedAt,
+        sourceIp: req.socket.remoteAddress ?? '',
+        userAgent: req.headers['user-agent'] ?? '',
+        timers: [],
+      };
+      pool.set(connectionId, live);
+      socket.on('data', watchFrameSizes(maxFrameBytes, () => ws.close(1009, 'Frame too big')));
+      live.timers.push(setTimeout(() => ws.close(1001, 'Going away'), maxConnectionMs));
+      resetIdle(connectionId, live);
+      ws.on('message', (data: Buffer, isBinary) => void onMessage(connectionId, live, data, isBinary));
+      ws.on('error', () => {}); // a protocol error closes the socket; 'close' does the cleanup
+      ws.on('close', (code, reason) => {
+        pool.delete(connectionId);
+        live.timers.forEach(clearTimeout);
+        clearTimeout(idleTimers.get(connectionId));
+        idleTimers.delete(connectionId);
+        void invoke('$disconnect', 'DISCONNECT', connectionId, {
+          headers,
+          requestContext: { connectedAt, disconnectStatusCode: code, disconnectReason: reason.toString() },
+        }).catch((error) => log.error('$disconnect failed', { error: String(error) }));
+      });
+    });
+  };
+
+  const management = async (req: IncomingMessage, res: ServerResponse) => {
+    const match = /^\/(?:[^/]+\/)?@connections\/([^/?]+)/.exec(req.url ?? '');
+    if (!match) {
+      res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/' ? 'ok\n' : 'not found\n');
+      return;
+    }
+    const connectionId = decodeURIComponent(match[1]!);
+    const live = pool.get(connectionId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (!live || live.socket.readyState !== WebSocket.OPEN) {
+      res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
+      return;
+    }
+    if (req.method === 'POST') {
+      live.socket.send(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200).end();
+    } else if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ConnectedAt: new Date(live.connectedAt).toISOString(),
+          LastActiveAt: new Date(live.lastActiveAt).toISOString(),
+          Identity: { SourceIp: live.sourceIp, UserAgent: live.userAgent },
+        }),
+      );
+    } else if (req.method === 'DELETE') {
+      live.socket.close(1000, 'Closed by the server');
+      res.writeHead(204).end();
+    } else {
+      res.writeHead(405).end();
+    }
+  };
+
+  const server = createServer((req, res) => void management(req, res).catch(() => res.writeHead(500).end()));
+  server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  domainName = `${host}:${port}`;
+
+  return {
+    url: `ws://${host}:${port}`,
+    managementEndpoint: `http://${host}:${port}`,
+    port,
+    liveConnections: () => pool.size,
+    async close() {
+      for (const live of pool.values()) live.socket.close(1001, 'Going away');
+      await new Promise((r) => setTimeout(r, 10));
+      await Promise.allSettled([...inFlight]);
+      for (const live of pool.values()) live.socket.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/** A raw WebSocket test client speaking protocol §1: requests with ackIds, acks, pushes. */
+import { WebSocket } from 'ws';
+import type { AckFrame, PushFrame } from '../../lambdas/protocol/frames';
+
+export class TestClient {
+  readonly pushes: PushFrame[] = [];
+  readonly acks: AckFrame[] = [];
+  private nextAck = 1;
+  private waiters: (() => void)[] = [];
+  closed: { code: number; reason: string } | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString()) as AckFrame | PushFrame;
+      if ('ackId' in frame) this.acks.push(frame);
+      else this.pushes.push(frame);
+      this.notify();
+    });
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.notify();
+    });
+  }
+
+  static connect(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers });
+      socket.once('open', () => resolve(new TestClient(socket)));
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
+      socket.once('error', reject);
+    });
+  }
+
+  private notify() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  /** Resolves when `check` returns a value, or rejects after `timeoutMs`. */
+  waitFor<T>(check: () => T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      const attempt = () => {
+        const value = check();
+        if (value !== undefined) {
+          clearTimeout(timer);
+          resolve(value);
+        } else this.waiters.push(attempt);
+      };
+      attempt();
+    });
+  }
+
+  sendRaw(data: string | Buffer, options?: { binary?: boolean }): void {
+    this.socket.send(data, { binary: options?.binary ?? false });
+  }
+
+  /** Sends a frame with a fresh ackId and resolves with its ack. */
+  async request(event: string, data?: unknown): Promise<AckFrame> {
+    const ackId = this.nextAck++;
+    this.sendRaw(JSON.stringify({ event, data, ackId }));
+    return this.waitFor(() => this.acks.find((a) => a.ackId === ackId), 10_000, `ack of ${event}`);
+  }
+
+  /** The result of a request that must succeed. */
+  async call<T = unknown>(event: string, data?: unknown): Promise<T> {
+    const ack = await this.request(event, data);
+    if (ack.error !== null) throw new Error(`${event} failed: ${ack.error}`);
+    return ack.result as T;
+  }
+
+  /** The next push of `event` not yet consumed. */
+  async push<T = unknown>(event: string, timeoutMs = 5000): Promise<T> {
+    const frame = await this.waitFor(() => this.pushes.find((p) => p.event === event), timeoutMs, `push ${event}`);
+    this.pushes.splice(this.pushes.indexOf(frame), 1);
+    return frame.data as T;
+  }
+
+  waitClosed(timeoutMs = 5000) {
+    return this.waitFor(() => this.closed, timeoutMs, 'close');
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.socket.close();
+    return this.waitClosed().then(() => undefined);
+  }
+}

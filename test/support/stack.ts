@@ -1,0 +1,24 @@
+/** Starts the real local stack (embedded DynamoDB + gateway + handlers) for a test file. */
+import { createAccount, type NewAccount } from '../../lambdas/domain/provisioning';
+import { getDeps } from '../../lambdas/deps';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { TestClient } from './client';
+
+/** Cheap password hashing for tests; one test keeps the production cost. */
+export const TEST_ENV = { SCRYPT_LOG_N: '10', LOG_LEVEL: "warn" };
+
+export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({ port: 0, sweepIntervalMs: 0, ...options, env: { ...TEST_ENV, ...options.env } });
+}
+
+export async function createTestUser(account: NewAccount) {
+  const deps = getDeps();
+  return createAccount(deps, deps.config.scryptLogN, account);
+}
+
+/** A connected client logged in with credentials; returns the client and the auth result. */
+export async function loggedIn(stack: LocalStack, username: string, password: string) {
+  const client = await TestClient.connect(stack.url);
+  const auth = await client.call<{ userId: number; token: string }>('auth by credentials', { username, password });
+  return { client, ...auth };
+}
