@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { readConfig, type Config } from './config';
+import { connectionEnded } from './domain/presence';
 import { recordDynamoRequest } from './metrics';
 import { createPusher, type Pusher } from './push';
 
@@ -52,12 +53,15 @@ export function createManagementClient(config: Pick<Config, 'region' | 'manageme
 
 export function createDeps(config: Config): Deps {
   const db = createDynamoClient(config);
-  return {
+  const deps: Deps = {
     config,
     db,
     push: createPusher({ db, config, management: createManagementClient(config) }),
     now: () => new Date(),
   };
+  // A connection found gone during a push leaves presence (and its user may go offline).
+  deps.push.onGone = (connection) => connectionEnded(deps, connection);
+  return deps;
 }
 
 let memo: Deps | undefined;

@@ -3,14 +3,12 @@ import type { Deps } from '../deps';
 import type { SelfUser } from '../protocol/objects';
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
+import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
 import { getMany, keyOf } from '../storage/store';
-import { publicKeysOf, userKey, type UserRecord } from '../storage/users';
+import { userKey, type UserRecord } from '../storage/users';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
-  const [found, keys] = await Promise.all([
-    getMany(deps, [userKey(session.userId), domainKey(session.domainId)]),
-    publicKeysOf(deps, session.userId),
-  ]);
+  const found = await getMany(deps, [userKey(session.userId), domainKey(session.domainId), keyringKey(session.userId)]);
   const user = found.get(keyOf(userKey(session.userId))) as UserRecord | undefined;
   const domain = found.get(keyOf(domainKey(session.domainId))) as DomainRecord | undefined;
   if (!user || !domain) throw new Error(`user ${session.userId} or domain ${session.domainId} missing`);
@@ -23,7 +21,7 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
     username: user.username,
     is_planned_password_change: user.is_planned_password_change,
     is_planned_client_update: user.is_planned_client_update,
-    PublicKeys: keys,
+    PublicKeys: keysOf(keyringFrom(found, session.userId)),
     Domain: { id, name, url, passphrase, is_base, config },
   };
 }

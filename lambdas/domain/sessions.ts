@@ -6,13 +6,14 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { Credentials, TokenLogin } from '../protocol/schemas';
-import { bindConnection, closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
+import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
 import { domainKey, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
 import { revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
+import { bindSession, connectionEnded } from './presence';
 import { issueToken, newTokenId, readToken } from './tokens';
 
 export function storageUrls(filesUrl: string): StorageUrls {
@@ -76,7 +77,7 @@ interface SessionStart {
 }
 
 async function openSession(deps: Deps, connectionId: string, s: SessionStart): Promise<AuthResult> {
-  const bound = await bindConnection(deps, connectionId, {
+  const bound = await bindSession(deps, connectionId, {
     userId: s.user.id,
     domainId: s.domain.id,
     familyId: s.familyId,
@@ -96,7 +97,7 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
     // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
     if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
     await deps.push.toConnection(other.connectionId, 'log out please', 'another device logged in');
-    await closeConnection(deps, other.connectionId);
+    await connectionEnded(deps, await closeConnection(deps, other.connectionId));
     await deps.push.disconnect(other.connectionId);
   });
 }
@@ -109,7 +110,7 @@ export async function endFamily(deps: Deps, userId: number, familyId: string): P
   await revokeFamily(deps, familyId);
   const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
-    await unbindConnection(deps, c.connectionId);
+    await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
     await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
   });
   return affected;
@@ -117,6 +118,6 @@ export async function endFamily(deps: Deps, userId: number, familyId: string): P
 
 export async function logout(deps: Deps, session: BoundConnection): Promise<void> {
   await revokeFamily(deps, session.familyId);
-  await unbindConnection(deps, session.connectionId);
+  await connectionEnded(deps, await unbindConnection(deps, session.connectionId));
   await deps.push.toConnection(session.connectionId, 'log out please', null);
 }

@@ -35,21 +35,25 @@ export async function getConnection(store: Store, connectionId: string): Promise
   return alive(Item as Connection | undefined);
 }
 
-/** Binds a live connection to a user; false if the connection is gone meanwhile. */
-export async function bindConnection(store: Store, connectionId: string, binding: Binding): Promise<boolean> {
+/**
+ * Binds a live connection to a user; returns the connection as it was before
+ * (with its previous binding, if any), or undefined if it is gone meanwhile.
+ */
+export async function bindConnection(store: Store, connectionId: string, binding: Binding): Promise<Connection | undefined> {
   try {
-    await store.db.send(
+    const { Attributes } = await store.db.send(
       new UpdateCommand({
         TableName: store.config.connectionsTable,
         Key: { connectionId },
         UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l',
         ConditionExpression: 'attribute_exists(connectionId)',
         ExpressionAttributeValues: { ':u': binding.userId, ':d': binding.domainId, ':f': binding.familyId, ':l': binding.lightweight },
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    return Attributes as Connection;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }

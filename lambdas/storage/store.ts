@@ -36,13 +36,17 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
 }
 
 /** Several items of the data table in one BatchGet (≤ 100 keys), retrying unprocessed keys. */
-export async function getMany(store: Store, keys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
+export async function getMany(
+  store: Store,
+  keys: { pk: string; sk: string }[],
+  options: { consistent?: boolean } = {},
+): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < keys.length; start += 100) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending } } }));
+      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending, ConsistentRead: options.consistent } } }));
       for (const item of out.Responses?.[store.config.dataTable] ?? []) found.set(`${item.pk}|${item.sk}`, item);
       pending = out.UnprocessedKeys?.[store.config.dataTable]?.Keys as Record<string, unknown>[] | undefined;
     }

@@ -1,9 +1,9 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
-import type { Key } from '../protocol/objects';
 import { nextId } from './ids';
 import { isConditionFailure, type Store } from './store';
+import { searchItems } from './user-search';
 
 export interface UserRecord {
   id: number;
@@ -59,6 +59,7 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
             },
           },
           { Put: { TableName: store.config.dataTable, Item: { ...userKey(id), ...user } } },
+          ...searchItems(user).map((Item) => ({ Put: { TableName: store.config.dataTable, Item } })),
         ],
       }),
     );
@@ -83,15 +84,4 @@ export async function getUser(store: Store, id: number): Promise<UserRecord | un
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: usernameKey(username) }));
   return strip<UsernameRecord>(Item);
-}
-
-export async function publicKeysOf(store: Store, userId: number): Promise<Key[]> {
-  const { Items } = await store.db.send(
-    new QueryCommand({
-      TableName: store.config.dataTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
-      ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':key': 'KEY#' },
-    }),
-  );
-  return (Items ?? []).map((item) => strip<Key>(item)!);
 }

@@ -1,0 +1,85 @@
+/**
+ * Presence (protocol §4 `give me presence`, §5 `online` / `offline`): a user
+ * is online while at least one authenticated connection lives. Every path
+ * that binds a connection goes through `bindSession`; every path that unbinds
+ * or forgets one calls `connectionEnded` with what it removed. The transitions
+ * are decided by the presence item (storage/presence.ts), so each is announced
+ * exactly once. docs/access-patterns.md explains the design and its limits.
+ */
+import type { Deps } from '../deps';
+import { log } from '../log';
+import type { Presence } from '../protocol/objects';
+import { LIGHTWEIGHT_EVENTS } from '../push';
+import { bindConnection, isBound, type Binding, type Connection } from '../storage/connections';
+import { linksOf } from '../storage/links';
+import { joinPresence, leavePresence, presenceOf } from '../storage/presence';
+import { epochSeconds, mapBounded } from '../storage/store';
+import { contactIdsOf } from './audience';
+
+/**
+ * Pushes to every live connection of many users, found through their presence
+ * items (one BatchGet per 100 users, no Query per user), posting in parallel
+ * with the configured bound. A connection found gone leaves presence.
+ */
+export async function pushToUsers(deps: Deps, userIds: readonly number[], event: string, data: unknown): Promise<void> {
+  if (userIds.length === 0) return;
+  const present = await presenceOf(deps, userIds, deps.now().getTime());
+  const targets = [...present].flatMap(([userId, members]) =>
+    members.filter((m) => !m.light || LIGHTWEIGHT_EVENTS.has(event)).map((m) => ({ userId, connectionId: m.connectionId })),
+  );
+  await mapBounded(targets, deps.config.pushConcurrency, async ({ userId, connectionId }) => {
+    try {
+      // Gone: push.onGone has ended it if the connection item was still there; this covers the case it was not.
+      if (!(await deps.push.toConnection(connectionId, event, data))) await endPresence(deps, userId, connectionId);
+    } catch (error) {
+      log.error('push failed', { event, connectionId, error: String(error) });
+    }
+  });
+}
+
+/** Tells a user's accepted contacts that the user came online or went offline. */
+export async function announce(deps: Deps, userId: number, event: 'online' | 'offline'): Promise<void> {
+  await pushToUsers(deps, await contactIdsOf(deps, userId, { status: 'accepted' }), event, [userId]);
+}
+
+async function endPresence(deps: Deps, userId: number, connectionId: string): Promise<void> {
+  const { wentOffline } = await leavePresence(deps, userId, connectionId, deps.now().getTime());
+  if (wentOffline) await announce(deps, userId, 'offline');
+}
+
+/**
+ * Binds a connection to a user and joins presence. The member is added before
+ * the binding: a `$disconnect` that deletes the connection first makes the
+ * (conditional) binding fail, and we leave again; one that comes after the
+ * binding finds it and leaves. So no member outlives its connection.
+ * Returns false if the connection is gone.
+ */
+export async function bindSession(deps: Deps, connectionId: string, binding: Binding): Promise<boolean> {
+  const now = deps.now().getTime();
+  const member = { connectionId, exp: epochSeconds(now) + deps.config.connectionTtlSeconds, light: binding.lightweight };
+  const { cameOnline } = await joinPresence(deps, binding.userId, member, now);
+  const before = await bindConnection(deps, connectionId, binding);
+  if (!before) {
+    const { wentOffline } = await leavePresence(deps, binding.userId, connectionId, now);
+    // Both transitions were ours: nobody saw anything. One of them only: someone relied on us to announce it.
+    if (cameOnline && !wentOffline) await announce(deps, binding.userId, 'online');
+    if (!cameOnline && wentOffline) await announce(deps, binding.userId, 'offline');
+    return false;
+  }
+  // The connection was logged in as someone else: that user's membership ends.
+  if (isBound(before) && before.userId !== binding.userId) await connectionEnded(deps, before);
+  if (cameOnline) await announce(deps, binding.userId, 'online');
+  return true;
+}
+
+/** A connection was unbound or deleted (`connection` is what the write removed; undefined if nothing). */
+export async function connectionEnded(deps: Deps, connection: Connection | undefined): Promise<void> {
+  if (isBound(connection)) await endPresence(deps, connection.userId, connection.connectionId);
+}
+
+/** `give me presence`: every listed contact; only `accepted` contacts can be seen online. */
+export async function givePresence(deps: Deps, userId: number): Promise<Presence> {
+  const links = await linksOf(deps, userId, { listed: true });
+  const online = await presenceOf(deps, links.filter((l) => l.status === 'accepted').map((l) => l.other), deps.now().getTime());
+  return Object.fromEntries(links.map((l) => [String(l.other), online.has(l.other)]));
+}

@@ -1,0 +1,154 @@
+/**
+ * User links (contact list entries). A link between two users is stored as
+ * two items, one in each user's partition, always written together in one
+ * transaction:
+ *
+ *   pk = `USER#<owner>`, sk = `LINK#<other>`
+ *
+ * Both carry the shared link (id, from/to, canonical status, dates, authors,
+ * `version`); each carries its owner's own `read` and `listed` (whether the
+ * other user shows in the owner's contact list). A user's whole list is one
+ * Query of their partition; a pair is one BatchGet of two keys.
+ */
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, keyOf, type Store } from './store';
+
+/** The status stored on the link; `received` is how the addressee sees `requested`. */
+export type CanonicalStatus = 'requested' | 'accepted' | 'rejected' | 'withdrawn';
+
+export interface SharedLink {
+  id: number;
+  from_user_id: number;
+  to_user_id: number;
+  status: CanonicalStatus;
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+}
+
+export interface LinkSide {
+  /** The other user shows in the owner's list. */
+  listed: boolean;
+  /** The owner has read the current status. */
+  read: boolean;
+}
+
+export interface LinkItem extends SharedLink, LinkSide {
+  owner: number;
+  other: number;
+  version: number;
+}
+
+export const linkKey = (owner: number, other: number) => ({ pk: `USER#${owner}`, sk: `LINK#${other}` });
+
+export class LinkConflictError extends Error {}
+
+const toLink = (item: Record<string, unknown> | undefined): LinkItem | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...link } = item;
+  return link as unknown as LinkItem;
+};
+
+export function linkFrom(found: Map<string, Record<string, unknown>>, owner: number, other: number): LinkItem | undefined {
+  return toLink(found.get(keyOf(linkKey(owner, other))));
+}
+
+export interface LinksQuery {
+  /** Only links the owner lists. */
+  listed?: boolean;
+  /** Only links with this status. */
+  status?: CanonicalStatus;
+}
+
+/** Every link of a user (one Query, paged by DynamoDB's 1 MB: ~3,000 links a page). */
+export async function linksOf(store: Store, owner: number, filter: LinksQuery = {}): Promise<LinkItem[]> {
+  const conditions: string[] = [];
+  const values: Record<string, unknown> = { ':pk': `USER#${owner}`, ':link': 'LINK#' };
+  const names: Record<string, string> = {};
+  if (filter.listed !== undefined) {
+    conditions.push('#listed = :listed');
+    names['#listed'] = 'listed';
+    values[':listed'] = filter.listed;
+  }
+  if (filter.status) {
+    conditions.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = filter.status;
+  }
+  const links: LinkItem[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.config.dataTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :link)',
+        ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) links.push(toLink(item)!);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return links;
+}
+
+export interface PairWrite {
+  a: number;
+  b: number;
+  link: SharedLink;
+  sides: { a: LinkSide; b: LinkSide };
+  /** The version both items had when read (undefined: the item did not exist). */
+  versions: { a?: number; b?: number };
+}
+
+/**
+ * Writes both items of a pair, all or nothing, only if neither changed since
+ * it was read; LinkConflictError otherwise (the caller reads again).
+ */
+export async function writePair(store: Store, w: PairWrite): Promise<{ a: LinkItem; b: LinkItem }> {
+  const version = Math.max(w.versions.a ?? 0, w.versions.b ?? 0) + 1;
+  const item = (owner: number, other: number, side: LinkSide): LinkItem => ({ ...w.link, ...side, owner, other, version });
+  const put = (owner: number, other: number, side: LinkSide, expected: number | undefined) => ({
+    Put: {
+      TableName: store.config.dataTable,
+      Item: { ...linkKey(owner, other), ...item(owner, other, side) },
+      ...(expected === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': expected } }),
+    },
+  });
+  try {
+    await store.db.send(
+      new TransactWriteCommand({
+        TransactItems: [put(w.a, w.b, w.sides.a, w.versions.a), put(w.b, w.a, w.sides.b, w.versions.b)],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new LinkConflictError(`link ${w.a}-${w.b} changed meanwhile`);
+    throw error;
+  }
+  return { a: item(w.a, w.b, w.sides.a), b: item(w.b, w.a, w.sides.b) };
+}
+
+/** Marks the owner's side read; false if the owner does not list the other user. */
+export async function markRead(store: Store, owner: number, other: number): Promise<boolean> {
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: linkKey(owner, other),
+        UpdateExpression: 'SET #read = :t',
+        ConditionExpression: '#listed = :t',
+        ExpressionAttributeNames: { '#read': 'read', '#listed': 'listed' },
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
