@@ -42,3 +42,23 @@ export function recordPush(): void {
   const cost = current.getStore();
   if (cost) cost.pushes += 1;
 }
+
+export interface MeasuredFrame {
+  route: string;
+  ms: number;
+  cost: FrameCost;
+  error?: string;
+}
+
+const observers = new Set<(frame: MeasuredFrame) => void>();
+
+/** Sees every measured invocation (tests, benchmarks); returns the function that stops it. */
+export function observeFrames(observer: (frame: MeasuredFrame) => void): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+/** Called by the middleware chain once per invocation, with what it logs. */
+export function reportFrame(frame: MeasuredFrame): void {
+  for (const observer of observers) observer(frame);
+}

@@ -12,7 +12,7 @@ import type { Presence } from '../protocol/objects';
 import { LIGHTWEIGHT_EVENTS } from '../push';
 import { bindConnection, isBound, type Binding, type Connection } from '../storage/connections';
 import { linksOf } from '../storage/links';
-import { joinPresence, leavePresence, presenceOf } from '../storage/presence';
+import { joinPresence, leavePresence, presenceOf, type PresenceMember } from '../storage/presence';
 import { epochSeconds, mapBounded } from '../storage/store';
 import { contactIdsOf } from './audience';
 
@@ -23,7 +23,11 @@ import { contactIdsOf } from './audience';
  */
 export async function pushToUsers(deps: Deps, userIds: readonly number[], event: string, data: unknown): Promise<void> {
   if (userIds.length === 0) return;
-  const present = await presenceOf(deps, userIds, deps.now().getTime());
+  await pushToMembers(deps, await presenceOf(deps, userIds, deps.now().getTime()), event, data);
+}
+
+/** Pushes to the live members already read from presence items (user id → members). */
+export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: string, data: unknown): Promise<void> {
   const targets = [...present].flatMap(([userId, members]) =>
     members.filter((m) => !m.light || LIGHTWEIGHT_EVENTS.has(event)).map((m) => ({ userId, connectionId: m.connectionId })),
   );

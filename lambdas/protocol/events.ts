@@ -8,6 +8,7 @@ import type {
   AuthResult,
   ContactUser,
   Dialog,
+  FoundUser,
   Group,
   Key,
   LogOutReason,
@@ -34,6 +35,10 @@ export interface ClientEvents {
   'give me dialogs': { data: void; result: Dialog[] };
   'give me presence': { data: void; result: Presence };
   'give me messages': { data: void; result: Message[] };
+  'find contacts': { data: z.input<typeof schemas.findContacts>; result: FoundUser[] };
+  'handle userlink': { data: z.input<typeof schemas.handleUserlink>; result: UserContainer | 'success' };
+  'new key': { data: z.input<typeof schemas.newKey>; result: Key };
+  'set default key': { data: z.input<typeof schemas.setDefaultKey>; result: Key };
 }
 
 export interface ServerPushes {

@@ -203,3 +203,10 @@ export interface UserlinkUpdate {
   date: string;
   status: LinkStatus;
 }
+
+/** A `find contacts` hit. */
+export interface FoundUser {
+  id: number;
+  username: string;
+  domain_id: number;
+}

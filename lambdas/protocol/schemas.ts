@@ -9,10 +9,16 @@ export const LIMITS = {
   username: 64,
   password: 1024,
   token: 4096,
+  search: 64,
 } as const;
 
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const noData = z.unknown();
+
+/** A public key: canonical base64 of exactly 32 bytes (43 characters and one `=`; the last character carries 4 bits). */
+export const publicKey = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'base64 of 32 bytes');
+
+export const USERLINK_ACTIONS = ['request', 'accept', 'reject', 'withdraw', 'remove', 'read'] as const;
 
 const credentials = z.object({
   username: z.string().trim().min(1).max(LIMITS.username),
@@ -27,7 +33,15 @@ export const schemas = {
     isLightweight: z.boolean().optional(),
   }),
   noData,
+  findContacts: z.object({ search: z.string().min(1).max(LIMITS.search) }),
+  handleUserlink: z.object({ from_user_id: id, to_user_id: id, action: z.enum(USERLINK_ACTIONS) }),
+  newKey: z.object({ name: publicKey, is_default: z.boolean() }),
+  setDefaultKey: z.object({ id }),
 } as const;
 
 export type Credentials = z.infer<typeof credentials>;
 export type TokenLogin = z.infer<typeof schemas.authByToken>;
+export type UserlinkRequest = z.infer<typeof schemas.handleUserlink>;
+export type NewKeyRequest = z.infer<typeof schemas.newKey>;
+export type FindContactsRequest = z.infer<typeof schemas.findContacts>;
+export type SetDefaultKeyRequest = z.infer<typeof schemas.setDefaultKey>;

@@ -37,6 +37,13 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'who am i', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The caller\'s own user, keys and domain.' },
   { event: 'log me out', auth: true, access: rw, summary: 'Revokes this login, unbinds the connection.' },
   { event: 'ping', auth: true, access: { Connections: 'read' }, summary: 'Keep-alive: `{ time }`.' },
+  { event: 'give me users', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The contact list, with link fields.' },
+  { event: 'find contacts', schema: schemas.findContacts, auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Users of the caller\'s domain by username or name prefix (at most 50).' },
+  { event: 'handle userlink', schema: schemas.handleUserlink, auth: true, access: rw, summary: 'Request, accept, reject, withdraw, remove or read a contact link.' },
+  { event: 'give me presence', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Which contacts are online.' },
+  { event: 'give me keys', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Every public key of the caller, their contacts and group co-members.' },
+  { event: 'new key', schema: schemas.newKey, auth: true, access: rw, summary: 'Adds a public key; a default one is announced to contacts.' },
+  { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
 ];
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */

@@ -1,0 +1,344 @@
+/**
+ * Contact lists (protocol §4 "users, contacts, presence"): `give me users`,
+ * `find contacts`, `handle userlink`, and `linkUsers` for operators.
+ *
+ * A link has one canonical status — requested (from → to), accepted,
+ * rejected (to refused from's request), withdrawn — and each side its own
+ * `listed` and `read`. What a user sees (`link_status`) is derived:
+ * `requested` for the requester, `received` for the addressee, the status
+ * itself otherwise. The rules (planTransition) are in docs/access-patterns.md.
+ */
+import type { Deps } from '../deps';
+import { ERRORS, ProtocolError } from '../protocol/errors';
+import type { ContactUser, Dialog, FoundUser, Link, LinkStatus, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
+import { formatDate } from '../protocol/frames';
+import type { UserlinkRequest } from '../protocol/schemas';
+import type { BoundConnection } from '../storage/connections';
+import { domainKey, getDomain, type DomainRecord } from '../storage/domains';
+import { nextId } from '../storage/ids';
+import { keyringFrom, keyringKey, keysOf, type Keyring } from '../storage/keys';
+import { LinkConflictError, linkFrom, linkKey, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
+import { liveMembers, membersOf, presenceKey, type PresenceMember } from '../storage/presence';
+import { getMany, keyOf } from '../storage/store';
+import { normaliseSearch, searchUsers } from '../storage/user-search';
+import { userKey, type UserRecord } from '../storage/users';
+import { pushToMembers } from './presence';
+
+export type UserlinkAction = UserlinkRequest['action'];
+
+/** `find contacts` answers at most this many users ... */
+export const FIND_LIMIT = 50;
+/** ... reading at most this many index pages of 100 entries (a fixed cost). */
+const FIND_PAGES = 5;
+/** Re-reads of a pair that changed between read and write. */
+const MAX_ATTEMPTS = 3;
+
+// ---------------------------------------------------------------- views
+
+/** The status of a link as `viewer` sees it (protocol §3 link_status). */
+export function statusFor(link: Pick<SharedLink, 'status' | 'from_user_id'>, viewer: number): LinkStatus {
+  if (link.status === 'requested') return link.from_user_id === viewer ? 'requested' : 'received';
+  return link.status;
+}
+
+/** The link object (§3) as its owner sees it: the owner's own `read`. */
+export function linkObject(link: LinkItem): Link {
+  const { id, from_user_id, to_user_id, status, read, created_at, updated_at, created_by, updated_by } = link;
+  return { id, from_user_id, to_user_id, status, read, created_at, updated_at, created_by, updated_by };
+}
+
+/** A user as a contact of `link.owner` (§3): names and avatar only once accepted. */
+export function contactOf(link: LinkItem, user: UserRecord, ring: Keyring): ContactUser {
+  const status = statusFor(link, link.owner);
+  const visible = status === 'accepted';
+  const keys = keysOf(ring);
+  return {
+    id: user.id,
+    first_name: visible ? user.first_name : '',
+    last_name: visible ? user.last_name : '',
+    username: user.username,
+    avatar: visible ? user.avatar : null,
+    domain_id: user.domain_id,
+    LinkedWith: [linkObject(link)],
+    PublicKeys: keys,
+    key: keys.find((k) => k.is_default) ?? null,
+    link_status: status,
+    link_status_read: link.read,
+    link_status_date: link.updated_at,
+  };
+}
+
+/**
+ * Dialogs and messages between two users, for `user container` and the
+ * `request` result. Dialogs and messages arrive with a later issue: this is
+ * the one place to fill in.
+ */
+async function conversationOf(_deps: Deps, _userId: number, _otherId: number): Promise<{ dialogs: Dialog[]; messages: Message[] }> {
+  return { dialogs: [], messages: [] };
+}
+
+// ---------------------------------------------------------------- rules
+
+interface PairState {
+  /** The caller's item and the other user's item (either may be missing). */
+  mine?: LinkItem;
+  theirs?: LinkItem;
+}
+
+export interface Plan {
+  status: SharedLink['status'];
+  from: number;
+  to: number;
+  me: LinkSide;
+  them: LinkSide;
+  /** The status changed (dates and author move; `remove` only hides). */
+  touch: boolean;
+  /** What the other user is told. */
+  notify: 'container' | 'update' | 'none';
+}
+
+const shared = (pair: PairState) => pair.mine ?? pair.theirs;
+
+/** `request` is valid: no link, a withdrawn one, or one the caller rejected (they changed their mind). */
+function canRequest(link: SharedLink | undefined, me: number): boolean {
+  return !link || link.status === 'withdrawn' || (link.status === 'rejected' && link.to_user_id === me);
+}
+
+/**
+ * The transition `action` of `me` on the pair, or undefined when it makes no
+ * sense (answered `something went wrong`, nothing written).
+ */
+export function planTransition(action: Exclude<UserlinkAction, 'read'>, pair: PairState, me: number, them: number): Plan | undefined {
+  const link = shared(pair);
+  const themListed = pair.theirs?.listed ?? false;
+  const receivedByMe = link?.status === 'requested' && link.to_user_id === me;
+  switch (action) {
+    case 'request':
+      // Both asked at the same time: the second request is an acceptance.
+      if (receivedByMe) return planTransition('accept', pair, me, them);
+      if (!canRequest(link, me)) return undefined;
+      return { status: 'requested', from: me, to: them, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: themListed ? 'update' : 'container' };
+    case 'accept':
+      if (!receivedByMe) return undefined;
+      return { status: 'accepted', from: link.from_user_id, to: me, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: 'container' };
+    case 'reject':
+      // The requester sees `rejected`; the request leaves the rejecter's list.
+      if (!receivedByMe) return undefined;
+      return { status: 'rejected', from: link.from_user_id, to: me, me: { listed: false, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
+    case 'withdraw':
+      // The requester takes a request back, or either side breaks an accepted link off.
+      if (!link || !((link.status === 'requested' && link.from_user_id === me) || link.status === 'accepted')) return undefined;
+      return { status: 'withdrawn', from: link.from_user_id, to: link.to_user_id, me: { listed: true, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
+    case 'remove':
+      // Only dead entries leave the list: a withdrawn link, or my request they rejected.
+      if (!link || !pair.mine?.listed || !(link.status === 'withdrawn' || (link.status === 'rejected' && link.from_user_id === me))) return undefined;
+      return { status: link.status, from: link.from_user_id, to: link.to_user_id, me: { listed: false, read: true }, them: { listed: themListed, read: pair.theirs?.read ?? true }, touch: false, notify: 'none' };
+  }
+}
+
+// ---------------------------------------------------------------- pair I/O
+
+interface Pair extends PairState {
+  me: number;
+  them: number;
+  domain?: DomainRecord;
+  users: Map<number, UserRecord>;
+  rings: Map<number, Keyring>;
+  present: Map<number, PresenceMember[]>;
+}
+
+/** Everything a pair transition needs, in one (consistent) BatchGet of 9 keys. */
+async function loadPair(deps: Deps, me: number, them: number, domainId?: number): Promise<Pair> {
+  const ids = [me, them];
+  const found = await getMany(
+    deps,
+    [...(domainId !== undefined ? [domainKey(domainId)] : []), linkKey(me, them), linkKey(them, me), ...ids.flatMap((id) => [userKey(id), keyringKey(id), presenceKey(id)])],
+    { consistent: true },
+  );
+  const now = deps.now().getTime();
+  const users = new Map<number, UserRecord>();
+  const present = new Map<number, PresenceMember[]>();
+  for (const id of ids) {
+    const user = found.get(keyOf(userKey(id)));
+    if (user) users.set(id, user as unknown as UserRecord);
+    const live = liveMembers(membersOf(found.get(keyOf(presenceKey(id)))), now);
+    if (live.length > 0) present.set(id, live);
+  }
+  return {
+    me,
+    them,
+    domain: domainId !== undefined ? (found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined) : undefined,
+    mine: linkFrom(found, me, them),
+    theirs: linkFrom(found, them, me),
+    users,
+    rings: new Map(ids.map((id) => [id, keyringFrom(found, id)])),
+    present,
+  };
+}
+
+interface Committed {
+  mine: LinkItem;
+  theirs: LinkItem;
+}
+
+/** Writes a plan (LinkConflictError if the pair changed since `pair` was read). */
+async function commit(deps: Deps, pair: Pair, plan: Plan): Promise<Committed> {
+  const previous = shared(pair);
+  const date = formatDate(deps.now());
+  const link: SharedLink = {
+    id: previous?.id ?? (await nextId(deps, 'link')),
+    from_user_id: plan.from,
+    to_user_id: plan.to,
+    status: plan.status,
+    created_at: previous?.created_at ?? date,
+    updated_at: plan.touch || !previous ? date : previous.updated_at,
+    created_by: previous?.created_by ?? pair.me,
+    updated_by: plan.touch || !previous ? pair.me : previous.updated_by,
+  };
+  const written = await writePair(deps, {
+    a: pair.me,
+    b: pair.them,
+    link,
+    sides: { a: plan.me, b: plan.them },
+    versions: { a: pair.mine?.version, b: pair.theirs?.version },
+  });
+  return { mine: written.a, theirs: written.b };
+}
+
+/** After a link became accepted, each side learns whether the other is online. */
+async function exchangePresence(deps: Deps, pair: Pair): Promise<void> {
+  const tell = (to: number, about: number) =>
+    pair.present.has(about) && pair.present.has(to) ? pushToMembers(deps, new Map([[to, pair.present.get(to)!]]), 'online', [about]) : undefined;
+  await Promise.all([tell(pair.me, pair.them), tell(pair.them, pair.me)]);
+}
+
+async function container(deps: Deps, link: LinkItem, user: UserRecord, ring: Keyring, withConversation: boolean): Promise<UserContainer> {
+  const conversation = withConversation ? await conversationOf(deps, link.owner, link.other) : { dialogs: [], messages: [] };
+  return { user: contactOf(link, user, ring), ...conversation };
+}
+
+/** Tells `to` about the change of its link with `about` (user container or userlink update). */
+async function notify(deps: Deps, kind: Plan['notify'], link: LinkItem, about: UserRecord, ring: Keyring, wasListed: boolean): Promise<void> {
+  if (kind === 'container') {
+    await deps.push.toUser(link.owner, 'user container', await container(deps, link, about, ring, !wasListed));
+  } else if (kind === 'update') {
+    const update: UserlinkUpdate = { user_id: about.id, date: link.updated_at, status: statusFor(link, link.owner) };
+    await deps.push.toUser(link.owner, 'userlink update', update);
+  }
+}
+
+// ---------------------------------------------------------------- frames
+
+/** `handle userlink` (§4): the caller acts on their link with `to_user_id`. */
+export async function handleUserlink(deps: Deps, session: BoundConnection, input: UserlinkRequest): Promise<UserContainer | 'success'> {
+  if (input.from_user_id !== session.userId) throw new ProtocolError(ERRORS.accessDenied, 'from_user_id is not the caller');
+  const me = session.userId;
+  const them = input.to_user_id;
+  if (input.action === 'read') {
+    // Allowed whatever the domain says: it changes nothing but the caller's own flag.
+    if (them === me || !(await markRead(deps, me, them))) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such link');
+    return 'success';
+  }
+  const action = input.action;
+  for (let attempt = 1; ; attempt++) {
+    const pair = await loadPair(deps, me, them, session.domainId);
+    if (!pair.domain?.config.contactlist_management_by_user) throw new ProtocolError(ERRORS.accessDenied, 'contact list managed by the domain');
+    const other = pair.users.get(them);
+    const self = pair.users.get(me);
+    if (them === me || !other || !self) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such user');
+    // Users find and ask users of their own domain; another domain looks exactly like nobody.
+    if (!shared(pair) && other.domain_id !== session.domainId) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such user');
+    const plan = planTransition(action, pair, me, them);
+    if (!plan) throw new ProtocolError(ERRORS.somethingWentWrong, `${action} is not valid now`);
+    let written: Committed;
+    try {
+      written = await commit(deps, pair, plan);
+    } catch (error) {
+      if (error instanceof LinkConflictError && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    await notify(deps, plan.notify, written.theirs, self, pair.rings.get(me)!, pair.theirs?.listed ?? false);
+    const accepted = plan.status === 'accepted';
+    if (accepted) await exchangePresence(deps, pair);
+    if (action === 'request' || action === 'accept') {
+      // An accept answers with no conversation (protocol §4); a request (even one that became an acceptance) with it.
+      return container(deps, written.mine, other, pair.rings.get(them)!, action === 'request');
+    }
+    return 'success';
+  }
+}
+
+/** `give me users` (§4): the caller's contact list. One Query, then one BatchGet per 50 contacts. */
+export async function giveMeUsers(deps: Deps, userId: number): Promise<ContactUser[]> {
+  const links = await linksOf(deps, userId, { listed: true });
+  const found = await getMany(deps, links.flatMap((l) => [userKey(l.other), keyringKey(l.other)]));
+  return links.flatMap((link) => {
+    const user = found.get(keyOf(userKey(link.other))) as UserRecord | undefined;
+    return user ? [contactOf(link, user, keyringFrom(found, link.other))] : [];
+  });
+}
+
+/**
+ * `find contacts` (§4): users of the caller's domain whose username, first or
+ * last name starts with the search text (see storage/user-search.ts),
+ * without the caller and without users already in the list (or who cannot
+ * be asked: they rejected the caller). At most FIND_LIMIT.
+ */
+export async function findContacts(deps: Deps, session: BoundConnection, search: string): Promise<FoundUser[]> {
+  const domain = await getDomain(deps, session.domainId);
+  if (!domain?.config.contactlist_management_by_user) throw new ProtocolError(ERRORS.accessDenied, 'contact list managed by the domain');
+  const prefix = normaliseSearch(search);
+  if (!prefix) return [];
+  const links = await linksOf(deps, session.userId);
+  const excluded = new Set([session.userId, ...links.filter((l) => l.listed || !canRequest(l, session.userId)).map((l) => l.other)]);
+  const found = new Map<number, FoundUser>();
+  let start: Record<string, unknown> | undefined;
+  for (let page = 0; page < FIND_PAGES && found.size < FIND_LIMIT; page++) {
+    const { hits, next } = await searchUsers(deps, session.domainId, prefix, 100, start);
+    for (const hit of hits) {
+      if (found.size < FIND_LIMIT && !excluded.has(hit.userId)) found.set(hit.userId, { id: hit.userId, username: hit.username, domain_id: hit.domain_id });
+    }
+    if (!next) break;
+    start = next;
+  }
+  return [...found.values()];
+}
+
+/**
+ * Operators: makes two users `accepted` contacts, whatever their link was
+ * and whatever their domains say. Idempotent: an accepted link both list is
+ * left alone. Both users get `user container` (and `online` of the other).
+ */
+export async function linkUsers(deps: Deps, userIdA: number, userIdB: number): Promise<Link> {
+  if (userIdA === userIdB) throw new Error('a user cannot be linked with themselves');
+  for (let attempt = 1; ; attempt++) {
+    const pair = await loadPair(deps, userIdA, userIdB);
+    const a = pair.users.get(userIdA);
+    const b = pair.users.get(userIdB);
+    if (!a || !b) throw new Error(`no user ${a ? userIdB : userIdA}`);
+    const link = shared(pair);
+    if (link?.status === 'accepted' && pair.mine?.listed && pair.theirs?.listed) return linkObject(pair.mine);
+    const plan: Plan = {
+      status: 'accepted',
+      from: link?.from_user_id ?? userIdA,
+      to: link?.to_user_id ?? userIdB,
+      me: { listed: true, read: false },
+      them: { listed: true, read: false },
+      touch: true,
+      notify: 'container',
+    };
+    let written: Committed;
+    try {
+      written = await commit(deps, pair, plan);
+    } catch (error) {
+      if (error instanceof LinkConflictError && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    await Promise.all([
+      notify(deps, 'container', written.theirs, a, pair.rings.get(userIdA)!, pair.theirs?.listed ?? false),
+      notify(deps, 'container', written.mine, b, pair.rings.get(userIdB)!, pair.mine?.listed ?? false),
+    ]);
+    await exchangePresence(deps, pair);
+    return linkObject(written.mine);
+  }
+}
