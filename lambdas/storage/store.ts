@@ -35,12 +35,13 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-/** Several items of the data table in one BatchGet (≤ 100 keys), retrying unprocessed keys. */
+/** Several items of the data table in one BatchGet (≤ 100 keys), retrying unprocessed keys. Duplicate keys are read once. */
 export async function getMany(
   store: Store,
-  keys: { pk: string; sk: string }[],
+  requested: { pk: string; sk: string }[],
   options: { consistent?: boolean } = {},
 ): Promise<Map<string, Record<string, unknown>>> {
+  const keys = [...new Map(requested.map((k) => [keyOf(k), k])).values()];
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < keys.length; start += 100) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
