@@ -50,7 +50,10 @@ export function parseFrame(event: WebSocketEvent): RequestFrame {
   const { event: name, data, ackId } = parsed;
   if (ackId !== undefined && ackId !== null && !isAckId(ackId)) throw new DroppedFrame('invalid ackId');
   const frame: RequestFrame = { event: typeof name === 'string' ? name : '', data, ...(isAckId(ackId) ? { ackId } : {}) };
-  if (typeof name !== 'string') throw Object.assign(new ProtocolError(ERRORS.wrongData, 'event is not a string'), { frame });
+  if (typeof name !== 'string') {
+    if (frame.ackId === undefined) throw new DroppedFrame('event is not a string');
+    throw Object.assign(new ProtocolError(ERRORS.wrongData, 'event is not a string'), { frame });
+  }
   return frame;
 }
 
