@@ -42,3 +42,21 @@ export function recordPush(): void {
   const cost = current.getStore();
   if (cost) cost.pushes += 1;
 }
+
+export interface FrameRecord extends FrameCost {
+  route: string;
+  ms: number;
+  error?: string;
+}
+
+const observers = new Set<(frame: FrameRecord) => void>();
+
+/** Lets the local tools (benchmark, tests) see every frame's cost; returns the unsubscribe function. */
+export function observeFrames(observer: (frame: FrameRecord) => void): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+export function reportFrame(frame: FrameRecord): void {
+  for (const observer of observers) observer(frame);
+}

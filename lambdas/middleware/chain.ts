@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
-import { measureFrame } from '../metrics';
+import { measureFrame, reportFrame } from '../metrics';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
 import { routeOf, type RouteDefinition } from '../routes/table';
@@ -121,7 +121,9 @@ function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context
     const { value, cost } = await measureFrame(() => chain(event, context));
     const error = (context as { state?: FrameState }).state?.error;
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    log.info('frame', { route: route.event, ms, ...cost, ...(error ? { error } : {}) });
+    const record = { route: route.event, ms, ...cost, ...(error ? { error } : {}) };
+    log.info('frame', record);
+    reportFrame(record);
     return value;
   };
 }
