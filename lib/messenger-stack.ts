@@ -60,19 +60,12 @@ const attribute = ({ name, type }: KeyAttribute): Attribute => ({
  * Scan and the stream reads: no request path scans (architecture.md), and IAM
  * now enforces it.
  */
-export const DYNAMODB_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-  write: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
-} as const satisfies Record<'read' | 'write', readonly string[]>;
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+
+export const DYNAMODB_ACTIONS: Readonly<Record<'read' | 'write', readonly string[]>> = {
+  read: READ_ACTIONS,
+  write: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+};
 
 /** Whether a route writes anything: such routes may push or close connections (execute-api:ManageConnections). */
 const mayPush = (route: RouteDefinition): boolean => Object.values(route.access).includes('write');
@@ -88,8 +81,9 @@ export class MessengerStack extends Stack {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
     const routes = props.routes ?? routeTable;
+    const definitions = props.tables ?? tableDefinitions;
 
-    this.tables = new Map((props.tables ?? tableDefinitions).map((definition) => [definition.name, this.table(definition)]));
+    this.tables = new Map(definitions.map((definition) => [definition.name, this.table(definition)]));
 
     this.tokenSecret = new Secret(this, 'TokenSecret', {
       description: 'HMAC key that signs login tokens (HS256).',
@@ -109,9 +103,7 @@ export class MessengerStack extends Stack {
     });
 
     const environment: Readonly<Record<string, string>> = Object.freeze({
-      ...Object.fromEntries(
-        [...this.tables].map(([name, table]) => [(props.tables ?? tableDefinitions).find((t) => t.name === name)!.envVar, table.tableName]),
-      ),
+      ...Object.fromEntries(definitions.map((definition) => [definition.envVar, this.tables.get(definition.name)!.tableName])),
       MANAGEMENT_ENDPOINT: this.stage.callbackUrl,
       // Every function: lambdas/config.ts requires it. Only tokenSecret routes may read the secret (IAM below).
       TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
