@@ -43,22 +43,20 @@ export function recordPush(): void {
   if (cost) cost.pushes += 1;
 }
 
-export interface MeasuredFrame {
+export interface FrameRecord extends FrameCost {
   route: string;
   ms: number;
-  cost: FrameCost;
   error?: string;
 }
 
-const observers = new Set<(frame: MeasuredFrame) => void>();
+const observers = new Set<(frame: FrameRecord) => void>();
 
-/** Sees every measured invocation (tests, benchmarks); returns the function that stops it. */
-export function observeFrames(observer: (frame: MeasuredFrame) => void): () => void {
+/** Lets the local tools (benchmark, tests) see every frame's cost; returns the unsubscribe function. */
+export function observeFrames(observer: (frame: FrameRecord) => void): () => void {
   observers.add(observer);
   return () => observers.delete(observer);
 }
 
-/** Called by the middleware chain once per invocation, with what it logs. */
-export function reportFrame(frame: MeasuredFrame): void {
+export function reportFrame(frame: FrameRecord): void {
   for (const observer of observers) observer(frame);
 }

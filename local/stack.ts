@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   port?: number;
   /** Embedded DynamoDB port; 0 = any. @default port + 1 (0 when port is 0) */
   dynamoPort?: number;
+  /** Interface to listen on. @default 127.0.0.1 */
+  host?: string;
   /** Keep data on disk here; in memory when absent. */
   dataDir?: string;
   /** Extra environment for the handlers (SCRYPT_LOG_N, ALLOWED_ORIGINS, …). */
@@ -67,6 +69,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     gateway = await startGateway({
       port,
+      host: options.host,
       handlers: await loadHandlers(),
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,

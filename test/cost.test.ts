@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
-import { observeFrames, type FrameCost } from '../lambdas/metrics';
+import { observeFrames } from '../lambdas/metrics';
 import { mapBounded } from '../lambdas/storage/store';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';
@@ -18,12 +18,12 @@ const FEW = 2;
 const MANY = 260;
 
 let stack: LocalStack;
-const costs: { route: string; cost: FrameCost }[] = [];
+const costs: { route: string; dynamoRequests: number }[] = [];
 let stopObserving: () => void;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  stopObserving = observeFrames(({ route, cost }) => costs.push({ route, cost }));
+  stopObserving = observeFrames(({ route, dynamoRequests }) => costs.push({ route, dynamoRequests }));
 });
 afterAll(async () => {
   stopObserving();
@@ -49,7 +49,7 @@ async function requestsOf(client: TestClient, event: string, data?: unknown): Pr
   expect(ack.error, event).toBeNull();
   const measured = costs.slice(from).filter((c) => c.route === event);
   expect(measured).toHaveLength(1);
-  return measured[0]!.cost.dynamoRequests;
+  return measured[0]!.dynamoRequests;
 }
 
 const batches = (keys: number) => Math.ceil(keys / 100);
@@ -60,9 +60,9 @@ describe('frame cost does not grow per contact', () => {
     const many = await userWithContacts(MANY);
     // Logging in announces `online` to the accepted contacts (their presence items, 100 a request).
     const a = await online(stack, few);
-    const loginFew = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.cost.dynamoRequests;
+    const loginFew = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
     const b = await online(stack, many);
-    const loginMany = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.cost.dynamoRequests;
+    const loginMany = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
     expect(await a.client.call<unknown[]>('give me users')).toHaveLength(FEW);
     expect(await b.client.call<unknown[]>('give me users')).toHaveLength(MANY);
 

@@ -86,7 +86,7 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
   if (!bound) throw new Error('connection vanished during login');
   const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
   if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
-  await deps.push.toConnection(connectionId, 'storage urls', storageUrls(deps.config.filesUrl));
+  await deps.push.toConnections([{ connectionId, lightweight: s.lightweight }], 'storage urls', storageUrls(deps.config.filesUrl));
   return { userId: s.user.id, token };
 }
 

@@ -50,7 +50,10 @@ export function parseFrame(event: WebSocketEvent): RequestFrame {
   const { event: name, data, ackId } = parsed;
   if (ackId !== undefined && ackId !== null && !isAckId(ackId)) throw new DroppedFrame('invalid ackId');
   const frame: RequestFrame = { event: typeof name === 'string' ? name : '', data, ...(isAckId(ackId) ? { ackId } : {}) };
-  if (typeof name !== 'string') throw Object.assign(new ProtocolError(ERRORS.wrongData, 'event is not a string'), { frame });
+  if (typeof name !== 'string') {
+    if (frame.ackId === undefined) throw new DroppedFrame('event is not a string');
+    throw Object.assign(new ProtocolError(ERRORS.wrongData, 'event is not a string'), { frame });
+  }
   return frame;
 }
 
@@ -118,8 +121,9 @@ function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context
     const { value, cost } = await measureFrame(() => chain(event, context));
     const error = (context as { state?: FrameState }).state?.error;
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    log.info('frame', { route: route.event, ms, ...cost, ...(error ? { error } : {}) });
-    reportFrame({ route: route.event, ms, cost, ...(error ? { error } : {}) });
+    const record = { route: route.event, ms, ...cost, ...(error ? { error } : {}) };
+    log.info('frame', record);
+    reportFrame(record);
     return value;
   };
 }

@@ -1,0 +1,173 @@
+/**
+ * The whole deployment, built from the route table and the table
+ * definitions: one DynamoDB table per definition, one WebSocket route and one
+ * Lambda function per route entry, each function granted only what its
+ * entry's `access` says. Adding a frame to the route table adds its route,
+ * function and grants here without touching this file.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { WebSocketApi, WebSocketRoute, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
+import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
+import { RouteFunction } from './route-function';
+import { readSettings, type Settings } from './settings';
+
+/** `route selection expression`: the frame's `event` field picks the route. */
+export const ROUTE_SELECTION_EXPRESSION = '$request.body.event';
+
+/** Length of the generated token signing secret (HS256 key; alphanumerics ≈ 381 bits). */
+export const TOKEN_SECRET_LENGTH = 64;
+
+/**
+ * Construct id of a route, derived from its event name so logical ids read
+ * like the event: `auth by credentials` → `AuthByCredentials`, `who am i` →
+ * `WhoAmI`, `$connect` → `OnConnect`. The `On` keeps API Gateway's own routes
+ * apart from frames and keeps `$default` from becoming `Default`, which CDK
+ * treats as a construct's default child and drops from logical ids. The stack
+ * refuses two events with one id.
+ */
+export const constructIdOf = (event: string): string => {
+  const words = event
+    .replace(/^\$/, 'on ')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  if (words.length === 0) throw new Error(`event ${JSON.stringify(event)} has no letters or digits to name its constructs`);
+  return words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+};
+
+export interface MessengerStackProps extends StackProps {
+  /** @default the route table */
+  routes?: readonly RouteDefinition[];
+  /** @default the table definitions */
+  tables?: readonly TableDefinition[];
+  /** @default read from context (see lib/settings.ts) */
+  settings?: Settings;
+}
+
+const attribute = ({ name, type }: KeyAttribute): Attribute => ({
+  name,
+  type: type === 'N' ? AttributeType.NUMBER : AttributeType.STRING,
+});
+
+/**
+ * The DynamoDB actions a route may use, by access level: the item and query
+ * operations the handlers call (TransactWriteItems is authorised per item
+ * action). Narrower than grantReadData / grantReadWriteData, which also allow
+ * Scan and the stream reads: no request path scans (architecture.md), and IAM
+ * now enforces it.
+ */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+
+export const DYNAMODB_ACTIONS: Readonly<Record<'read' | 'write', readonly string[]>> = {
+  read: READ_ACTIONS,
+  write: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+};
+
+/** Whether a route writes anything: such routes may push or close connections (execute-api:ManageConnections). */
+const mayPush = (route: RouteDefinition): boolean => Object.values(route.access).includes('write');
+
+export class MessengerStack extends Stack {
+  readonly tables: ReadonlyMap<TableDefinition['name'], Table>;
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly tokenSecret: Secret;
+  readonly functions: ReadonlyMap<string, RouteFunction>;
+
+  constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
+    super(scope, id, props);
+    const settings = props.settings ?? readSettings(this.node);
+    const routes = props.routes ?? routeTable;
+    const definitions = props.tables ?? tableDefinitions;
+
+    this.tables = new Map(definitions.map((definition) => [definition.name, this.table(definition)]));
+
+    this.tokenSecret = new Secret(this, 'TokenSecret', {
+      description: 'HMAC key that signs login tokens (HS256).',
+      generateSecretString: { passwordLength: TOKEN_SECRET_LENGTH, excludePunctuation: true, includeSpace: false },
+    });
+
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `${this.stackName}-api`,
+      description: 'Messenger WebSocket API: one route per frame.',
+      routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: settings.stageName,
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+    });
+
+    const environment: Readonly<Record<string, string>> = Object.freeze({
+      ...Object.fromEntries(definitions.map((definition) => [definition.envVar, this.tables.get(definition.name)!.tableName])),
+      MANAGEMENT_ENDPOINT: this.stage.callbackUrl,
+      // Every function: lambdas/config.ts requires it. Only tokenSecret routes may read the secret (IAM below).
+      TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
+      FILES_URL: settings.filesUrl,
+      ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
+    });
+
+    const functions = new Map<string, RouteFunction>();
+    const ids = new Map<string, string>();
+    for (const route of routes) {
+      const constructId = constructIdOf(route.event);
+      const clash = ids.get(constructId);
+      if (clash !== undefined) throw new Error(`routes ${clash} and ${route.event} would share the construct id ${constructId}`);
+      ids.set(constructId, route.event);
+      functions.set(route.event, this.route(constructId, route, environment, settings));
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Clients connect here (wss://).' });
+    new CfnOutput(this, 'ManagementEndpoint', { value: this.stage.callbackUrl, description: 'API Gateway Management API (PostToConnection).' });
+    for (const [name, table] of this.tables) {
+      new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
+    }
+    new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
+  }
+
+  private table(definition: TableDefinition): Table {
+    const table = new Table(this, `${definition.name}Table`, {
+      partitionKey: attribute(definition.partitionKey),
+      sortKey: definition.sortKey && attribute(definition.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: definition.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of definition.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: index.sortKey && attribute(index.sortKey),
+      });
+    }
+    return table;
+  }
+
+  private route(id: string, route: RouteDefinition, environment: Readonly<Record<string, string>>, settings: Settings): RouteFunction {
+    const scope = new Construct(this, id);
+    const fn = new RouteFunction(scope, 'Function', { route, environment, logRetention: settings.logRetentionDays });
+
+    for (const [name, level] of Object.entries(route.access)) {
+      const table = this.tables.get(name as TableDefinition['name']);
+      if (!table) throw new Error(`route ${route.event}: access to unknown table ${name}`);
+      table.grant(fn, ...DYNAMODB_ACTIONS[level]);
+    }
+    if (route.tokenSecret) this.tokenSecret.grantRead(fn);
+    if (mayPush(route)) this.stage.grantManagementApiAccess(fn);
+
+    new WebSocketRoute(scope, 'Route', {
+      webSocketApi: this.api,
+      routeKey: routeKeyOf(route.event),
+      integration: new WebSocketLambdaIntegration('Integration', fn),
+      // Two-way: the handler's result is the ack. `$connect` / `$disconnect` answer nobody.
+      returnResponse: route.event !== '$connect' && route.event !== '$disconnect',
+    });
+    return fn;
+  }
+}

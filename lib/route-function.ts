@@ -1,0 +1,79 @@
+/**
+ * The Lambda function of one route: a NodejsFunction with the project's
+ * defaults fixed, so the stack only says which route it is and what it may
+ * touch. Every function is bundled by esbuild from `lambdas/routes/<module>.ts`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { moduleOf, type RouteDefinition } from '../lambdas/routes/table';
+
+/** The repository root: where package-lock.json and lambdas/ live. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Newest Node.js runtime of aws-cdk-lib; one line to change. */
+export const ROUTE_RUNTIME = Runtime.NODEJS_24_X;
+
+/** API Gateway's integration timeout: a function running longer could never answer. */
+export const ROUTE_TIMEOUT = Duration.seconds(29);
+
+/** @see RouteDefinition.memoryMb */
+export const DEFAULT_MEMORY_MB = 256;
+
+/**
+ * ESM output has no `require`; esbuild's shim for bundled CommonJS code that
+ * requires Node built-ins throws without one, so the bundle defines it.
+ */
+const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export const entryOf = (route: RouteDefinition): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${moduleOf(route.event)}.ts`);
+
+export interface RouteFunctionProps {
+  route: RouteDefinition;
+  /** Environment shared by every route function (copied, never mutated). */
+  environment: Readonly<Record<string, string>>;
+  logRetention: RetentionDays;
+}
+
+export class RouteFunction extends NodejsFunction {
+  readonly route: RouteDefinition;
+
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    const entry = entryOf(props.route);
+    if (!existsSync(entry)) throw new Error(`route ${props.route.event}: handler module ${entry} does not exist`);
+    // Our own log group: retention without the LogRetention custom-resource function.
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    super(scope, id, {
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: ROUTE_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.route.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: ROUTE_TIMEOUT,
+      description: `route ${props.route.event}: ${props.route.summary}`.slice(0, 256),
+      logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        // ESM builds of dependencies (the AWS SDK ships both) tree-shake better.
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        // The SDK versions the lockfile pins (and the tests ran), not whichever the runtime carries.
+        bundleAwsSDK: true,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+      },
+    });
+    this.route = props.route;
+  }
+}

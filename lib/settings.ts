@@ -1,0 +1,98 @@
+/**
+ * Deployment settings, read from CDK context in one place (`cdk.json`,
+ * `cdk.context.json` or `-c key=value`). Values given with `-c` arrive as
+ * strings, values in JSON files keep their JSON type: both are accepted.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+export interface Settings {
+  /** Stage name: the last path segment of the `wss://` URL and of the Management API endpoint. @default 'prod' */
+  stageName: string;
+  /** Browser `Origin`s `$connect` accepts; empty = any (native apps send none). @default [] */
+  allowedOrigins: string[];
+  /** Base URL of the file server (FILES_URL). A later change replaces this with the stack's own file storage. */
+  filesUrl: string;
+  /** Stage default route throttling: steady requests per second. @default 500 */
+  throttleRateLimit: number;
+  /** Stage default route throttling: burst bucket size. @default 1000 */
+  throttleBurstLimit: number;
+  /** CloudWatch Logs retention of every function's log group, in days. @default 30 */
+  logRetentionDays: RetentionDays;
+}
+
+/** The placeholder until the stack has its own file server: `.invalid` never resolves. */
+export const PLACEHOLDER_FILES_URL = 'https://files.example.invalid/';
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  stageName: 'prod',
+  allowedOrigins: [],
+  filesUrl: PLACEHOLDER_FILES_URL,
+  throttleRateLimit: 500,
+  throttleBurstLimit: 1000,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+});
+
+function text(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function positiveNumber(node: Node, key: string, { integer = false } = {}): number | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isSafeInteger(n))) {
+    throw new Error(`context ${key} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function origins(node: Node): string[] | undefined {
+  const value: unknown = node.tryGetContext('allowedOrigins');
+  if (value === undefined || value === null) return undefined;
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!list || list.some((o) => typeof o !== 'string')) throw new Error(`context allowedOrigins must be a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
+  return (list as string[]).map((o) => o.trim()).filter(Boolean);
+}
+
+function url(node: Node, key: string): string | undefined {
+  const value = text(node, key);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`context ${key} must be an absolute URL, got ${value}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`context ${key} must be an http(s) URL, got ${value}`);
+  return value;
+}
+
+function retention(node: Node): RetentionDays | undefined {
+  const days = positiveNumber(node, 'logRetentionDays', { integer: true });
+  if (days === undefined) return undefined;
+  const allowed = Object.values(RetentionDays).filter((d): d is RetentionDays => typeof d === 'number');
+  if (!allowed.includes(days)) throw new Error(`context logRetentionDays must be one of ${allowed.join(', ')}, got ${days}`);
+  return days;
+}
+
+function stageName(node: Node): string | undefined {
+  const value = text(node, 'stageName');
+  if (value !== undefined && !/^[A-Za-z0-9_]{1,128}$/.test(value)) throw new Error(`context stageName must be letters, digits or _, got ${value}`);
+  return value;
+}
+
+/** Settings from context, defaults for what is absent; a malformed value fails the synth with its key named. */
+export function readSettings(node: Node): Settings {
+  return {
+    stageName: stageName(node) ?? DEFAULT_SETTINGS.stageName,
+    allowedOrigins: origins(node) ?? [...DEFAULT_SETTINGS.allowedOrigins],
+    filesUrl: url(node, 'filesUrl') ?? DEFAULT_SETTINGS.filesUrl,
+    throttleRateLimit: positiveNumber(node, 'throttleRateLimit') ?? DEFAULT_SETTINGS.throttleRateLimit,
+    throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
+    logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Operator CLI: `npm run admin -- <command> [flags]`.
+ * Local (default): acts on the running `npm start` stack found through PORT
+ * (DynamoDB on PORT+1), or directly on DATA_DIR when nothing is running.
+ * AWS: `--region R --data-table T --connections-table C [--management-endpoint URL]`.
+ */
+import { parseArgs } from 'node:util';
+import type { Config } from '../lambdas/config';
+import { createDeps, type Deps } from '../lambdas/deps';
+import { configureDomain, createAccount } from '../lambdas/domain/provisioning';
+import { tables } from '../lambdas/storage/tables';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const USAGE = `usage: npm run admin -- <command> [flags]
+
+commands:
+  create-user --username U --password P [--first-name F] [--last-name L] [--domain NAME] [--planned-password-change]
+  domain-config --domain NAME --set key=value [--set key=value …]
+      keys: key_management_by_user, contactlist_management_by_user, single_device (true|false), url, passphrase, is_base
+
+target (default: the local stack on PORT, or DATA_DIR when it is not running):
+  --region R --data-table T --connections-table C [--management-endpoint URL]   the deployed stack`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    username: { type: 'string' },
+    password: { type: 'string' },
+    'first-name': { type: 'string' },
+    'last-name': { type: 'string' },
+    domain: { type: 'string' },
+    'planned-password-change': { type: 'boolean' },
+    user: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    region: { type: 'string' },
+    'data-table': { type: 'string' },
+    'connections-table': { type: 'string' },
+    'management-endpoint': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function need(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') fail(`--${name} is required`);
+  return value;
+}
+
+const baseConfig: Config = {
+  connectionsTable: 'Connections',
+  dataTable: 'Data',
+  region: 'local',
+  managementEndpoint: '',
+  tokenTtlSeconds: 0,
+  connectionTtlSeconds: 0,
+  scryptLogN: Number(process.env.SCRYPT_LOG_N ?? 17),
+  loginMaxFailures: 0,
+  loginWindowSeconds: 0,
+  allowedOrigins: [],
+  filesUrl: '',
+  pushConcurrency: 16,
+};
+
+async function reachable(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Deps for the chosen target, and what to close afterwards. */
+async function connect(): Promise<{ deps: Deps; embedded?: EmbeddedDynamo }> {
+  if (values.region || values['data-table']) {
+    return {
+      deps: createDeps({
+        ...baseConfig,
+        region: need('region'),
+        dataTable: need('data-table'),
+        connectionsTable: need('connections-table'),
+        managementEndpoint: values['management-endpoint'] ?? '',
+      }),
+    };
+  }
+  const port = Number(process.env.PORT ?? 8080);
+  const local = { ...baseConfig, managementEndpoint: `http://127.0.0.1:${port}` };
+  const running = process.env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${port + 1}`;
+  if (await reachable(running)) return { deps: createDeps({ ...local, dynamoEndpoint: running }) };
+  if (!process.env.DATA_DIR) fail(`no local stack at ${running}: run \`npm start\` (same PORT), or set DATA_DIR`);
+  const embedded = await startEmbeddedDynamo({ dataDir: process.env.DATA_DIR, port: 0, sweepIntervalMs: 0, tables });
+  return { deps: createDeps({ ...local, dynamoEndpoint: embedded.endpoint }), embedded };
+}
+
+async function run(command: string | undefined, deps: Deps): Promise<unknown> {
+  switch (command) {
+    case 'create-user': {
+      const user = await createAccount(deps, deps.config.scryptLogN, {
+        username: need('username'),
+        password: need('password'),
+        firstName: values['first-name'],
+        lastName: values['last-name'],
+        domain: values.domain,
+        plannedPasswordChange: values['planned-password-change'],
+      });
+      return { id: user.id, username: user.username, domain_id: user.domain_id };
+    }
+    case 'domain-config': {
+      if (!values.set?.length) fail('--set key=value is required');
+      const { single_device, id, name, config, url, is_base } = await configureDomain(deps, need('domain'), values.set);
+      return { id, name, url, is_base, config, single_device };
+    }
+    default:
+      fail(command ? `unknown command ${command}` : 'no command');
+  }
+}
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const command = positionals[0];
+if (!['create-user', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+const { deps, embedded } = await connect();
+try {
+  console.log(JSON.stringify(await run(command, deps), null, 2));
+} catch (error) {
+  console.error(`${command} failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await embedded?.close();
+}
