@@ -6,7 +6,7 @@ import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
 import { bindSession } from '../lambdas/domain/presence';
 import { configureDomain } from '../lambdas/domain/provisioning';
-import { openConnection } from '../lambdas/storage/connections';
+import { connectionsOfUser, openConnection, unbindConnection } from '../lambdas/storage/connections';
 import { joinPresence, presenceKey } from '../lambdas/storage/presence';
 import { epochSeconds } from '../lambdas/storage/store';
 import type { LocalStack } from '../local/stack';
@@ -176,6 +176,30 @@ describe('connections that vanished', () => {
     await session.client.close();
     await exactly(watcher.client, 'offline', 1);
     await watcher.client.close();
+  });
+
+  it('a connection unbound without ending presence still ends it when it closes', async () => {
+    const { watcher, subject } = await watcherAndSubject();
+    const session = await online(stack, subject);
+    await exactly(watcher.client, 'online', 1);
+    const [connection] = await connectionsOfUser(getDeps(), subject.id);
+    // An unbinding path that forgot presence: the member stays while the socket is open ...
+    await unbindConnection(getDeps(), connection!.connectionId);
+    expect(await presenceOf(watcher.client)).toEqual({ [subject.id]: true });
+    // ... and goes with it.
+    await session.client.close();
+    expect(await exactly(watcher.client, 'offline', 1)).toEqual([[subject.id]]);
+    await watcher.client.close();
+  });
+
+  it('another user logging in on the same connection ends the first user\'s presence', async () => {
+    const { watcher, subject } = await watcherAndSubject();
+    const session = await online(stack, subject);
+    await exactly(watcher.client, 'online', 1);
+    const someoneElse = await newUser('other');
+    await session.client.call('auth by credentials', { username: someoneElse.username, password: someoneElse.password });
+    expect(await exactly(watcher.client, 'offline', 1)).toEqual([[subject.id]]);
+    await Promise.all([session.client.close(), watcher.client.close()]);
   });
 
   it('a replayed token revokes its login: its connections go, and the user goes offline', async () => {

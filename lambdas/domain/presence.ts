@@ -10,7 +10,7 @@ import type { Deps } from '../deps';
 import { log } from '../log';
 import type { Presence } from '../protocol/objects';
 import { LIGHTWEIGHT_EVENTS } from '../push';
-import { bindConnection, isBound, type Binding, type Connection } from '../storage/connections';
+import { bindConnection, type Binding, type Connection } from '../storage/connections';
 import { linksOf } from '../storage/links';
 import { joinPresence, leavePresence, presenceOf, type PresenceMember } from '../storage/presence';
 import { epochSeconds, mapBounded } from '../storage/store';
@@ -71,14 +71,20 @@ export async function bindSession(deps: Deps, connectionId: string, binding: Bin
     return false;
   }
   // The connection was logged in as someone else: that user's membership ends.
-  if (isBound(before) && before.userId !== binding.userId) await connectionEnded(deps, before);
+  if ((before.userId ?? before.lastUserId ?? binding.userId) !== binding.userId) await connectionEnded(deps, before);
   if (cameOnline) await announce(deps, binding.userId, 'online');
   return true;
 }
 
-/** A connection was unbound or deleted (`connection` is what the write removed; undefined if nothing). */
+/**
+ * A connection was unbound or deleted (`connection` is what the write removed;
+ * undefined if nothing). A deleted connection that had been unbound still
+ * names its last user: if whoever unbound it did not end its presence, this
+ * does (leaving twice is a no-op).
+ */
 export async function connectionEnded(deps: Deps, connection: Connection | undefined): Promise<void> {
-  if (isBound(connection)) await endPresence(deps, connection.userId, connection.connectionId);
+  const userId = connection?.userId ?? connection?.lastUserId;
+  if (connection && userId !== undefined) await endPresence(deps, userId, connection.connectionId);
 }
 
 /** `give me presence`: every listed contact; only `accepted` contacts can be seen online. */

@@ -17,6 +17,8 @@ export interface Connection extends Partial<Binding> {
   connectionId: string;
   connectedAt: number;
   expiresAt: number;
+  /** The user this connection was last bound to; kept when it is unbound, so closing it can still end that user's presence. */
+  lastUserId?: number;
 }
 
 export type BoundConnection = Connection & Binding;
@@ -45,7 +47,7 @@ export async function bindConnection(store: Store, connectionId: string, binding
       new UpdateCommand({
         TableName: store.config.connectionsTable,
         Key: { connectionId },
-        UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l',
+        UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l, lastUserId = :u',
         ConditionExpression: 'attribute_exists(connectionId)',
         ExpressionAttributeValues: { ':u': binding.userId, ':d': binding.domainId, ':f': binding.familyId, ':l': binding.lightweight },
         ReturnValues: 'ALL_OLD',
