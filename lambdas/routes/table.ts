@@ -29,7 +29,7 @@ const rw = { Connections: 'write', Data: 'write' } as const;
 
 export const routes: readonly RouteDefinition[] = [
   { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
-  { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection.' },
+  { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
   { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
   { event: 'auth by credentials', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Password login → `{ userId, token }`.' },
   { event: 'subscribe', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Deprecated alias of `auth by credentials`.' },
