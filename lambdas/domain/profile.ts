@@ -2,7 +2,8 @@
 import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { SelfUser } from '../protocol/objects';
-import { isUuidV4, type AvatarChange, type AvatarDeletion, type PasswordChange, type ProfileChange } from '../protocol/schemas';
+import { isUuidV4 } from '../protocol/file-ids';
+import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';

@@ -14,7 +14,7 @@
  * - CORS for web clients, preflight included. No cookies, no credentials.
  */
 import { log } from '../log';
-import { isUuidV4 } from '../protocol/schemas';
+import { isUuidV4 } from '../protocol/file-ids';
 import { formField } from './multipart';
 
 /** Where the files live. Ids reaching a store are valid, lower-case UUID v4s. */

@@ -16,10 +16,6 @@ export const LIMITS = {
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const noData = z.unknown();
 
-/** File ids (avatars, attachments): a UUID v4, any letter case (protocol §7). */
-export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-export const isUuidV4 = (value: unknown): value is string => typeof value === 'string' && UUID_V4.test(value);
-
 const credentials = z.object({
   username: z.string().trim().min(1).max(LIMITS.username),
   password: z.string().min(1).max(LIMITS.password),
