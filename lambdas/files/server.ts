@@ -39,7 +39,7 @@ export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 export type FileAction = 'get' | 'put' | 'putRaw' | 'delete';
 
-/** The §7 routes; `storageUrls()` builds the prefixes clients use from the same names. */
+/** The §7 routes: action (URL prefix, as in `storageUrls()` of domain/sessions.ts) → HTTP method. */
 export const FILE_ROUTES: Readonly<Record<FileAction, 'GET' | 'POST'>> = { get: 'GET', put: 'POST', putRaw: 'POST', delete: 'GET' };
 
 export interface FileRequest {
@@ -90,7 +90,7 @@ const json = (status: number, value: unknown): FileResponse => ({
 });
 
 /** The action and normalised id of a path, or the response that refuses it. */
-export function routeOf(method: string, path: string): { action: FileAction; id: string } | FileResponse {
+export function fileRouteOf(method: string, path: string): { action: FileAction; id: string } | FileResponse {
   const match = ROUTE.exec(path.split('?')[0] ?? '');
   if (!match) return text(404, 'not found');
   const action = match[1] as FileAction;
@@ -135,7 +135,7 @@ async function upload(store: FileStore, id: string, bytes: Uint8Array): Promise<
  * upload before the client sends it (HTTP `Expect: 100-continue`).
  */
 export function precheck(options: FileServerOptions, request: FileRequest): { action: FileAction; id: string } | FileResponse {
-  const route = routeOf(request.method, request.path);
+  const route = fileRouteOf(request.method, request.path);
   if ('status' in route) return route;
   if (request.method === 'OPTIONS') return preflight(request, route.action);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -160,6 +160,8 @@ async function answer(store: FileStore, options: FileServerOptions, request: Fil
           'content-type': 'application/octet-stream',
           'content-disposition': 'attachment',
           'x-content-type-options': 'nosniff',
+          // Opened in a browser tab, the bytes can run nothing.
+          'content-security-policy': "default-src 'none'; sandbox",
           // Write-once, but deletable: clients keep their own copy, caches must not.
           'cache-control': 'no-store',
         },
