@@ -13,6 +13,10 @@ export interface ClientEvents {
   'who am i': { data: void; result: SelfUser };
   'log me out': { data: void; result: null };
   ping: { data: void; result: { time: string } };
+  'change profile': { data: z.input<typeof schemas.changeProfile>; result: null };
+  'change password': { data: z.input<typeof schemas.changePassword>; result: null };
+  'change avatar': { data: z.input<typeof schemas.changeAvatar>; result: null };
+  'delete avatar': { data: z.input<typeof schemas.deleteAvatar>; result: null };
 }
 
 export interface ServerPushes {

@@ -37,6 +37,10 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'who am i', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The caller\'s own user, keys and domain.' },
   { event: 'log me out', auth: true, access: rw, summary: 'Revokes this login, unbinds the connection.' },
   { event: 'ping', auth: true, access: { Connections: 'read' }, summary: 'Keep-alive: `{ time }`.' },
+  { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s first and last name.' },
+  { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
+  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s avatar (file UUID); group avatars: issue 4.' },
+  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Clears the caller\'s avatar; group avatars: issue 4.' },
 ];
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */
