@@ -11,6 +11,7 @@ import { readConfig } from '../lambdas/config';
 import { moduleOf, routes } from '../lambdas/routes/table';
 import { tables } from '../lambdas/storage/tables';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { startFileServer, type LocalFileServer } from './file-server';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
 
 export interface LocalStackOptions {
@@ -28,6 +29,10 @@ export interface LocalStackOptions {
   maxConnectionMs?: number;
   /** TTL sweep period of the embedded DynamoDB. @default 5000 */
   sweepIntervalMs?: number;
+  /** File server port (protocol §7); 0 = any. @default $FILES_PORT, else port + 2 (0 when port is 0) */
+  filesPort?: number;
+  /** Largest upload to the file server, in bytes. @default $MAX_FILE_BYTES, else 25 MiB */
+  maxFileBytes?: number;
 }
 
 export interface LocalStack {
@@ -36,6 +41,9 @@ export interface LocalStack {
   dynamoEndpoint: string;
   dynamo: EmbeddedDynamo;
   gateway: Gateway;
+  /** The file server; `filesUrl` is what `storage urls` are built from. */
+  files: LocalFileServer;
+  filesUrl: string;
   close(): Promise<void>;
 }
 
@@ -66,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tables,
   });
   let gateway: Gateway;
+  let files: LocalFileServer;
   try {
     gateway = await startGateway({
       port,
@@ -78,6 +87,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamo.close();
     throw error;
   }
+  try {
+    const env = { ...process.env, ...options.env };
+    files = await startFileServer({
+      port: options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2),
+      dataDir: options.dataDir,
+      maxBytes: options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined),
+      allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    });
+  } catch (error) {
+    await gateway.close();
+    await dynamo.close();
+    throw error;
+  }
   Object.assign(process.env, {
     CONNECTIONS_TABLE: 'Connections',
     DATA_TABLE: 'Data',
@@ -85,7 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     MANAGEMENT_ENDPOINT: gateway.managementEndpoint,
     TOKEN_SECRET: tokenSecret(options.dataDir),
-    FILES_URL: process.env.FILES_URL ?? `http://127.0.0.1:${port === 0 ? 8082 : port + 2}/`,
+    // The real file server; `env.FILES_URL` overrides it (e.g. a public URL in front of it).
+    FILES_URL: files.url,
     ...options.env,
   });
   resetDeps();
@@ -96,8 +119,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamoEndpoint: dynamo.endpoint,
     dynamo,
     gateway,
+    files,
+    filesUrl: readConfig().filesUrl,
     async close() {
       await gateway.close();
+      await files.close();
       await dynamo.close();
     },
   };

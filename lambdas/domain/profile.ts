@@ -1,11 +1,17 @@
-/** The caller's own user object (protocol §3 "user (self)"). */
+/** The caller's own user (protocol §3 "user (self)") and the profile frames that change it (§4 profile). */
 import type { Deps } from '../deps';
+import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { SelfUser } from '../protocol/objects';
+import { isUuidV4 } from '../protocol/file-ids';
+import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
+import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { getMany, keyOf } from '../storage/store';
-import { userKey, type UserRecord } from '../storage/users';
+import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
+import { hashPassword, verifyPassword } from './passwords';
+import { endOtherLogins } from './sessions';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
   const found = await getMany(deps, [userKey(session.userId), domainKey(session.domainId), keyringKey(session.userId)]);
@@ -24,4 +30,75 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
     PublicKeys: keysOf(keyringFrom(found, session.userId)),
     Domain: { id, name, url, passphrase, is_base, config },
   };
+}
+
+/** `change profile`: both names, trimmed; blank ones are refused. */
+export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: ProfileChange): Promise<void> {
+  const first = first_name.trim();
+  const last = last_name.trim();
+  if (!first || !last) throw new ProtocolError(ERRORS.enterName);
+  await updateUser(deps, session.userId, { first_name: first, last_name: last }, { now: deps.now() });
+}
+
+/** Passwords compare as scrypt hashes them (NFKC), so "new must not match old" cannot be dodged by normalisation. */
+const samePassword = (a: string, b: string) => a.normalize('NFKC') === b.normalize('NFKC');
+
+/**
+ * `change password`. Cheap checks on the payload first; then `current` is
+ * checked as login checks a password, counted in the same failure window as
+ * logins of this username (one budget of guesses per password, whichever way
+ * they come); then the new hash is stored (only over the hash just verified),
+ * the planned change is cleared, and every other login of the user is revoked.
+ * The caller's own login (token family) and connection keep working.
+ */
+export async function changePassword(deps: Deps, session: BoundConnection, change: PasswordChange): Promise<void> {
+  const { config } = deps;
+  if (change.new !== change.newAgain) throw new ProtocolError(ERRORS.passwordsDiffer);
+  if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
+  const user = await getUser(deps, session.userId);
+  if (!user) throw new Error(`user ${session.userId} missing`);
+  const found = await getMany(deps, [failuresKey(user.username)]);
+  const failures = found.get(keyOf(failuresKey(user.username))) as FailureRecord | undefined;
+  if (isLocked(failures, config.loginMaxFailures, deps.now().getTime())) throw new ProtocolError(ERRORS.tooManyAttempts);
+  if (!(await verifyPassword(change.current, user.passwordHash))) {
+    await recordFailure(deps, user.username, config.loginWindowSeconds, deps.now().getTime());
+    throw new ProtocolError(ERRORS.wrongPassword);
+  }
+  if (failures) await clearFailures(deps, user.username);
+  const passwordHash = await hashPassword(change.new, config.scryptLogN);
+  try {
+    await updateUser(
+      deps,
+      session.userId,
+      { passwordHash, is_planned_password_change: false },
+      { expectedPasswordHash: user.passwordHash, now: deps.now() },
+    );
+  } catch (error) {
+    // Another change got in between: `current` is no longer the password.
+    if (error instanceof UserChangedError) throw new ProtocolError(ERRORS.wrongPassword, 'changed concurrently');
+    throw error;
+  }
+  await endOtherLogins(deps, session.userId, session.familyId);
+}
+
+/** Group avatars (`is_group: true`) belong to the groups frames (issue 4); until then they are refused. */
+function ownAvatarOnly(isGroup: boolean | undefined): void {
+  if (isGroup === true) throw new ProtocolError(ERRORS.somethingWentWrong, 'group avatars are not implemented yet');
+}
+
+/**
+ * `change avatar` (own): the avatar is the UUID v4 of a file the client has
+ * uploaded to the file server; stored as sent. The server does not check the
+ * file exists, nor delete the previous one (clients do, as before).
+ */
+export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group }: AvatarChange): Promise<void> {
+  if (!isUuidV4(avatar)) throw new ProtocolError(ERRORS.provideAvatar);
+  ownAvatarOnly(is_group);
+  await updateUser(deps, session.userId, { avatar }, { now: deps.now() });
+}
+
+/** `delete avatar` (own): the user has no avatar (`null`) again. */
+export async function deleteAvatar(deps: Deps, session: BoundConnection, data: AvatarDeletion): Promise<void> {
+  ownAvatarOnly(data?.is_group);
+  await updateUser(deps, session.userId, { avatar: null }, { now: deps.now() });
 }

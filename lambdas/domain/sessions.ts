@@ -10,7 +10,7 @@ import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnect
 import { domainKey, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
-import { revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
+import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
 import { bindSession, connectionEnded } from './presence';
@@ -111,6 +111,28 @@ export async function endFamily(deps: Deps, userId: number, familyId: string): P
   const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
     await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
+    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+  });
+  return affected;
+}
+
+/**
+ * Revokes every login of the user but `keepFamilyId` (after a password
+ * change): the families die first, so a device told `subscribe please` cannot
+ * come back with its old token; then every connection not of the kept login is
+ * unbound and asked to authenticate again. `subscribe please`, not `log out
+ * please`: the device keeps its local data (keys, history) and only has to
+ * log in again with the new password.
+ */
+export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<BoundConnection[]> {
+  const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
+  const affected = connections.filter((c) => c.familyId !== keepFamilyId);
+  // Both indexes lag a little: a login seen only through its connection is revoked too.
+  const families = new Set([...indexed, ...affected.map((c) => c.familyId)]);
+  families.delete(keepFamilyId);
+  await mapBounded([...families], deps.config.pushConcurrency, (familyId) => revokeFamily(deps, familyId));
+  await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
+    await unbindConnection(deps, c.connectionId);
     await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
   });
   return affected;

@@ -39,6 +39,10 @@ export interface ClientEvents {
   'handle userlink': { data: z.input<typeof schemas.handleUserlink>; result: UserContainer | 'success' };
   'new key': { data: z.input<typeof schemas.newKey>; result: Key };
   'set default key': { data: z.input<typeof schemas.setDefaultKey>; result: Key };
+  'change profile': { data: z.input<typeof schemas.changeProfile>; result: null };
+  'change password': { data: z.input<typeof schemas.changePassword>; result: null };
+  'change avatar': { data: z.input<typeof schemas.changeAvatar>; result: null };
+  'delete avatar': { data: z.input<typeof schemas.deleteAvatar>; result: null };
 }
 
 export interface ServerPushes {

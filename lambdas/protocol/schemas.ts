@@ -10,6 +10,8 @@ export const LIMITS = {
   password: 1024,
   token: 4096,
   search: 64,
+  /** first_name / last_name, in characters. */
+  name: 128,
 } as const;
 
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -37,6 +39,28 @@ export const schemas = {
   handleUserlink: z.object({ from_user_id: id, to_user_id: id, action: z.enum(USERLINK_ACTIONS) }),
   newKey: z.object({ name: publicKey, is_default: z.boolean() }),
   setDefaultKey: z.object({ id }),
+  // Blank names pass here and get `enter name and last name` from the handler.
+  changeProfile: z.object({
+    first_name: z.string().max(LIMITS.name),
+    last_name: z.string().max(LIMITS.name),
+  }),
+  changePassword: z.object({
+    current: z.string().min(1).max(LIMITS.password),
+    new: z.string().min(1).max(LIMITS.password),
+    newAgain: z.string().max(LIMITS.password),
+  }),
+  // `avatar` is checked by the handler: a missing or bad one is `please provide avatar uuid`.
+  changeAvatar: z.object({
+    avatar: z.unknown().optional(),
+    is_group: z.boolean().optional(),
+    id: id.optional(),
+  }),
+  deleteAvatar: z
+    .object({
+      is_group: z.boolean().optional(),
+      id: id.optional(),
+    })
+    .optional(),
 } as const;
 
 export type Credentials = z.infer<typeof credentials>;
@@ -45,3 +69,7 @@ export type UserlinkRequest = z.infer<typeof schemas.handleUserlink>;
 export type NewKeyRequest = z.infer<typeof schemas.newKey>;
 export type FindContactsRequest = z.infer<typeof schemas.findContacts>;
 export type SetDefaultKeyRequest = z.infer<typeof schemas.setDefaultKey>;
+export type ProfileChange = z.infer<typeof schemas.changeProfile>;
+export type PasswordChange = z.infer<typeof schemas.changePassword>;
+export type AvatarChange = z.infer<typeof schemas.changeAvatar>;
+export type AvatarDeletion = z.infer<typeof schemas.deleteAvatar>;

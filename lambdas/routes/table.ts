@@ -44,6 +44,10 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'give me keys', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Every public key of the caller, their contacts and group co-members.' },
   { event: 'new key', schema: schemas.newKey, auth: true, access: rw, summary: 'Adds a public key; a default one is announced to contacts.' },
   { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
+  { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s first and last name.' },
+  { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
+  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s avatar (file UUID); group avatars: issue 4.' },
+  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Clears the caller\'s avatar; group avatars: issue 4.' },
 ];
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */

@@ -4,7 +4,7 @@
  * write; presenting an older token of the family means it was stolen or
  * replayed, and the whole family is revoked.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { alive, epochSeconds, isConditionFailure, type Store } from './store';
 
 export interface TokenFamily {
@@ -16,12 +16,17 @@ export interface TokenFamily {
 }
 
 const familyKey = (familyId: string) => ({ pk: `TOKENFAMILY#${familyId}`, sk: 'TOKENFAMILY' });
+/** gsi1 entry of a family: a user's logins, found without a Scan (password change revokes the others). */
+const userFamiliesKey = (family: Pick<TokenFamily, 'userId' | 'familyId'>) => ({
+  gsi1pk: `USERFAMILIES#${family.userId}`,
+  gsi1sk: family.familyId,
+});
 
 export async function startFamily(store: Store, family: TokenFamily): Promise<void> {
   await store.db.send(
     new PutCommand({
       TableName: store.config.dataTable,
-      Item: { ...familyKey(family.familyId), ...family },
+      Item: { ...familyKey(family.familyId), ...userFamiliesKey(family), ...family },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -72,4 +77,27 @@ export async function familyIsLive(store: Store, familyId: string, now = Date.no
     new GetCommand({ TableName: store.config.dataTable, Key: familyKey(familyId), ConsistentRead: true }),
   );
   return alive(Item as TokenFamily | undefined, now) !== undefined;
+}
+
+/**
+ * Ids of the user's live logins, from gsi1 (eventually consistent: a login
+ * started within the last instant may be missing).
+ */
+export async function familiesOfUser(store: Store, userId: number, now = Date.now()): Promise<string[]> {
+  const found: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.config.dataTable,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': userFamiliesKey({ userId, familyId: '' }).gsi1pk },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) if (alive(item as TokenFamily, now)) found.push(item.gsi1sk as string);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found;
 }

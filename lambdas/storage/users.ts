@@ -1,5 +1,5 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { nextId } from './ids';
 import { isConditionFailure, type Store } from './store';
@@ -84,4 +84,50 @@ export async function getUser(store: Store, id: number): Promise<UserRecord | un
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: usernameKey(username) }));
   return strip<UsernameRecord>(Item);
+}
+
+/** What the profile frames may change on a user item. */
+export type UserChanges = Partial<Pick<UserRecord, 'first_name' | 'last_name' | 'avatar' | 'passwordHash' | 'is_planned_password_change'>>;
+
+export class UserChangedError extends Error {}
+
+/**
+ * Sets the given fields and `updated_at` on an existing user. With
+ * `expectedPasswordHash`, only if the hash is still that one (a concurrent
+ * password change wins once); otherwise throws UserChangedError.
+ */
+export async function updateUser(
+  store: Store,
+  id: number,
+  changes: UserChanges,
+  options: { expectedPasswordHash?: string; now?: Date } = {},
+): Promise<void> {
+  const fields = Object.entries({ ...changes, updated_at: formatDate(options.now ?? new Date()) }).filter(([, v]) => v !== undefined);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [field, value] of fields) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+  }
+  let condition = 'attribute_exists(pk)';
+  if (options.expectedPasswordHash !== undefined) {
+    names['#expectedHash'] = 'passwordHash';
+    values[':expectedHash'] = options.expectedPasswordHash;
+    condition += ' AND #expectedHash = :expectedHash';
+  }
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: userKey(id),
+        UpdateExpression: `SET ${fields.map(([field]) => `#${field} = :${field}`).join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new UserChangedError(`user ${id} is gone or changed`);
+    throw error;
+  }
 }

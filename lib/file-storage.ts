@@ -1,0 +1,151 @@
+/**
+ * The file server of protocol §7 on AWS: a private, encrypted S3 bucket behind
+ * an HTTP API whose four routes run one small Lambda (lambdas/files/aws-handler.ts)
+ * with the same rules as the local server. The stack passes `url` to the
+ * frame functions as FILES_URL; `storage urls` are derived from it.
+ *
+ * Why a Lambda that proxies the bytes (and not redirects to presigned S3 URLs):
+ * the protocol fixes the client side — it POSTs the file to `{putRaw}<uuid>`.
+ * A redirect cannot carry that upload (S3 takes presigned uploads as PUT, or
+ * as POST only with its own form fields; a 307 keeps the method and a
+ * streamed body cannot be replayed), so uploads must pass through something
+ * that accepts the POST; and every stored file then fits in one Lambda
+ * response, so downloads need no redirect either. The price is the Lambda
+ * payload limit: 6 MB per invocation, with binary bodies base64-encoded
+ * (4/3), which caps a file at MAX_LAMBDA_FILE_BYTES. docs/files.md discusses
+ * the ways past it.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
+
+/**
+ * Largest file the Lambda can take: the 6 MB (6,291,456 bytes) invocation
+ * payload holds the base64 body (4/3 of the file) plus the event around it
+ * (headers ≤ 10 KB on an HTTP API); 4.25 MiB leaves ~350 KB for that.
+ */
+export const MAX_LAMBDA_FILE_BYTES = 4.25 * 1024 * 1024;
+
+export interface FileStorageProps {
+  /** Largest upload (request body) in bytes; at most MAX_LAMBDA_FILE_BYTES. @default 4 MiB */
+  readonly maxFileBytes?: number;
+  /** Browser origins allowed by CORS. @default ['*'] (no credentials are involved) */
+  readonly allowedOrigins?: string[];
+  /** Keep previous versions of deleted files for `noncurrentVersionDays`. @default false */
+  readonly versioned?: boolean;
+  /** With `versioned`: days a deleted file can still be restored. @default 30 */
+  readonly noncurrentVersionDays?: number;
+  /** What `cdk destroy` does to the bucket (it holds user files). @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Rate limit of the file API (requests per second, burst). @default { rateLimit: 200, burstLimit: 400 } */
+  readonly throttle?: ThrottleSettings;
+  /** @default Runtime.NODEJS_22_X */
+  readonly runtime?: Runtime;
+}
+
+const ROUTE_METHOD: Record<'GET' | 'POST', HttpMethod> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
+
+/** Bundles `@aws-sdk/client-s3` when it is a dependency; otherwise the Lambda runtime's AWS SDK v3 provides it. */
+function s3ClientIsInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('@aws-sdk/client-s3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class FileStorage extends Construct {
+  readonly bucket: Bucket;
+  readonly handler: NodejsFunction;
+  readonly api: HttpApi;
+  /** Base URL of the file server, ending in `/`: pass it as FILES_URL. */
+  readonly url: string;
+  readonly maxFileBytes: number;
+
+  constructor(scope: Construct, id: string, props: FileStorageProps = {}) {
+    super(scope, id);
+    this.maxFileBytes = props.maxFileBytes ?? 4 * 1024 * 1024;
+    if (!Number.isSafeInteger(this.maxFileBytes) || this.maxFileBytes <= 0 || this.maxFileBytes > MAX_LAMBDA_FILE_BYTES) {
+      throw new Error(`maxFileBytes must be a positive integer ≤ ${MAX_LAMBDA_FILE_BYTES} (Lambda payload limit)`);
+    }
+    const allowedOrigins = props.allowedOrigins ?? ['*'];
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: props.versioned ?? false,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...(props.versioned
+          ? [{ id: 'expire-deleted-files', noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 30), expiredObjectDeleteMarker: true }]
+          : []),
+      ],
+    });
+
+    const bundleS3 = s3ClientIsInstalled();
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: fileURLToPath(new URL('../lambdas/files/aws-handler.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(20),
+      description: 'File server (protocol §7): get / putRaw / put / delete over S3',
+      environment: {
+        FILES_BUCKET: this.bucket.bucketName,
+        MAX_FILE_BYTES: String(this.maxFileBytes),
+        ALLOWED_ORIGINS: allowedOrigins.includes('*') ? '' : allowedOrigins.join(','),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      bundling: {
+        format: OutputFormat.ESM,
+        sourceMap: true,
+        minify: true,
+        ...(bundleS3 ? { nodeModules: ['@aws-sdk/client-s3'] } : {}),
+      },
+    });
+    // Least privilege: objects read / written / deleted, and ListBucket so a missing key is a 404, not a 403.
+    this.handler.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    this.handler.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Messenger file server (protocol §7)',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: allowedOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['*'],
+        maxAge: Duration.minutes(10),
+      },
+    });
+    const stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
+    });
+    const integration = new HttpLambdaIntegration('Files', this.handler);
+    for (const [action, method] of Object.entries(FILE_ROUTES) as [FileAction, 'GET' | 'POST'][]) {
+      this.api.addRoutes({ path: `/${action}/{id}`, methods: [ROUTE_METHOD[method]], integration });
+    }
+
+    this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/
+    new CfnOutput(this, 'FilesUrl', { value: this.url, description: 'FILES_URL: base of the storage urls (protocol §7)' });
+  }
+}
