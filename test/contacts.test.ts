@@ -269,6 +269,17 @@ describe('find contacts', () => {
     expect((await client.request('find contacts', { search: '' })).error).toBe('wrong data provided');
     await client.close();
   });
+
+  it('follows change profile: new names are found, old ones no longer', async () => {
+    const seeker = await newUser('looker', { domain: 'renames' });
+    const renamed = await newUser('renamed', { domain: 'renames', firstName: 'Oldfirst', lastName: 'Oldlast' });
+    const [looking, changing] = await Promise.all([online(stack, seeker), online(stack, renamed)]);
+    expect(await looking.client.call('find contacts', { search: 'oldf' })).toEqual([expect.objectContaining({ id: renamed.id })]);
+    await changing.client.call('change profile', { first_name: 'Newfirst', last_name: 'Newlast' });
+    expect(await looking.client.call('find contacts', { search: 'oldf' })).toEqual([]);
+    expect(await looking.client.call('find contacts', { search: 'newl' })).toEqual([expect.objectContaining({ id: renamed.id, username: renamed.username })]);
+    await Promise.all([looking.client.close(), changing.client.close()]);
+  });
 });
 
 describe('give me users', () => {

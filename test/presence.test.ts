@@ -192,6 +192,18 @@ describe('connections that vanished', () => {
     await watcher.client.close();
   });
 
+  it('a password change ends the presence of the devices it logs out', async () => {
+    const { watcher, subject } = await watcherAndSubject();
+    const [phone, laptop] = [await online(stack, subject), await online(stack, subject)];
+    await exactly(watcher.client, 'online', 1);
+    await phone.client.call('change password', { current: subject.password, new: 'a-new-secret', newAgain: 'a-new-secret' });
+    await laptop.client.push('subscribe please');
+    // The laptop is still connected but logged out: the phone leaving is the last live connection going.
+    await phone.client.close();
+    expect(await exactly(watcher.client, 'offline', 1)).toEqual([[subject.id]]);
+    await Promise.all([laptop.client.close(), watcher.client.close()]);
+  });
+
   it('another user logging in on the same connection ends the first user\'s presence', async () => {
     const { watcher, subject } = await watcherAndSubject();
     const session = await online(stack, subject);

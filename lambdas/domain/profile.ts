@@ -9,6 +9,7 @@ import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
 import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { getMany, keyOf } from '../storage/store';
+import { reindexUserSearch } from '../storage/user-search';
 import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
 import { hashPassword, verifyPassword } from './passwords';
 import { endOtherLogins } from './sessions';
@@ -37,7 +38,9 @@ export async function changeProfile(deps: Deps, session: BoundConnection, { firs
   const first = first_name.trim();
   const last = last_name.trim();
   if (!first || !last) throw new ProtocolError(ERRORS.enterName);
-  await updateUser(deps, session.userId, { first_name: first, last_name: last }, { now: deps.now() });
+  const user = await updateUser(deps, session.userId, { first_name: first, last_name: last }, { now: deps.now() });
+  // `find contacts` matches names: their index entries follow.
+  await reindexUserSearch(deps, user);
 }
 
 /** Passwords compare as scrypt hashes them (NFKC), so "new must not match old" cannot be dodged by normalisation. */

@@ -132,7 +132,7 @@ export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: s
   families.delete(keepFamilyId);
   await mapBounded([...families], deps.config.pushConcurrency, (familyId) => revokeFamily(deps, familyId));
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
-    await unbindConnection(deps, c.connectionId);
+    await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
     await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
   });
   return affected;

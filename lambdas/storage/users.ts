@@ -92,16 +92,17 @@ export type UserChanges = Partial<Pick<UserRecord, 'first_name' | 'last_name' | 
 export class UserChangedError extends Error {}
 
 /**
- * Sets the given fields and `updated_at` on an existing user. With
- * `expectedPasswordHash`, only if the hash is still that one (a concurrent
- * password change wins once); otherwise throws UserChangedError.
+ * Sets the given fields and `updated_at` on an existing user and returns the
+ * user as it is now. With `expectedPasswordHash`, only if the hash is still
+ * that one (a concurrent password change wins once); otherwise throws
+ * UserChangedError.
  */
 export async function updateUser(
   store: Store,
   id: number,
   changes: UserChanges,
   options: { expectedPasswordHash?: string; now?: Date } = {},
-): Promise<void> {
+): Promise<UserRecord> {
   const fields = Object.entries({ ...changes, updated_at: formatDate(options.now ?? new Date()) }).filter(([, v]) => v !== undefined);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -116,7 +117,7 @@ export async function updateUser(
     condition += ' AND #expectedHash = :expectedHash';
   }
   try {
-    await store.db.send(
+    const { Attributes } = await store.db.send(
       new UpdateCommand({
         TableName: store.config.dataTable,
         Key: userKey(id),
@@ -124,8 +125,10 @@ export async function updateUser(
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return strip<UserRecord>(Attributes)!;
   } catch (error) {
     if (isConditionFailure(error)) throw new UserChangedError(`user ${id} is gone or changed`);
     throw error;
