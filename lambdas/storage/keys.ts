@@ -63,7 +63,7 @@ export async function getKeyring(store: Store, userId: number): Promise<Keyring>
 
 /** The rings of many users: BatchGet, 100 users per request. Users without keys get an empty ring. */
 export async function keyringsOf(store: Store, userIds: readonly number[]): Promise<Map<number, Keyring>> {
-  const found = await getMany(store, [...new Set(userIds)].map(keyringKey));
+  const found = await getMany(store, userIds.map(keyringKey));
   return new Map(userIds.map((id) => [id, toRing(id, found.get(keyOf(keyringKey(id))))]));
 }
 

@@ -100,7 +100,7 @@ export async function leavePresence(store: Store, userId: number, connectionId: 
 
 /** Live members of many users: one BatchGet per 100 users. Users without live connections are absent. */
 export async function presenceOf(store: Store, userIds: readonly number[], now = Date.now()): Promise<Map<number, PresenceMember[]>> {
-  const found = await getMany(store, [...new Set(userIds)].map(presenceKey));
+  const found = await getMany(store, userIds.map(presenceKey));
   const result = new Map<number, PresenceMember[]>();
   for (const id of userIds) {
     const live = liveMembers(membersOf(found.get(keyOf(presenceKey(id)))), now);
