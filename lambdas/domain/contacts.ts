@@ -205,6 +205,26 @@ async function commit(deps: Deps, pair: Pair, plan: Plan): Promise<Committed> {
   return { mine: written.a, theirs: written.b };
 }
 
+type Transition = { pair: Pair; plan: Plan; written: Committed } | { pair: Pair; plan?: undefined; written?: undefined };
+
+/**
+ * Reads the pair, asks `decide` for a plan (undefined: nothing to write; it
+ * may throw to refuse), and writes it. A pair that changed between the read
+ * and the write is read and decided again, at most MAX_ATTEMPTS times.
+ */
+async function transition(deps: Deps, me: number, them: number, domainId: number | undefined, decide: (pair: Pair) => Plan | undefined): Promise<Transition> {
+  for (let attempt = 1; ; attempt++) {
+    const pair = await loadPair(deps, me, them, domainId);
+    const plan = decide(pair);
+    if (!plan) return { pair };
+    try {
+      return { pair, plan, written: await commit(deps, pair, plan) };
+    } catch (error) {
+      if (!(error instanceof LinkConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /** After a link became accepted, each side learns whether the other is online. */
 async function exchangePresence(deps: Deps, pair: Pair): Promise<void> {
   const tell = (to: number, about: number) =>
@@ -240,32 +260,24 @@ export async function handleUserlink(deps: Deps, session: BoundConnection, input
     return 'success';
   }
   const action = input.action;
-  for (let attempt = 1; ; attempt++) {
-    const pair = await loadPair(deps, me, them, session.domainId);
+  const { pair, plan, written } = await transition(deps, me, them, session.domainId, (pair) => {
     if (!pair.domain?.config.contactlist_management_by_user) throw new ProtocolError(ERRORS.accessDenied, 'contact list managed by the domain');
     const other = pair.users.get(them);
-    const self = pair.users.get(me);
-    if (them === me || !other || !self) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such user');
+    if (them === me || !other || !pair.users.has(me)) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such user');
     // Users find and ask users of their own domain; another domain looks exactly like nobody.
     if (!shared(pair) && other.domain_id !== session.domainId) throw new ProtocolError(ERRORS.somethingWentWrong, 'no such user');
     const plan = planTransition(action, pair, me, them);
     if (!plan) throw new ProtocolError(ERRORS.somethingWentWrong, `${action} is not valid now`);
-    let written: Committed;
-    try {
-      written = await commit(deps, pair, plan);
-    } catch (error) {
-      if (error instanceof LinkConflictError && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-    await notify(deps, plan.notify, written.theirs, self, pair.rings.get(me)!, pair.theirs?.listed ?? false);
-    const accepted = plan.status === 'accepted';
-    if (accepted) await exchangePresence(deps, pair);
-    if (action === 'request' || action === 'accept') {
-      // An accept answers with no conversation (protocol §4); a request (even one that became an acceptance) with it.
-      return container(deps, written.mine, other, pair.rings.get(them)!, action === 'request');
-    }
-    return 'success';
+    return plan;
+  });
+  if (!plan) throw new Error('unreachable: every userlink action writes');
+  await notify(deps, plan.notify, written.theirs, pair.users.get(me)!, pair.rings.get(me)!, pair.theirs?.listed ?? false);
+  if (plan.status === 'accepted') await exchangePresence(deps, pair);
+  if (action === 'request' || action === 'accept') {
+    // An accept answers with no conversation (protocol §4); a request (even one that became an acceptance) with it.
+    return container(deps, written.mine, pair.users.get(them)!, pair.rings.get(them)!, action === 'request');
   }
+  return 'success';
 }
 
 /** `give me users` (§4): the caller's contact list. One Query, then one BatchGet per 50 contacts. */
@@ -311,14 +323,11 @@ export async function findContacts(deps: Deps, session: BoundConnection, search:
  */
 export async function linkUsers(deps: Deps, userIdA: number, userIdB: number): Promise<Link> {
   if (userIdA === userIdB) throw new Error('a user cannot be linked with themselves');
-  for (let attempt = 1; ; attempt++) {
-    const pair = await loadPair(deps, userIdA, userIdB);
-    const a = pair.users.get(userIdA);
-    const b = pair.users.get(userIdB);
-    if (!a || !b) throw new Error(`no user ${a ? userIdB : userIdA}`);
+  const { pair, plan, written } = await transition(deps, userIdA, userIdB, undefined, (pair) => {
+    if (!pair.users.has(userIdA) || !pair.users.has(userIdB)) throw new Error(`no user ${pair.users.has(userIdA) ? userIdB : userIdA}`);
     const link = shared(pair);
-    if (link?.status === 'accepted' && pair.mine?.listed && pair.theirs?.listed) return linkObject(pair.mine);
-    const plan: Plan = {
+    if (link?.status === 'accepted' && pair.mine?.listed && pair.theirs?.listed) return undefined;
+    return {
       status: 'accepted',
       from: link?.from_user_id ?? userIdA,
       to: link?.to_user_id ?? userIdB,
@@ -327,18 +336,13 @@ export async function linkUsers(deps: Deps, userIdA: number, userIdB: number): P
       touch: true,
       notify: 'container',
     };
-    let written: Committed;
-    try {
-      written = await commit(deps, pair, plan);
-    } catch (error) {
-      if (error instanceof LinkConflictError && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-    await Promise.all([
-      notify(deps, 'container', written.theirs, a, pair.rings.get(userIdA)!, pair.theirs?.listed ?? false),
-      notify(deps, 'container', written.mine, b, pair.rings.get(userIdB)!, pair.mine?.listed ?? false),
-    ]);
-    await exchangePresence(deps, pair);
-    return linkObject(written.mine);
-  }
+  });
+  if (!plan) return linkObject(pair.mine!);
+  const [a, b] = [pair.users.get(userIdA)!, pair.users.get(userIdB)!];
+  await Promise.all([
+    notify(deps, 'container', written.theirs, a, pair.rings.get(userIdA)!, pair.theirs?.listed ?? false),
+    notify(deps, 'container', written.mine, b, pair.rings.get(userIdB)!, pair.mine?.listed ?? false),
+  ]);
+  await exchangePresence(deps, pair);
+  return linkObject(written.mine);
 }
