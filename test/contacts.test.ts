@@ -186,6 +186,25 @@ describe('handle userlink', () => {
     await close(ann, bob);
   });
 
+  it('concurrent actions on one link: both sides always agree', async () => {
+    const [ann, bob] = await pair();
+    const second = await online(stack, { username: ann.username, password: `${ann.username}-secret` });
+    // The same request from two devices at once: one wins, the other is refused, Bob is told once.
+    const acks = await Promise.all([userlink(ann.client, ann.id, bob.id, 'request'), userlink(second.client, ann.id, bob.id, 'request')]);
+    expect(acks.map((a) => a.error).sort()).toEqual([null, 'something went wrong'].sort());
+    await bob.client.push('user container');
+    await pause(150);
+    expect(pushCount(bob.client, 'user container') + pushCount(bob.client, 'userlink update')).toBe(0);
+
+    // Accept and withdraw at once: in either order the link ends withdrawn, on both sides.
+    await Promise.all([userlink(bob.client, bob.id, ann.id, 'accept'), userlink(ann.client, ann.id, bob.id, 'withdraw')]);
+    const [annList, bobList] = await lists(ann, bob);
+    expect(annList[0]).toMatchObject({ link_status: 'withdrawn' });
+    expect(bobList[0]).toMatchObject({ link_status: 'withdrawn' });
+    expect({ ...annList[0]!.LinkedWith[0], read: null }).toEqual({ ...bobList[0]!.LinkedWith[0], read: null });
+    await Promise.all([close(ann, bob), second.client.close()]);
+  });
+
   it('from_user_id must be the caller: access denied, nothing changed', async () => {
     const [ann, bob] = await pair();
     const before = await lists(ann, bob);
