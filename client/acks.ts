@@ -71,7 +71,8 @@ export class AckRegistry {
     this.pending.delete(id);
     clearTimeout(entry.timer);
     try {
-      entry.callback(error, result);
+      if (error) entry.callback(error);
+      else entry.callback(null, result);
     } catch (thrown) {
       this.report(thrown);
     }
