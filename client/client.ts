@@ -20,7 +20,7 @@ import { Transport, type CloseInfo, type WebSocketConstructor } from './transpor
 import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, EventMap, ListenerOf, Payloads, ResultOf } from './types';
 
 /**
- * - `idle`: no socket, not trying (before `open()`, or nothing to log in with)
+ * - `idle`: no socket, not trying (before `open()`, after the server ended the login and closed, or when reconnection gave up)
  * - `connecting` → `authenticating` → `ready` (authenticated; emits go out at once)
  * - `unauthenticated`: connected, waiting for `login()`
  * - `reconnecting`: waiting out the backoff delay
@@ -233,12 +233,13 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     if (this.everAuthenticated) this.dropped = true;
     this.acks.failAll(CLIENT_ERRORS.disconnected, true);
     const maxAttempts = this.options.maxReconnectAttempts ?? DEFAULTS.maxReconnectAttempts;
-    const canLogIn = this.login_ !== undefined || this.logins.length > 0 || (this.options.getCredentials !== undefined && !this.loggedOut);
-    const willReconnect = (this.options.reconnection ?? true) && canLogIn && this.attempts < maxAttempts;
+    // After `log out please` (e.g. another device logged in) only a new login() brings the client back.
+    const wanted = (this.options.reconnection ?? true) && (!this.loggedOut || this.login_ !== undefined || this.logins.length > 0);
+    const willReconnect = wanted && this.attempts < maxAttempts;
     if (willReconnect) this.scheduleReconnect();
     else this.current = 'idle';
     this.events.emit(opened ? 'disconnect' : 'connect_error', opened ? { ...info, willReconnect } : info);
-    if (!willReconnect && canLogIn && (this.options.reconnection ?? true)) this.events.emit('reconnect_failed', undefined);
+    if (wanted && !willReconnect) this.events.emit('reconnect_failed', undefined);
   }
 
   /** Gives up on a connection that looks dead and goes the reconnect way. */

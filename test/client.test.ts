@@ -4,7 +4,9 @@
  * timeouts keep it fast.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLIENT_ERRORS, connect, ERRORS, MessengerClient, MessengerError, STARTUP_READS, type AuthResult, type ClientOptions, type DisconnectInfo } from '../client/index';
+import { BACKOFF_DEFAULTS, backoffDelay, CLIENT_ERRORS, connect, ERRORS, MessengerClient, MessengerError, STARTUP_READS, type AuthResult, type ClientOptions, type DisconnectInfo } from '../client/index';
+import { getDeps } from '../lambdas/deps';
+import { configureDomain } from '../lambdas/domain/provisioning';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
 import { closeFromServer, next, recordingWebSocket, until } from './support/sdk';
@@ -31,6 +33,15 @@ function client(options: ClientOptions = {}) {
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
+});
+
+describe('backoffDelay (full jitter)', () => {
+  it('draws uniformly below an exponential ceiling capped at maxMs', () => {
+    const options = { baseMs: 100, maxMs: 1000 };
+    expect([0, 1, 2, 3, 4, 10, 1000].map((attempt) => backoffDelay(attempt, options, () => 0.999999))).toEqual([99, 199, 399, 799, 999, 999, 999]);
+    expect(backoffDelay(5, options, () => 0)).toBe(0);
+    expect(backoffDelay(0, {}, () => 0.5)).toBe(BACKOFF_DEFAULTS.baseMs / 2);
+  });
 });
 
 describe('client SDK', () => {
@@ -264,6 +275,29 @@ describe('client SDK', () => {
     expect(onceUrls).toHaveBeenCalledTimes(1); // once
     await expect(c.emitWithAck('log me out')).resolves.toBeNull();
     expect(logOutPlease).toHaveBeenCalledTimes(1); // off
+  });
+
+  it('another device logging in (one-device domain) ends the login: no reconnect, no getCredentials', async () => {
+    await configureDomain(getDeps(), 'one-device', ['single_device=true']);
+    const username = 'sdk-solo';
+    const password = 'sdk-solo-secret';
+    await createTestUser({ username, password, domain: 'one-device' });
+    const getCredentials = vi.fn(() => ({ username, password }));
+    const onToken = vi.fn();
+    const { client: c, ws } = client({ getCredentials, onToken });
+    await c.login({ username, password });
+
+    const logOutPlease = next(c, 'log out please');
+    const disconnected = next<DisconnectInfo>(c, 'disconnect');
+    const { client: other } = await loggedIn(stack, username, password);
+    expect(await logOutPlease).toBe('another device logged in');
+    expect(await disconnected).toMatchObject({ willReconnect: false });
+    expect(c.state).toBe('idle');
+    expect(onToken).toHaveBeenLastCalledWith(null);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ws.sockets).toHaveLength(1); // no ping-pong between the two devices
+    expect(getCredentials).not.toHaveBeenCalled();
+    await other.close();
   });
 
   it('drops a connection whose pings go unanswered and reconnects', async () => {
