@@ -16,6 +16,7 @@ import { CLIENT_ERRORS, MessengerError } from './errors';
 import { Heartbeat } from './heartbeat';
 import { DEFAULTS, webSocketOf, type ClientOptions } from './options';
 import { BoundedQueue } from './queue';
+import { AUTH_EVENTS, Session, type AuthEvent, type Tried } from './session';
 import { Transport, type CloseInfo, type WebSocketConstructor } from './transport';
 import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, EventMap, ListenerOf, Payloads, ResultOf } from './types';
 
@@ -28,17 +29,8 @@ import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, Event
  */
 export type ClientState = 'idle' | 'connecting' | 'authenticating' | 'unauthenticated' | 'ready' | 'reconnecting' | 'closed';
 
-type AuthEvent = 'auth by credentials' | 'auth by token' | 'subscribe';
-const AUTH_EVENTS: ReadonlySet<string> = new Set<AuthEvent>(['auth by credentials', 'auth by token', 'subscribe']);
 /** Answers that another try with the same input cannot change. */
 const FINAL_AUTH_ERRORS: ReadonlySet<string> = new Set([ERRORS.wrongPassword, ERRORS.wrongToken, ERRORS.wrongData, ERRORS.tooManyAttempts]);
-
-interface AuthStep {
-  event: AuthEvent;
-  data: unknown;
-  /** Set for `login()` and auth frames the app emits itself. */
-  settle?: (error: MessengerError | null, result?: AuthResult) => void;
-}
 
 export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPushes> {
   /** The file server prefixes of the last `storage urls` push. */
@@ -50,12 +42,10 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
   private readonly acks = new AckRegistry((error) => this.report(error));
   private readonly queue: BoundedQueue<RequestFrame & { ackId?: number }>;
   private readonly heartbeat: Heartbeat;
-  private readonly logins: AuthStep[] = [];
+  private readonly session: Session;
   private current: ClientState = 'idle';
   private transport: Transport | undefined;
   private authRunningOn: Transport | undefined;
-  private login_: AuthResult | undefined;
-  private loggedOut = false;
   private everAuthenticated = false;
   private dropped = false;
   private attempts = 0;
@@ -70,7 +60,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs;
     this.queue = new BoundedQueue(options.queueLimit ?? DEFAULTS.queueLimit);
     this.heartbeat = new Heartbeat(options.heartbeatMs ?? DEFAULTS.heartbeatMs, () => this.ping());
-    this.login_ = options.auth ?? undefined;
+    this.session = new Session(options, (error) => this.report(error));
   }
 
   get state(): ClientState {
@@ -89,7 +79,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
 
   /** The stored login (user id and current token), if any. */
   get auth(): AuthResult | undefined {
-    return this.login_;
+    return this.session.login;
   }
 
   /** Emits waiting for a connection or a login. */
@@ -160,7 +150,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     transport?.abandon(1000, 'client close');
     this.acks.failAll(CLIENT_ERRORS.closed, false);
     this.queue.drain();
-    for (const step of this.logins.splice(0)) step.settle?.(new MessengerError(CLIENT_ERRORS.closed, step.event));
+    this.session.failRequests(CLIENT_ERRORS.closed);
     if (transport) this.events.emit('disconnect', { code: 1000, reason: 'client close', willReconnect: false });
   }
 
@@ -234,7 +224,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     this.acks.failAll(CLIENT_ERRORS.disconnected, true);
     const maxAttempts = this.options.maxReconnectAttempts ?? DEFAULTS.maxReconnectAttempts;
     // After `log out please` (e.g. another device logged in) only a new login() brings the client back.
-    const wanted = (this.options.reconnection ?? true) && (!this.loggedOut || this.login_ !== undefined || this.logins.length > 0);
+    const wanted = (this.options.reconnection ?? true) && this.session.wanted;
     const willReconnect = wanted && this.attempts < maxAttempts;
     if (willReconnect) this.scheduleReconnect();
     else this.current = 'idle';
@@ -272,7 +262,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
   private authenticateWith(event: AuthEvent, data: unknown): Promise<AuthResult> {
     if (this.current === 'closed') return Promise.reject(new MessengerError(CLIENT_ERRORS.closed, event));
     return new Promise((resolve, reject) => {
-      this.logins.push({ event, data, settle: (error, result) => (error ? reject(error) : resolve(result!)) });
+      this.session.request({ event, data, settle: (error, result) => (error ? reject(error) : resolve(result!)) });
       if (!this.transport) this.open();
       else if (this.transport.isOpen) void this.authenticate(this.transport);
     });
@@ -287,28 +277,25 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
   }
 
   private onLoggedOut(): void {
-    this.loggedOut = true;
+    this.session.loggedOut = true;
     this.heartbeat.stop();
     if (this.current === 'ready' || this.current === 'authenticating') this.current = 'unauthenticated';
-    void this.storeLogin(null);
+    void this.session.store(null);
     for (const frame of this.queue.drain()) if (frame.ackId !== undefined) this.acks.cancel(frame.ackId, CLIENT_ERRORS.loggedOut);
   }
 
-  /**
-   * Authenticates on this socket, one step at a time: explicit logins first,
-   * then (unless already authenticated) the stored token, then `getCredentials()`.
-   */
+  /** Authenticates on this socket, one step at a time, as the session proposes them (see Session.next). */
   private async authenticate(transport: Transport): Promise<void> {
     if (this.authRunningOn === transport) return;
     this.authRunningOn = transport;
-    const tried = new Set<'token' | 'credentials'>();
+    const tried: Tried = new Set();
     let failure: MessengerError | undefined;
     try {
       if (this.current !== 'ready') this.current = 'authenticating';
       for (;;) {
-        const step = await this.nextStep(tried);
+        const step = await this.session.next(tried, this.current === 'ready');
         if (transport !== this.transport) {
-          if (step?.settle) this.logins.unshift(step); // for the next connection
+          if (step?.settle) this.session.request(step, true); // for the next connection
           return;
         }
         if (!step) break;
@@ -323,7 +310,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
           if (transport !== this.transport) return;
           if (step.settle) continue; // the app has its answer
           if (!FINAL_AUTH_ERRORS.has(refused.code)) return this.drop(transport, 4001, `authentication failed: ${refused.code}`);
-          if (refused.code === ERRORS.wrongToken) await this.storeLogin(null);
+          if (refused.code === ERRORS.wrongToken) await this.session.store(null);
           failure = refused;
         }
       }
@@ -333,25 +320,6 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
       }
     } finally {
       if (this.authRunningOn === transport) this.authRunningOn = undefined;
-    }
-  }
-
-  private async nextStep(tried: Set<'token' | 'credentials'>): Promise<AuthStep | undefined> {
-    const explicit = this.logins.shift();
-    if (explicit) return explicit;
-    if (this.current === 'ready') return undefined;
-    if (this.login_ && !tried.has('token')) {
-      tried.add('token');
-      return { event: 'auth by token', data: { userId: this.login_.userId, token: this.login_.token } };
-    }
-    if (!this.options.getCredentials || this.loggedOut || tried.has('credentials')) return undefined;
-    tried.add('credentials');
-    try {
-      const credentials = await this.options.getCredentials();
-      return credentials && { event: 'auth by credentials', data: credentials };
-    } catch (error) {
-      this.report(error);
-      return undefined;
     }
   }
 
@@ -365,8 +333,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
 
   /** A successful authentication: store the new token, then send what waited, then tell the app. */
   private async adopt(transport: Transport, result: AuthResult): Promise<void> {
-    this.loggedOut = false;
-    await this.storeLogin(result);
+    await this.session.store(result);
     if (transport !== this.transport) return;
     const reconnected = this.dropped;
     const attempts = this.attempts;
@@ -378,16 +345,6 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     this.flush(transport);
     this.events.emit('auth', result);
     if (reconnected) this.events.emit('reconnect', { attempts });
-  }
-
-  private async storeLogin(login: AuthResult | null): Promise<void> {
-    if ((login ?? undefined) === this.login_) return;
-    this.login_ = login ?? undefined;
-    try {
-      await this.options.onToken?.(login);
-    } catch (error) {
-      this.report(error);
-    }
   }
 
   /** What an app callback threw: to `error` listeners, else rethrown outside the client's own code path. */
