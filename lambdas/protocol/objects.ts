@@ -49,3 +49,157 @@ export interface StorageUrls {
 
 export type LogOutReason = null | 'another device logged in';
 export type SubscribeReason = null | 'token expired';
+
+export type LinkStatus = 'requested' | 'received' | 'accepted' | 'rejected' | 'withdrawn';
+
+export interface Link {
+  id: number;
+  from_user_id: number;
+  to_user_id: number;
+  status: LinkStatus;
+  read: boolean;
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+}
+
+/** A contact (`give me users`): names and avatar are empty until the link is `accepted`. */
+export interface ContactUser {
+  id: number;
+  first_name: string;
+  last_name: string;
+  username: string;
+  avatar: string | null;
+  domain_id: number;
+  LinkedWith: Link[];
+  PublicKeys: Key[];
+  key: Key | null;
+  link_status: LinkStatus;
+  link_status_read: boolean;
+  link_status_date: string;
+}
+
+/** An encrypted dialog or group name, addressed to one recipient. */
+export interface EncryptedName {
+  id: number;
+  dialog_id?: number;
+  group_id?: number;
+  recipient_id: number;
+  key_id: number;
+  key_from_id: number;
+  nonce: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Dialog {
+  id: number;
+  group_id: number | null;
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+  /** Only the body addressed to the receiving user, under their id. */
+  Body: Record<string, EncryptedName>;
+  Recipients: Record<string, { id: number }>;
+}
+
+export interface GroupMember {
+  id: number;
+  username: string;
+  domain_id: number;
+  /** The member's default public key. */
+  key: Key | null;
+}
+
+export interface Group {
+  id: number;
+  avatar: string | null;
+  admin_id: number;
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+  Recipients: Record<string, GroupMember>;
+  Body: EncryptedName;
+}
+
+export type MessageType =
+  | 'message.default'
+  | 'message.updated'
+  | 'message.deleted'
+  | `service.call.${'audio' | 'video'}.${'missed' | 'finished' | 'noanswer'}`
+  | 'service.group.created'
+  | 'service.group.user.invited'
+  | 'service.group.user.kicked'
+  | 'service.group.renamed'
+  | 'service.dialog.created'
+  | 'service.dialog.renamed';
+
+export interface MessageBody {
+  id: number;
+  body: string;
+  nonce: string;
+  key_id: number;
+  key_from_id: number;
+  read_date: string | null;
+  is_received: boolean;
+  props: unknown;
+  message_id: number;
+  recipient_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Attachment {
+  id: number;
+  unique: string;
+  size: number;
+  message_id: number;
+  created_at: string;
+  updated_at: string;
+  Body: {
+    id: number;
+    name: string;
+    crypto: string;
+    nonce: string;
+    attachment_id: number;
+    recipient_id: number;
+    key_id: number;
+    key_from_id: number;
+    created_at: string;
+    updated_at: string;
+  };
+}
+
+export interface Message {
+  id: number;
+  dialog_id: number;
+  type: MessageType;
+  edited_at: string | null;
+  created_by: number;
+  created_at: string;
+  updated_by: number;
+  updated_at: string;
+  Creator: { id: number; username: string; domain_id: number };
+  /** The receiving user's own body (absent on lightweight connections). */
+  Body?: MessageBody;
+  Attachments?: Attachment[];
+}
+
+/** `give me presence`: contact id → online. */
+export type Presence = Record<string, boolean>;
+
+export interface UserContainer {
+  user: ContactUser;
+  dialogs: Dialog[];
+  messages: Message[];
+}
+
+export interface UserlinkUpdate {
+  user_id: number;
+  date: string;
+  status: LinkStatus;
+}
