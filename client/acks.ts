@@ -7,7 +7,20 @@ import { ERRORS, type ErrorString } from '../lambdas/protocol/errors';
 import type { AckFrame } from '../lambdas/protocol/frames';
 import { CLIENT_ERRORS, MessengerError } from './errors';
 
+/** Internal: every failure as a MessengerError. */
 export type AckCallback<R = unknown> = (error: MessengerError | null, result?: R) => void;
+
+/**
+ * What `emit`'s callback gets, as from a socket.io server's `ack(error, result)`:
+ * a server error is the bare protocol string (`err === 'wrong password'` keeps
+ * working); failures on this side (timeout, disconnect, …) are MessengerErrors.
+ */
+export type EmitCallback<R = unknown> = (error: ErrorString | MessengerError | null, result?: R) => void;
+
+export const toEmitCallback =
+  <R>(callback: EmitCallback<R>): AckCallback<R> =>
+  (error, result) =>
+    error ? callback(error.protocolError ?? error) : callback(null, result);
 
 interface Pending {
   event: string;

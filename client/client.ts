@@ -8,7 +8,7 @@ import type { ClientEvents, ServerPushes } from '../lambdas/protocol/events';
 import type { PushFrame, RequestFrame } from '../lambdas/protocol/frames';
 import type { AuthResult, StorageUrls } from '../lambdas/protocol/objects';
 import type { Credentials } from '../lambdas/protocol/schemas';
-import { AckRegistry, type AckCallback } from './acks';
+import { AckRegistry, toEmitCallback, type AckCallback, type EmitCallback } from './acks';
 import { backoffDelay } from './backoff';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { Emitter } from './emitter';
@@ -108,7 +108,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
   /** socket.io's `emit`: with an ack callback `(error, result)`, or fire-and-forget (no ackId on the wire). false if refused (`queue full`, closed). */
   emit<E extends keyof C & string>(event: E, ...args: EmitArgs<C, E>): boolean {
     const [data, ack] = typeof args[0] === 'function' ? [undefined, args[0]] : args;
-    return this.request(event, data, ack as AckCallback | undefined, this.ackTimeoutMs);
+    return this.request(event, data, ack && toEmitCallback(ack as EmitCallback), this.ackTimeoutMs);
   }
 
   /** Resolves with the ack's result; rejects with a MessengerError (the protocol string, `ack timeout`, `disconnected`, …). */

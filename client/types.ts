@@ -4,7 +4,7 @@
  */
 import type { ClientEvents, ServerPushes } from '../lambdas/protocol/events';
 import type { AuthResult } from '../lambdas/protocol/objects';
-import type { AckCallback } from './acks';
+import type { EmitCallback } from './acks';
 import type { MessengerError } from './errors';
 import type { CloseInfo } from './transport';
 
@@ -22,8 +22,8 @@ export type ResultOf<C, E extends keyof C> = C[E] extends { result: infer R } ? 
 
 /** `emit(event, data?, ack?)`; a frame that takes no data also accepts `emit(event, ack)`, as socket.io apps write it. */
 export type EmitArgs<C, E extends keyof C> = undefined extends DataOf<C, E>
-  ? [ack?: AckCallback<ResultOf<C, E>>] | [data: DataOf<C, E>, ack?: AckCallback<ResultOf<C, E>>]
-  : [data: DataOf<C, E>, ack?: AckCallback<ResultOf<C, E>>];
+  ? [ack?: EmitCallback<ResultOf<C, E>>] | [data: DataOf<C, E>, ack?: EmitCallback<ResultOf<C, E>>]
+  : [data: DataOf<C, E>, ack?: EmitCallback<ResultOf<C, E>>];
 
 export interface AckOptions {
   /** ms until the promise rejects with `ack timeout`, counted from the call (time in the queue included). */
