@@ -15,7 +15,6 @@
  * (4/3), which caps a file at MAX_LAMBDA_FILE_BYTES. docs/files.md discusses
  * the ways past it.
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -54,16 +53,6 @@ export interface FileStorageProps {
 
 const ROUTE_METHOD: Record<'GET' | 'POST', HttpMethod> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
 
-/** Bundles `@aws-sdk/client-s3` when it is a dependency; otherwise the Lambda runtime's AWS SDK v3 provides it. */
-function s3ClientIsInstalled(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('@aws-sdk/client-s3');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export class FileStorage extends Construct {
   readonly bucket: Bucket;
   readonly handler: NodejsFunction;
@@ -96,7 +85,6 @@ export class FileStorage extends Construct {
       ],
     });
 
-    const bundleS3 = s3ClientIsInstalled();
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: fileURLToPath(new URL('../lambdas/files/aws-handler.ts', import.meta.url)),
       handler: 'handler',
@@ -116,7 +104,8 @@ export class FileStorage extends Construct {
         format: OutputFormat.ESM,
         sourceMap: true,
         minify: true,
-        ...(bundleS3 ? { nodeModules: ['@aws-sdk/client-s3'] } : {}),
+        // Pin the SDK the lockfile chose instead of the runtime's copy.
+        bundleAwsSDK: true,
       },
     });
     // Least privilege: objects read / written / deleted, and ListBucket so a missing key is a 404, not a 403.

@@ -13,6 +13,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
+import { FileStorage } from './file-storage';
 import { RouteFunction } from './route-function';
 import { readSettings, type Settings } from './settings';
 
@@ -76,6 +77,8 @@ export class MessengerStack extends Stack {
   readonly stage: WebSocketStage;
   readonly tokenSecret: Secret;
   readonly functions: ReadonlyMap<string, RouteFunction>;
+  /** The stack's own file server, unless context `filesUrl` names another. */
+  readonly files?: FileStorage;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -102,12 +105,16 @@ export class MessengerStack extends Stack {
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
     });
 
+    if (!settings.filesUrl) {
+      this.files = new FileStorage(this, 'Files', settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {});
+    }
+
     const environment: Readonly<Record<string, string>> = Object.freeze({
       ...Object.fromEntries(definitions.map((definition) => [definition.envVar, this.tables.get(definition.name)!.tableName])),
       MANAGEMENT_ENDPOINT: this.stage.callbackUrl,
       // Every function: lambdas/config.ts requires it. Only tokenSecret routes may read the secret (IAM below).
       TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
-      FILES_URL: settings.filesUrl,
+      FILES_URL: settings.filesUrl ?? this.files!.url,
       ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
     });
 

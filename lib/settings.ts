@@ -11,8 +11,8 @@ export interface Settings {
   stageName: string;
   /** Browser `Origin`s `$connect` accepts; empty = any (native apps send none). @default [] */
   allowedOrigins: string[];
-  /** Base URL of the file server (FILES_URL). A later change replaces this with the stack's own file storage. */
-  filesUrl: string;
+  /** Base URL of an external file server (FILES_URL). Unset: the stack deploys its own (lib/file-storage.ts). */
+  filesUrl?: string;
   /** Stage default route throttling: steady requests per second. @default 500 */
   throttleRateLimit: number;
   /** Stage default route throttling: burst bucket size. @default 1000 */
@@ -22,12 +22,10 @@ export interface Settings {
 }
 
 /** The placeholder until the stack has its own file server: `.invalid` never resolves. */
-export const PLACEHOLDER_FILES_URL = 'https://files.example.invalid/';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   stageName: 'prod',
   allowedOrigins: [],
-  filesUrl: PLACEHOLDER_FILES_URL,
   throttleRateLimit: 500,
   throttleBurstLimit: 1000,
   logRetentionDays: RetentionDays.ONE_MONTH,
@@ -90,7 +88,7 @@ export function readSettings(node: Node): Settings {
   return {
     stageName: stageName(node) ?? DEFAULT_SETTINGS.stageName,
     allowedOrigins: origins(node) ?? [...DEFAULT_SETTINGS.allowedOrigins],
-    filesUrl: url(node, 'filesUrl') ?? DEFAULT_SETTINGS.filesUrl,
+    filesUrl: url(node, 'filesUrl'),
     throttleRateLimit: positiveNumber(node, 'throttleRateLimit') ?? DEFAULT_SETTINGS.throttleRateLimit,
     throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
     logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,

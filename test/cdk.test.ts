@@ -40,6 +40,9 @@ beforeAll(() => {
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** Resources of the WebSocket API only (the stack also has the file server's HTTP API). */
+const webSocketApiId = () => ofType('AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties.ProtocolType === 'WEBSOCKET')![0];
+const ofWebSocketApi = (type: string) => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === webSocketApiId());
 
 /** Our route functions: the ones that carry the app's environment (CDK helper functions would not). */
 const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
@@ -93,7 +96,7 @@ describe('WebSocket API', () => {
   });
 
   it('has exactly one route per route table entry, keyed by routeKeyOf(event)', () => {
-    const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    const keys = ofWebSocketApi('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
     expect(keys.sort()).toEqual(routes.map((r) => routeKeyOf(r.event)).sort());
     expect(keys).toEqual(expect.arrayContaining(['$connect', '$disconnect', '$default', 'auth by credentials', 'who am i']));
   });
@@ -101,7 +104,7 @@ describe('WebSocket API', () => {
   it('integrates each route with its own function', () => {
     const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration'));
     for (const route of routes) {
-      const [routeId, apiRoute] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKeyOf(route.event))!;
+      const [routeId, apiRoute] = ofWebSocketApi('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKeyOf(route.event))!;
       const integrationId = apiRoute.Properties.Target['Fn::Join'][1][1].Ref as string;
       const integration = integrations[integrationId]!;
       expect(integration.Properties.IntegrationType, routeId).toBe('AWS_PROXY');
@@ -112,7 +115,7 @@ describe('WebSocket API', () => {
   it('answers every frame (and $default) on the route response: two-way routes', () => {
     const responses = ofType('AWS::ApiGatewayV2::RouteResponse');
     for (const route of routes) {
-      const [routeId, apiRoute] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKeyOf(route.event))!;
+      const [routeId, apiRoute] = ofWebSocketApi('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKeyOf(route.event))!;
       const twoWay = isFrameRoute(route) || route.event === '$default';
       const own = responses.filter(([, r]) => r.Properties.RouteId.Ref === routeId);
       expect(own, `route responses of ${route.event}`).toHaveLength(twoWay ? 1 : 0);
@@ -125,7 +128,7 @@ describe('WebSocket API', () => {
   });
 
   it('deploys a stage with default route throttling', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    expect(ofWebSocketApi('AWS::ApiGatewayV2::Stage')).toHaveLength(1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: DEFAULT_SETTINGS.stageName,
       AutoDeploy: true,
@@ -188,7 +191,8 @@ describe('functions', () => {
   });
 
   it('sets the environment lambdas/config.ts reads', () => {
-    const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
+    const apiId = ofType('AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties.ProtocolType === 'WEBSOCKET')![0];
+    const filesApiId = ofType('AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties.ProtocolType === 'HTTP')![0];
     for (const route of routes) {
       const [id, fn] = functionOf(route);
       const env = fn.Properties.Environment.Variables as Record<string, any>;
@@ -198,7 +202,8 @@ describe('functions', () => {
       expect(endpoint).toContainEqual({ Ref: apiId });
       expect(endpoint.at(-1)).toBe(`/${DEFAULT_SETTINGS.stageName}`);
       expect(env.TOKEN_SECRET_ARN, id).toEqual({ Ref: secretId() });
-      expect(env.FILES_URL, id).toBe(DEFAULT_SETTINGS.filesUrl);
+      // The stack's own file server: its HTTP API's URL.
+      expect(JSON.stringify(env.FILES_URL), id).toContain(filesApiId);
       expect(env.ALLOWED_ORIGINS, id).toBe('');
       expect(env.NODE_OPTIONS, id).toBe('--enable-source-maps');
     }

@@ -34,7 +34,7 @@ function configure(env: NodeJS.ProcessEnv = process.env): Promise<Setup> {
   const maxBytes = Number(env.MAX_FILE_BYTES);
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new Error('MAX_FILE_BYTES must be a positive integer');
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-  return S3FileStore.open(bucket, env.AWS_REGION).then((store) => ({ store, options: { maxBytes, allowedOrigins } }));
+  return Promise.resolve({ store: new S3FileStore(bucket), options: { maxBytes, allowedOrigins } });
 }
 
 /** `rawPath` carries the stage name unless it is `$default`. */

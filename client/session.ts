@@ -1,0 +1,86 @@
+/**
+ * The login a client keeps across connections: the stored token, the logins
+ * the app asked for, and the app's hooks (`onToken`, `getCredentials`). It
+ * decides what to authenticate with next; the client sends it.
+ */
+import type { AuthResult } from '../lambdas/protocol/objects';
+import { MessengerError } from './errors';
+import type { ClientOptions } from './options';
+
+export type AuthEvent = 'auth by credentials' | 'auth by token' | 'subscribe';
+export const AUTH_EVENTS: ReadonlySet<string> = new Set<AuthEvent>(['auth by credentials', 'auth by token', 'subscribe']);
+
+export interface AuthStep {
+  event: AuthEvent;
+  data: unknown;
+  /** Set for `login()` and auth frames the app emits itself. */
+  settle?: (error: MessengerError | null, result?: AuthResult) => void;
+}
+
+/** What one authentication round has already tried, so it asks each source once. */
+export type Tried = Set<'token' | 'credentials'>;
+
+export class Session {
+  private stored: AuthResult | undefined;
+  private readonly explicit: AuthStep[] = [];
+  /** The server ended the login (`log out please`): nothing automatic until the app logs in again. */
+  loggedOut = false;
+
+  constructor(
+    private readonly hooks: Pick<ClientOptions, 'auth' | 'onToken' | 'getCredentials'>,
+    private readonly report: (error: unknown) => void,
+  ) {
+    this.stored = hooks.auth ?? undefined;
+  }
+
+  get login(): AuthResult | undefined {
+    return this.stored;
+  }
+
+  /** Something to log in with, now or after asking: worth a connection. */
+  get wanted(): boolean {
+    return !this.loggedOut || this.stored !== undefined || this.explicit.length > 0;
+  }
+
+  /** A login the app asked for; it goes before the automatic ones. */
+  request(step: AuthStep, first = false): void {
+    if (first) this.explicit.unshift(step);
+    else this.explicit.push(step);
+  }
+
+  failRequests(code: MessengerError['code']): void {
+    for (const step of this.explicit.splice(0)) step.settle?.(new MessengerError(code, step.event));
+  }
+
+  /** Explicit logins first; then, unless already authenticated, the stored token, then `getCredentials()`. */
+  async next(tried: Tried, authenticated: boolean): Promise<AuthStep | undefined> {
+    const explicit = this.explicit.shift();
+    if (explicit) return explicit;
+    if (authenticated) return undefined;
+    if (this.stored && !tried.has('token')) {
+      tried.add('token');
+      return { event: 'auth by token', data: { userId: this.stored.userId, token: this.stored.token } };
+    }
+    if (!this.hooks.getCredentials || this.loggedOut || tried.has('credentials')) return undefined;
+    tried.add('credentials');
+    try {
+      const credentials = await this.hooks.getCredentials();
+      return credentials && { event: 'auth by credentials', data: credentials };
+    } catch (error) {
+      this.report(error);
+      return undefined;
+    }
+  }
+
+  /** A new login (tokens rotate on every use) or none; the app hears of every change through `onToken`. */
+  async store(login: AuthResult | null): Promise<void> {
+    if (login) this.loggedOut = false;
+    if ((login ?? undefined) === this.stored) return;
+    this.stored = login ?? undefined;
+    try {
+      await this.hooks.onToken?.(login);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+}
