@@ -324,12 +324,12 @@ describe('client SDK', () => {
     const fields = { 'give me keys': 'keys', 'give me users': 'users', 'give me groups': 'groups', 'give me dialogs': 'dialogs', 'give me presence': 'presence', 'give me messages': 'messages' } as const;
     for (const read of STARTUP_READS) {
       const value = result[fields[read]];
-      // Keys, users and presence exist (issue 3); groups, dialogs and messages arrive on other branches.
       if (result.unavailable.includes(read)) expect(value, read).toBeUndefined();
       else expect(value, read).toBeDefined();
     }
-    expect(result.unavailable).toEqual(STARTUP_READS.filter((r) => !['give me keys', 'give me users', 'give me presence'].includes(r))); // update when the routes land
-    expect(result).toMatchObject({ keys: [], users: [], presence: {} });
+    // Every start-up read is served.
+    expect(result.unavailable).toEqual([]);
+    expect(result).toMatchObject({ keys: [], users: [], presence: {}, groups: [], dialogs: [], messages: [] });
   });
 
   it('close() fails what is pending and stops reconnecting', async () => {

@@ -86,8 +86,8 @@ describe('frame cost does not grow per contact', () => {
     expect(table['give me users']).toEqual([2 + batches(2 * FEW), 2 + batches(2 * MANY)]);
     // Session + Query + BatchGets of presence items.
     expect(table['give me presence']).toEqual([2 + batches(FEW), 2 + batches(MANY)]);
-    // Session + Query + BatchGets of keyrings (the caller's included).
-    expect(table['give me keys']).toEqual([2 + batches(FEW + 1), 2 + batches(MANY + 1)]);
+    // Session + Query of the links + Query of the group memberships (none here) + BatchGets of keyrings (the caller's included).
+    expect(table['give me keys']).toEqual([3 + batches(FEW + 1), 3 + batches(MANY + 1)]);
     expect(loginMany - loginFew).toBe(batches(MANY) - batches(FEW));
     // Fixed: nothing here depends on the contact list.
     expect(table['who am i']![0]).toBe(table['who am i']![1]);

@@ -88,11 +88,13 @@ describe('change avatar / delete avatar', () => {
     await client.close();
   });
 
-  it('refuses group avatars until the groups frames exist', async () => {
+  it('a group avatar of a group that does not exist is refused like any other (access denied); one without id is wrong data', async () => {
     const { username, password } = await newUser();
     const { client } = await loggedIn(stack, username, password);
-    expect(await errorOf(client, 'change avatar', { avatar: randomUUID(), is_group: true, id: 1 })).toBe('something went wrong');
-    expect(await errorOf(client, 'delete avatar', { is_group: true, id: 1 })).toBe('something went wrong');
+    expect(await errorOf(client, 'change avatar', { avatar: randomUUID(), is_group: true, id: 1 })).toBe('access denied');
+    expect(await errorOf(client, 'delete avatar', { is_group: true, id: 1 })).toBe('access denied');
+    expect(await errorOf(client, 'change avatar', { avatar: randomUUID(), is_group: true })).toBe('wrong data provided');
+    expect(await errorOf(client, 'change avatar', { avatar: 'nope', is_group: true, id: 1 })).toBe('please provide avatar uuid');
     await client.close();
   });
 });

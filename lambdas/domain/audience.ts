@@ -1,10 +1,11 @@
 /**
  * Who hears about a user: the answers to "whose clients must learn of this
- * user's presence / keys", in one place so that groups (issue 4) are added
- * once, here.
+ * user's presence / keys", in one place.
  */
 import type { Deps } from '../deps';
+import { groupIdsOf, groupKey, isMember, memberIdsOf, membersProjection, toGroup } from '../storage/groups';
 import { linksOf, type LinksQuery } from '../storage/links';
+import { getMany, keyOf } from '../storage/store';
 
 /** The other users of a user's links (one Query of the user's partition). */
 export async function contactIdsOf(deps: Deps, userId: number, filter: LinksQuery = {}): Promise<number[]> {
@@ -12,14 +13,18 @@ export async function contactIdsOf(deps: Deps, userId: number, filter: LinksQuer
 }
 
 /**
- * Members of the groups the user belongs to, the user excluded.
- * Groups do not exist yet: issue 4 fills this in (with a fixed number of
- * requests, e.g. a Query of the user's memberships and a BatchGet of the
- * groups' member lists). `give me keys` and the `user changed key` push
- * already go through here.
+ * Members of the groups the user belongs to, the user excluded: a Query of
+ * the user's group memberships and a BatchGet of those groups' member lists
+ * (100 groups a request). `give me keys` and `user changed key` use it.
  */
-export async function groupCoMemberIdsOf(_deps: Deps, _userId: number): Promise<number[]> {
-  return [];
+export async function groupCoMemberIdsOf(deps: Deps, userId: number): Promise<number[]> {
+  const ids = await groupIdsOf(deps, userId);
+  const found = await getMany(deps, ids.map(groupKey), { projection: membersProjection });
+  const members = ids.flatMap((id) => {
+    const group = toGroup(found.get(keyOf(groupKey(id))));
+    return isMember(group, userId) ? memberIdsOf(group) : [];
+  });
+  return [...new Set(members)].filter((id) => id !== userId);
 }
 
 /**

@@ -22,6 +22,10 @@ import { liveMembers, membersOf, presenceKey, type PresenceMember } from '../sto
 import { getMany, keyOf } from '../storage/store';
 import { normaliseSearch, searchUsers } from '../storage/user-search';
 import { userKey, type UserRecord } from '../storage/users';
+import { dialogMembershipsOf } from '../storage/dialogs';
+import { unreadCopies } from '../storage/messages';
+import { dialogsFor } from './dialogs';
+import { newestAndUnread, UNREAD_LIMIT } from './messages';
 import { pushToMembers } from './presence';
 
 export type UserlinkAction = UserlinkRequest['action'];
@@ -70,11 +74,20 @@ export function contactOf(link: LinkItem, user: UserRecord, ring: Keyring): Cont
 
 /**
  * Dialogs and messages between two users, for `user container` and the
- * `request` result. Dialogs and messages arrive with a later issue: this is
- * the one place to fill in.
+ * `request` result: the dialogs outside groups that both are recipients of,
+ * as `userId` sees them, with the newest message of each and the unread ones
+ * (as `give me messages` chooses them). A Query of the memberships; if any
+ * dialog is outside groups, a BatchGet of heads and names; if one is shared,
+ * the unread Query and a BatchGet of the newest copies.
  */
-async function conversationOf(_deps: Deps, _userId: number, _otherId: number): Promise<{ dialogs: Dialog[]; messages: Message[] }> {
-  return { dialogs: [], messages: [] };
+export async function conversationOf(deps: Deps, userId: number, otherId: number): Promise<{ dialogs: Dialog[]; messages: Message[] }> {
+  const outside = (await dialogMembershipsOf(deps, userId)).filter((m) => m.groupId === null);
+  if (outside.length === 0) return { dialogs: [], messages: [] };
+  const dialogs = [...(await dialogsFor(deps, userId, outside.map((m) => m.dialogId))).values()].filter((d) => d.head.recipients.includes(otherId));
+  if (dialogs.length === 0) return { dialogs: [], messages: [] };
+  const visible = dialogs.map((d) => ({ membership: outside.find((m) => m.dialogId === d.head.id)!, head: d.head }));
+  const messages = await newestAndUnread(deps, userId, visible, await unreadCopies(deps, userId, UNREAD_LIMIT));
+  return { dialogs: dialogs.map((d) => d.view).sort((a, b) => a.id - b.id), messages };
 }
 
 // ---------------------------------------------------------------- rules

@@ -28,10 +28,40 @@ export async function pushToUsers(deps: Deps, userIds: readonly number[], event:
 
 /** Pushes to the live members already read from presence items (user id → members). */
 export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: string, data: unknown): Promise<void> {
+  await pushEachToMembers(deps, present, event, () => data);
+}
+
+/**
+ * Pushes to many users, each their own payload: `dataFor(userId, light)` (a
+ * lightweight connection gets what `light` asks for; undefined sends nothing
+ * to that user). Connections are found through the users' presence items (one
+ * BatchGet per 100 users); `except` leaves out one connection (the sender's).
+ */
+export async function pushEach(
+  deps: Deps,
+  userIds: readonly number[],
+  event: string,
+  dataFor: (userId: number, light: boolean) => unknown,
+  options: { except?: string } = {},
+): Promise<void> {
+  if (userIds.length === 0) return;
+  await pushEachToMembers(deps, await presenceOf(deps, [...new Set(userIds)], deps.now().getTime()), event, dataFor, options);
+}
+
+async function pushEachToMembers(
+  deps: Deps,
+  present: ReadonlyMap<number, PresenceMember[]>,
+  event: string,
+  dataFor: (userId: number, light: boolean) => unknown,
+  options: { except?: string } = {},
+): Promise<void> {
   const targets = [...present].flatMap(([userId, members]) =>
-    members.filter((m) => !m.light || LIGHTWEIGHT_EVENTS.has(event)).map((m) => ({ userId, connectionId: m.connectionId })),
+    members
+      .filter((m) => m.connectionId !== options.except && (!m.light || LIGHTWEIGHT_EVENTS.has(event)))
+      .map((m) => ({ userId, connectionId: m.connectionId, data: dataFor(userId, m.light) }))
+      .filter((t) => t.data !== undefined),
   );
-  await mapBounded(targets, deps.config.pushConcurrency, async ({ userId, connectionId }) => {
+  await mapBounded(targets, deps.config.pushConcurrency, async ({ userId, connectionId, data }) => {
     try {
       // Gone: push.onGone has ended it if the connection item was still there; this covers the case it was not.
       if (!(await deps.push.toConnection(connectionId, event, data))) await endPresence(deps, userId, connectionId);

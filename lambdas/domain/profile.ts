@@ -11,6 +11,7 @@ import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord
 import { getMany, keyOf } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
 import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
+import { setGroupAvatar } from './groups';
 import { hashPassword, verifyPassword } from './passwords';
 import { endOtherLogins } from './sessions';
 
@@ -84,24 +85,20 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
   await endOtherLogins(deps, session.userId, session.familyId);
 }
 
-/** Group avatars (`is_group: true`) belong to the groups frames (issue 4); until then they are refused. */
-function ownAvatarOnly(isGroup: boolean | undefined): void {
-  if (isGroup === true) throw new ProtocolError(ERRORS.somethingWentWrong, 'group avatars are not implemented yet');
-}
-
 /**
- * `change avatar` (own): the avatar is the UUID v4 of a file the client has
+ * `change avatar`: the avatar is the UUID v4 of a file the client has
  * uploaded to the file server; stored as sent. The server does not check the
- * file exists, nor delete the previous one (clients do, as before).
+ * file exists, nor delete the previous one (clients do, as before). With
+ * `is_group: true` it is the avatar of group `id`, admin only (see groups).
  */
-export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group }: AvatarChange): Promise<void> {
+export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: AvatarChange): Promise<void> {
   if (!isUuidV4(avatar)) throw new ProtocolError(ERRORS.provideAvatar);
-  ownAvatarOnly(is_group);
+  if (is_group === true) return setGroupAvatar(deps, session, id, avatar);
   await updateUser(deps, session.userId, { avatar }, { now: deps.now() });
 }
 
-/** `delete avatar` (own): the user has no avatar (`null`) again. */
+/** `delete avatar`: the user (or, with `is_group: true`, group `id`, admin only) has no avatar (`null`) again. */
 export async function deleteAvatar(deps: Deps, session: BoundConnection, data: AvatarDeletion): Promise<void> {
-  ownAvatarOnly(data?.is_group);
+  if (data?.is_group === true) return setGroupAvatar(deps, session, data.id, null);
   await updateUser(deps, session.userId, { avatar: null }, { now: deps.now() });
 }

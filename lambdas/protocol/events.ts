@@ -8,6 +8,7 @@ import type {
   AuthResult,
   ContactUser,
   Dialog,
+  EditedGroup,
   FoundUser,
   Group,
   Key,
@@ -28,7 +29,7 @@ export interface ClientEvents {
   'who am i': { data: void; result: SelfUser };
   'log me out': { data: void; result: null };
   ping: { data: void; result: { time: string } };
-  // The start-up reads of protocol §2.5 (routes on their way; until then the server answers `unknown event`).
+  // The start-up reads of protocol §2.5.
   'give me keys': { data: void; result: Key[] };
   'give me users': { data: void; result: ContactUser[] };
   'give me groups': { data: void; result: Group[] };
@@ -43,6 +44,14 @@ export interface ClientEvents {
   'change password': { data: z.input<typeof schemas.changePassword>; result: null };
   'change avatar': { data: z.input<typeof schemas.changeAvatar>; result: null };
   'delete avatar': { data: z.input<typeof schemas.deleteAvatar>; result: null };
+  'new dialog': { data: z.input<typeof schemas.newDialog>; result: Dialog };
+  'rename dialog': { data: z.input<typeof schemas.renameDialog>; result: Dialog };
+  'new group': { data: z.input<typeof schemas.newGroup>; result: Group };
+  'edit group': { data: z.input<typeof schemas.editGroup>; result: EditedGroup };
+  'new message': { data: z.input<typeof schemas.newMessage>; result: Message };
+  'get messages before': { data: z.input<typeof schemas.getMessagesBefore>; result: Message[] };
+  'update message': { data: z.input<typeof schemas.updateMessage>; result: Message };
+  'read messages': { data: z.input<typeof schemas.readMessages>; result: null };
 }
 
 export interface ServerPushes {

@@ -80,11 +80,9 @@ export interface ContactUser {
   link_status_date: string;
 }
 
-/** An encrypted dialog or group name, addressed to one recipient. */
-export interface EncryptedName {
+/** An encrypted dialog or group name, addressed to one recipient (its `id` is the dialog's or group's: one body per recipient). */
+interface EncryptedNameFields {
   id: number;
-  dialog_id?: number;
-  group_id?: number;
   recipient_id: number;
   key_id: number;
   key_from_id: number;
@@ -94,15 +92,27 @@ export interface EncryptedName {
   updated_at: string;
 }
 
+export interface DialogName extends EncryptedNameFields {
+  dialog_id: number;
+}
+
+export interface GroupName extends EncryptedNameFields {
+  group_id: number;
+}
+
+/** Either kind of encrypted name. */
+export type EncryptedName = DialogName | GroupName;
+
 export interface Dialog {
   id: number;
+  /** null for a dialog outside groups. */
   group_id: number | null;
   created_at: string;
   updated_at: string;
   created_by: number;
   updated_by: number;
   /** Only the body addressed to the receiving user, under their id. */
-  Body: Record<string, EncryptedName>;
+  Body: Record<string, DialogName>;
   Recipients: Record<string, { id: number }>;
 }
 
@@ -123,55 +133,77 @@ export interface Group {
   created_by: number;
   updated_by: number;
   Recipients: Record<string, GroupMember>;
-  Body: EncryptedName;
+  /** The receiving member's own body. */
+  Body: GroupName;
 }
 
-export type MessageType =
-  | 'message.default'
-  | 'message.updated'
-  | 'message.deleted'
-  | `service.call.${'audio' | 'video'}.${'missed' | 'finished' | 'noanswer'}`
-  | 'service.group.created'
-  | 'service.group.user.invited'
-  | 'service.group.user.kicked'
-  | 'service.group.renamed'
-  | 'service.dialog.created'
-  | 'service.dialog.renamed';
+export const MESSAGE_TYPES = [
+  'message.default',
+  'message.updated',
+  'message.deleted',
+  'service.call.audio.missed',
+  'service.call.audio.finished',
+  'service.call.audio.noanswer',
+  'service.call.video.missed',
+  'service.call.video.finished',
+  'service.call.video.noanswer',
+  'service.group.created',
+  'service.group.user.invited',
+  'service.group.user.kicked',
+  'service.group.renamed',
+  'service.dialog.created',
+  'service.dialog.renamed',
+] as const;
+
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export interface MessageBody {
+  /** The message's id: a user sees one body per message. */
   id: number;
   body: string;
   nonce: string;
   key_id: number;
   key_from_id: number;
   read_date: string | null;
+  /** true once the recipient has read it (the sender's own body: always). */
   is_received: boolean;
-  props: unknown;
+  props: null;
   message_id: number;
   recipient_id: number;
   created_at: string;
   updated_at: string;
 }
 
-export interface Attachment {
+export interface AttachmentBody {
+  /** The attachment's id: a user sees one body per attachment. */
   id: number;
+  name: string;
+  crypto: string;
+  nonce: string;
+  attachment_id: number;
+  recipient_id: number;
+  key_id: number;
+  key_from_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Attachment {
+  /** The message id + 1 … + 15, in the order sent. */
+  id: number;
+  /** The file's UUID on the file server. */
   unique: string;
   size: number;
   message_id: number;
   created_at: string;
   updated_at: string;
-  Body: {
-    id: number;
-    name: string;
-    crypto: string;
-    nonce: string;
-    attachment_id: number;
-    recipient_id: number;
-    key_id: number;
-    key_from_id: number;
-    created_at: string;
-    updated_at: string;
-  };
+  Body: AttachmentBody;
+}
+
+export interface MessageCreator {
+  id: number;
+  username: string;
+  domain_id: number;
 }
 
 export interface Message {
@@ -183,10 +215,18 @@ export interface Message {
   created_at: string;
   updated_by: number;
   updated_at: string;
-  Creator: { id: number; username: string; domain_id: number };
+  Creator: MessageCreator;
   /** The receiving user's own body (absent on lightweight connections). */
   Body?: MessageBody;
+  /** Absent on lightweight connections. */
   Attachments?: Attachment[];
+}
+
+/** `edit group`: the changed group, dialogs and the service messages, as the admin sees them. */
+export interface EditedGroup {
+  group: Group;
+  dialogs: Record<string, Dialog>;
+  messages: Record<string, Message>;
 }
 
 /** `give me presence`: contact id → online. */

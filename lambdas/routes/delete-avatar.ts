@@ -2,7 +2,7 @@ import { deleteAvatar } from '../domain/profile';
 import { userRoute } from '../middleware/chain';
 import type { AvatarDeletion } from '../protocol/schemas';
 
-/** Own avatar (`is_group: false`); the group variant is the groups issue's (refused for now). */
+/** The caller's own avatar, or with `is_group: true` a group's (admin only). */
 export const handler = userRoute<AvatarDeletion>('delete avatar', async (session, deletion, deps) => {
   await deleteAvatar(deps, session, deletion);
   return null;

@@ -26,6 +26,7 @@ export interface RouteDefinition {
 }
 
 const rw = { Connections: 'write', Data: 'write' } as const;
+const read = { Connections: 'read', Data: 'read' } as const;
 
 export const routes: readonly RouteDefinition[] = [
   { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
@@ -46,8 +47,19 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
   { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s first and last name.' },
   { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
-  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s avatar (file UUID); group avatars: issue 4.' },
-  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Clears the caller\'s avatar; group avatars: issue 4.' },
+  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: rw, summary: 'Sets the caller\'s avatar (file UUID), or a group\'s (admin; `group` push).' },
+  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: rw, summary: 'Clears the caller\'s avatar, or a group\'s (admin; `group` push).' },
+  { event: 'give me dialogs', auth: true, access: read, summary: 'Every dialog the caller is a recipient of.' },
+  { event: 'new dialog', schema: schemas.newDialog, auth: true, access: rw, summary: 'Creates a dialog with accepted contacts or group members; `dialog` push.' },
+  { event: 'rename dialog', schema: schemas.renameDialog, auth: true, access: rw, summary: 'New encrypted names of a dialog (a recipient); `dialog` push.' },
+  { event: 'give me groups', auth: true, access: read, summary: 'Every group the caller is a member of, with members\' default keys.' },
+  { event: 'new group', schema: schemas.newGroup, auth: true, access: rw, summary: 'Creates a group of the caller\'s accepted contacts; `group` push.' },
+  { event: 'edit group', schema: schemas.editGroup, auth: true, access: rw, summary: 'Admin: members, names, dialogs and service messages in one transaction.' },
+  { event: 'new message', schema: schemas.newMessage, auth: true, access: rw, summary: 'Stores a copy per recipient (idempotent by `client_id`); `messages` push.' },
+  { event: 'give me messages', auth: true, access: read, summary: 'The newest message of each dialog and the unread ones.' },
+  { event: 'get messages before', schema: schemas.getMessagesBefore, auth: true, access: read, summary: 'A page of a dialog\'s history between two dates, newest first.' },
+  { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, summary: 'Creator: edits or deletes a message; `messages` push.' },
+  { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Marks the caller\'s own copies read.' },
 ];
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */

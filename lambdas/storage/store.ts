@@ -1,5 +1,5 @@
 /** What every storage module needs, and helpers they share. */
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 
 export interface Store {
@@ -35,19 +35,28 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
+export interface Projection {
+  /** ProjectionExpression; it must name `pk` and `sk`, which key the answer. */
+  expression: string;
+  names?: Record<string, string>;
+}
+
 /** Several items of the data table in one BatchGet (≤ 100 keys), retrying unprocessed keys. Duplicate keys are read once. */
 export async function getMany(
   store: Store,
   requested: { pk: string; sk: string }[],
-  options: { consistent?: boolean } = {},
+  options: { consistent?: boolean; projection?: Projection } = {},
 ): Promise<Map<string, Record<string, unknown>>> {
+  const projection = options.projection
+    ? { ProjectionExpression: options.projection.expression, ...(options.projection.names ? { ExpressionAttributeNames: options.projection.names } : {}) }
+    : {};
   const keys = [...new Map(requested.map((k) => [keyOf(k), k])).values()];
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < keys.length; start += 100) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending, ConsistentRead: options.consistent } } }));
+      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending, ConsistentRead: options.consistent, ...projection } } }));
       for (const item of out.Responses?.[store.config.dataTable] ?? []) found.set(`${item.pk}|${item.sk}`, item);
       pending = out.UnprocessedKeys?.[store.config.dataTable]?.Keys as Record<string, unknown>[] | undefined;
     }
@@ -56,4 +65,23 @@ export async function getMany(
 }
 
 export const keyOf = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
+
+/** Every item of one partition whose sort key starts with `prefix` (all pages). */
+export async function queryPrefix(store: Store, pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.config.dataTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
 

@@ -1,0 +1,312 @@
+/**
+ * Groups (protocol §4 "groups"): `give me groups`, `new group`, `edit group`,
+ * the group variants of `change avatar` / `delete avatar`, and the `group`
+ * push. Only members see a group; only the admin changes it; a kicked member
+ * loses the group and every dialog of it in the same transaction.
+ */
+import type { Deps } from '../deps';
+import { isUuidV4 } from '../protocol/file-ids';
+import { formatDate } from '../protocol/frames';
+import type { Dialog, EditedGroup, Group, Message } from '../protocol/objects';
+import type { EditGroupRequest, NewGroupRequest } from '../protocol/schemas';
+import type { BoundConnection } from '../storage/connections';
+import {
+  addMember,
+  dialogHeadKey,
+  dialogNamesKey,
+  putNames,
+  removeMember,
+  removeNames,
+  replaceHead,
+  toHead,
+  type DialogHead,
+  type StoredName,
+} from '../storage/dialogs';
+import {
+  addGroupMember,
+  createGroup,
+  groupIdsOf,
+  groupKey,
+  groupProjection,
+  isMember,
+  memberIdsOf,
+  removeGroupMember,
+  replaceGroup,
+  setAvatar,
+  toGroup,
+  type GroupRecord,
+  type StoredMember,
+} from '../storage/groups';
+import { keyringsOf, type Keyring } from '../storage/keys';
+import { linkFrom, linkKey } from '../storage/links';
+import type { InboxItem } from '../storage/messages';
+import { getMany, keyOf, type Projection } from '../storage/store';
+import { newId } from '../storage/time-ids';
+import { transaction } from '../storage/transact';
+import { userKey, type UserRecord } from '../storage/users';
+import { pushDialog } from './dialogs';
+import { assertContent, buildMessage, creatorOf, pushCopies, writeMessage, type BuiltMessage } from './messages';
+import { pushEach } from './presence';
+import { assertDistinct, assertOnePerRecipient, checkAccepted, denied, sameMembers, storedNames, withRetries, wrongData } from './rules';
+import { dialogView, groupView, messageView } from './views';
+
+// ---------------------------------------------------------------- reading
+
+/** The groups a user belongs to: Query of the memberships, BatchGet of the groups (the viewer's name only). */
+export async function groupsOf(deps: Deps, userId: number, projection: Projection = groupProjection(userId)): Promise<GroupRecord[]> {
+  const ids = await groupIdsOf(deps, userId);
+  const found = await getMany(deps, ids.map(groupKey), { projection });
+  return ids.flatMap((id) => {
+    const group = toGroup(found.get(keyOf(groupKey(id))));
+    return isMember(group, userId) ? [group] : [];
+  });
+}
+
+/** `give me groups`: memberships, groups, then the members' keyrings (BatchGet, 100 a request). */
+export async function giveMeGroups(deps: Deps, userId: number): Promise<Group[]> {
+  const groups = await groupsOf(deps, userId);
+  const rings = await keyringsOf(deps, [...new Set(groups.flatMap(memberIdsOf))]);
+  return groups.map((g) => groupView(g, userId, rings)).sort((a, b) => a.id - b.id);
+}
+
+/** `group` to every member's live connections but `except`, each with their own name and everyone's default key. */
+async function pushGroup(deps: Deps, group: GroupRecord, except?: string, rings?: ReadonlyMap<number, Keyring>): Promise<ReadonlyMap<number, Keyring>> {
+  const keys = rings ?? (await keyringsOf(deps, memberIdsOf(group)));
+  await pushEach(deps, memberIdsOf(group), 'group', (userId) => groupView(group, userId, keys), { except });
+  return keys;
+}
+
+/** Reads the admin's links with, and the profiles of, users joining a group; each must be an accepted contact of the admin. */
+function joiningMembers(found: Map<string, Record<string, unknown>>, admin: number, joining: readonly number[]): Record<string, StoredMember> {
+  const members: Record<string, StoredMember> = {};
+  for (const id of joining) {
+    const user = found.get(keyOf(userKey(id))) as UserRecord | undefined;
+    if (id !== admin && linkFrom(found, admin, id)?.status !== 'accepted') throw denied(`${id} is not an accepted contact of the admin`);
+    if (!user) throw denied(`no user ${id}`);
+    members[String(id)] = { id, username: user.username, domain_id: user.domain_id };
+  }
+  return members;
+}
+
+const joiningKeys = (admin: number, joining: readonly number[]) => joining.flatMap((id) => (id === admin ? [userKey(id)] : [userKey(id), linkKey(admin, id)]));
+
+// ---------------------------------------------------------------- new group
+
+/**
+ * `new group`: the admin is the caller and a member; every other member is
+ * an accepted contact of the admin (adding someone to a group is writing to
+ * them). One BatchGet (links, profiles), one transaction: the group (id free),
+ * a membership per member, a check per link.
+ */
+export async function newGroup(deps: Deps, session: BoundConnection, input: NewGroupRequest): Promise<Group> {
+  const me = session.userId;
+  if (input.admin_id !== me) throw denied('admin_id is not the caller');
+  const { recipients } = input;
+  assertDistinct(recipients, 'recipients');
+  if (!recipients.includes(me)) throw wrongData('the admin is one of the recipients');
+  const avatar = input.avatar ?? null;
+  if (avatar !== null && !isUuidV4(avatar)) throw wrongData('avatar is not a file uuid');
+  const group = await withRetries(async () => {
+    const found = await getMany(deps, joiningKeys(me, recipients), { consistent: true });
+    const members = joiningMembers(found, me, recipients);
+    assertOnePerRecipient(input.bodies, recipients, 'bodies');
+    const now = deps.now();
+    const date = formatDate(now);
+    const group: GroupRecord = {
+      id: newId(now),
+      admin_id: me,
+      avatar,
+      created_at: date,
+      updated_at: date,
+      created_by: me,
+      updated_by: me,
+      members,
+      bodies: storedNames(input.bodies, date),
+      dialogs: [],
+      version: 1,
+    };
+    const tx = transaction(deps);
+    createGroup(tx, group);
+    for (const id of recipients) addGroupMember(tx, id, group.id);
+    checkAccepted(tx, me, recipients.filter((r) => r !== me));
+    await tx.commit(deps);
+    return group;
+  });
+  const rings = await pushGroup(deps, group, session.connectionId);
+  return groupView(group, me, rings);
+}
+
+// ---------------------------------------------------------------- edit group
+
+interface DialogChange {
+  read: DialogHead;
+  head: DialogHead;
+  /** The recipients' names after the change (all of them: pushes need them). */
+  names: Record<string, StoredName>;
+  /** Recipients or names changed (a `dialog` push); false when only messages came. */
+  changed: boolean;
+}
+
+interface EditPlan {
+  group: GroupRecord;
+  dialogs: DialogChange[];
+  messages: BuiltMessage[];
+}
+
+/**
+ * `edit group`: admin only, all or nothing. Reads the group (consistent),
+ * then in one BatchGet the links and profiles of those joining and the heads
+ * and names of the group's dialogs; then one transaction:
+ *
+ * - the group (members, names, dates, version), conditional on the version read;
+ * - a membership per joining member, a deletion per kicked one;
+ * - each dialog listed in `dialogs` (new recipients, re-encrypted names) and
+ *   each other dialog a kicked member was in (the kicked leave, their names go),
+ *   conditional on the head read; the memberships that come and go;
+ * - the service messages, each to its dialog's recipients after the change.
+ *
+ * More than DynamoDB's 100 actions is `wrong data provided` (the formula and
+ * the bounds that keep common edits far from it: docs/access-patterns.md).
+ */
+export async function editGroup(deps: Deps, session: BoundConnection, input: EditGroupRequest): Promise<EditedGroup> {
+  const me = session.userId;
+  const change = input.group;
+  assertDistinct([...change.recipients], 'recipients');
+  assertDistinct([...change.added, ...change.kicked], 'added and kicked');
+  assertDistinct(input.dialogs.map((d) => d.id), 'dialogs');
+  const plan = await withRetries(() => planAndCommit(deps, me, input));
+
+  const rings = await pushGroup(deps, plan.group, session.connectionId);
+  const changed = plan.dialogs.filter((d) => d.changed);
+  for (const d of changed) await pushDialog(deps, d.head, d.names, session.connectionId);
+  await pushCopies(deps, plan.messages.flatMap((m) => m.copies), session.connectionId);
+
+  const dialogs: Record<string, Dialog> = {};
+  for (const d of changed) if (d.head.recipients.includes(me)) dialogs[String(d.head.id)] = dialogView(d.head, me, d.names[String(me)]);
+  const messages: Record<string, Message> = {};
+  for (const m of plan.messages) {
+    const mine = m.copies.find((c: InboxItem) => c.recipient_id === me);
+    if (mine) messages[String(m.record.id)] = messageView(mine);
+  }
+  return { group: groupView(plan.group, me, rings), dialogs, messages };
+}
+
+async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): Promise<EditPlan> {
+  const change = input.group;
+  const read = toGroup((await getMany(deps, [groupKey(change.id)], { consistent: true })).get(keyOf(groupKey(change.id))));
+  if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
+
+  // The membership change must add up: recipients = members − kicked + added.
+  const before = memberIdsOf(read);
+  if (change.kicked.some((k) => !before.includes(k))) throw wrongData('kicked: not a member');
+  if (change.kicked.includes(me)) throw wrongData('the admin cannot be kicked');
+  if (change.added.some((a) => before.includes(a))) throw wrongData('added: already a member');
+  const after = [...before.filter((m) => !change.kicked.includes(m)), ...change.added];
+  if (!sameMembers(after, change.recipients)) throw wrongData('recipients are not members − kicked + added');
+  if (change.bodies.length > 0) assertOnePerRecipient(change.bodies, after, 'group bodies');
+  else if (change.added.length > 0) throw wrongData('new members need the group name');
+
+  const found = await getMany(
+    deps,
+    [userKey(me), ...joiningKeys(me, change.added), ...read.dialogs.flatMap((d) => [dialogHeadKey(d), dialogNamesKey(d)])],
+    { consistent: true },
+  );
+  const joining = joiningMembers(found, me, change.added);
+  const heads = new Map(read.dialogs.flatMap((d) => {
+    const head = toHead(found.get(keyOf(dialogHeadKey(d))));
+    return head ? [[d, head] as const] : [];
+  }));
+  const namesOf = (d: number) => ({ ...((found.get(keyOf(dialogNamesKey(d)))?.bodies as Record<string, StoredName> | undefined) ?? {}) });
+
+  const now = deps.now();
+  const date = formatDate(now);
+  const members = Object.fromEntries(Object.entries({ ...read.members, ...joining }).filter(([id]) => !change.kicked.includes(Number(id))));
+  const bodies =
+    change.bodies.length > 0 ? storedNames(change.bodies, date) : Object.fromEntries(Object.entries(read.bodies).filter(([id]) => !change.kicked.includes(Number(id))));
+  const group: GroupRecord = { ...read, members, bodies, updated_at: date, updated_by: me, version: read.version + 1 };
+
+  // Dialogs: those listed are re-encrypted for their new recipients; any other one loses the kicked.
+  const dialogs = new Map<number, DialogChange>();
+  for (const listed of input.dialogs) {
+    const head = heads.get(listed.id);
+    if (!head || head.group_id !== read.id || !head.recipients.includes(me)) throw denied(`dialog ${listed.id} is not one of the admin's in the group`);
+    assertDistinct(listed.recipients, `dialog ${listed.id} recipients`);
+    if (listed.recipients.some((r) => !Object.hasOwn(members, String(r)))) throw denied(`dialog ${listed.id}: a recipient is not a member`);
+    if (!listed.recipients.includes(me)) throw wrongData(`dialog ${listed.id}: the admin stays a recipient`);
+    assertOnePerRecipient(listed.bodies, listed.recipients, `dialog ${listed.id} bodies`);
+    dialogs.set(listed.id, {
+      read: head,
+      head: { ...head, recipients: [...listed.recipients], updated_at: date, updated_by: me, version: head.version + 1 },
+      names: storedNames(listed.bodies, date),
+      changed: true,
+    });
+  }
+  for (const [id, head] of heads) {
+    if (dialogs.has(id) || !head.recipients.some((r) => change.kicked.includes(r))) continue;
+    const names = namesOf(id);
+    for (const k of change.kicked) delete names[String(k)];
+    dialogs.set(id, {
+      read: head,
+      head: { ...head, recipients: head.recipients.filter((r) => !change.kicked.includes(r)), updated_at: date, updated_by: me, version: head.version + 1 },
+      names,
+      changed: true,
+    });
+  }
+
+  // Service messages, to each dialog's recipients after the change, in the order given.
+  const self = found.get(keyOf(userKey(me))) as UserRecord | undefined;
+  if (!self) throw new Error(`user ${me} missing`);
+  const creator = creatorOf(self);
+  const messages: BuiltMessage[] = [];
+  for (const m of input.messages) {
+    const id = m.message.dialog_id;
+    const head = heads.get(id);
+    if (!head || head.group_id !== read.id) throw denied(`dialog ${id} is not in the group`);
+    const entry = dialogs.get(id) ?? { read: head, head: { ...head }, names: namesOf(id), changed: false };
+    if (!entry.head.recipients.includes(me)) throw denied(`the admin is not a recipient of dialog ${id}`);
+    assertContent(m.bodies, m.attachments, entry.head.recipients);
+    const message = buildMessage({
+      id: newId(now, entry.head.lastId),
+      dialogId: id,
+      type: m.message.type,
+      creator,
+      recipients: entry.head.recipients,
+      bodies: m.bodies,
+      attachments: m.attachments,
+      asRead: m.as_read,
+    });
+    entry.head = { ...entry.head, lastId: message.record.id };
+    dialogs.set(id, entry);
+    messages.push(message);
+  }
+
+  const tx = transaction(deps);
+  replaceGroup(tx, group, read.version);
+  for (const id of change.added) addGroupMember(tx, id, group.id);
+  for (const id of change.kicked) removeGroupMember(tx, id, group.id);
+  for (const d of dialogs.values()) {
+    replaceHead(tx, d.head, d.read);
+    if (!d.changed) continue;
+    if (input.dialogs.some((l) => l.id === d.head.id)) putNames(tx, d.head.id, d.names);
+    else removeNames(tx, d.head.id, d.read.recipients.filter((r) => change.kicked.includes(r)));
+    for (const r of d.head.recipients) if (!d.read.recipients.includes(r)) addMember(tx, r, { dialogId: d.head.id, groupId: group.id, since: d.read.lastId });
+    for (const r of d.read.recipients) if (!d.head.recipients.includes(r)) removeMember(tx, r, d.head.id);
+  }
+  for (const m of messages) writeMessage(tx, m);
+  await tx.commit(deps);
+  return { group, dialogs: [...dialogs.values()], messages };
+}
+
+// ---------------------------------------------------------------- avatar
+
+/**
+ * `change avatar` / `delete avatar` with `is_group: true`: one UpdateItem
+ * conditional on the caller being the admin (a group that does not exist and
+ * one the caller does not run are refused alike), then the `group` push.
+ */
+export async function setGroupAvatar(deps: Deps, session: BoundConnection, groupId: number | undefined, avatar: string | null): Promise<void> {
+  if (groupId === undefined) throw wrongData('id of the group missing');
+  const group = await setAvatar(deps, groupId, session.userId, avatar, formatDate(deps.now()));
+  if (!group) throw denied(`not the admin of group ${groupId}`);
+  await pushGroup(deps, group, session.connectionId);
+}

@@ -1,0 +1,336 @@
+/**
+ * Messages (protocol §4 "messages"): `new message`, `give me messages`,
+ * `get messages before`, `update message`, `read messages`, and the
+ * `messages` push. Storage layout and costs: docs/access-patterns.md.
+ */
+import type { Deps } from '../deps';
+import { formatDate } from '../protocol/frames';
+import type { Message, MessageCreator, MessageType } from '../protocol/objects';
+import { parseDate, type AttachmentInput, type GetMessagesBeforeRequest, type MessageBodyInput, type NewMessageRequest, type ReadMessagesRequest, type UpdateMessageRequest } from '../protocol/schemas';
+import type { BoundConnection } from '../storage/connections';
+import { advanceLastId, checkVersion, dialogHeadKey, dialogMemberKey, dialogMembershipsOf, toHead, type DialogHead, type DialogMembership } from '../storage/dialogs';
+import {
+  clientMessageKey,
+  copiesBetween,
+  inboxKey,
+  markCopyRead,
+  messageKey,
+  putClientMessage,
+  putCopy,
+  putRecord,
+  reviseCopy,
+  reviseRecord,
+  toInbox,
+  toRecord,
+  unreadCopies,
+  CLIENT_ID_TTL_SECONDS,
+  type ClientMessage,
+  type InboxItem,
+  type MessageRecord,
+  type Revision,
+} from '../storage/messages';
+import { alive, epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
+import { dateOfId, idRangeOfDates, newId } from '../storage/time-ids';
+import { transaction, type Transaction } from '../storage/transact';
+import { userKey, type UserRecord } from '../storage/users';
+import { pushEach } from './presence';
+import { assertOnePerRecipient, checkAccepted, denied, requireAccepted, withRetries, wrongData } from './rules';
+import { messageView } from './views';
+
+/** `give me messages` reads at most this many unread messages (newest first); older ones come with `get messages before`. */
+export const UNREAD_LIMIT = 100;
+/**
+ * Answers holding messages stop growing at this many bytes of JSON, so the
+ * ack fits API Gateway's 128 KB (the rest of the page is asked for again).
+ */
+export const ANSWER_BUDGET_BYTES = 120 * 1024;
+
+// ---------------------------------------------------------------- building
+
+export interface Draft {
+  id: number;
+  dialogId: number;
+  type: MessageType;
+  creator: MessageCreator;
+  recipients: readonly number[];
+  bodies: readonly MessageBodyInput[];
+  attachments: readonly AttachmentInput[];
+  /** Stored as read for every recipient (the creator's own copy always is). */
+  asRead: boolean;
+}
+
+export interface BuiltMessage {
+  record: MessageRecord;
+  copies: InboxItem[];
+}
+
+/** Bodies and attachment bodies: exactly one per recipient. */
+export function assertContent(bodies: readonly MessageBodyInput[], attachments: readonly AttachmentInput[], recipients: readonly number[]): void {
+  assertOnePerRecipient(bodies, recipients, 'bodies');
+  attachments.forEach((a, i) => assertOnePerRecipient(a.bodies, recipients, `attachment ${i}`));
+}
+
+/** The message item and one copy per recipient; `created_at` is the time the id carries. */
+export function buildMessage(d: Draft): BuiltMessage {
+  const date = dateOfId(d.id);
+  const record: MessageRecord = {
+    id: d.id,
+    dialog_id: d.dialogId,
+    type: d.type,
+    created_by: d.creator.id,
+    created_at: date,
+    updated_by: d.creator.id,
+    updated_at: date,
+    edited_at: null,
+    recipients: [...d.recipients],
+  };
+  const copies = d.recipients.map((recipient): InboxItem => {
+    const body = d.bodies.find((b) => b.recipient_id === recipient)!;
+    return {
+      id: d.id,
+      dialog_id: d.dialogId,
+      type: d.type,
+      edited_at: null,
+      created_by: d.creator.id,
+      created_at: date,
+      updated_by: d.creator.id,
+      updated_at: date,
+      creator: d.creator,
+      recipient_id: recipient,
+      body: { body: body.body, nonce: body.nonce, key_id: body.key_id, key_from_id: body.key_from_id, read_date: d.asRead || recipient === d.creator.id ? date : null, updated_at: date },
+      attachments: d.attachments.map((a, i) => {
+        const ab = a.bodies.find((b) => b.recipient_id === recipient)!;
+        return { id: d.id + i + 1, unique: a.unique, size: a.size, name: ab.name, crypto: ab.crypto, nonce: ab.nonce, key_id: ab.key_id, key_from_id: ab.key_from_id };
+      }),
+    };
+  });
+  return { record, copies };
+}
+
+export function writeMessage(tx: Transaction, message: BuiltMessage): void {
+  putRecord(tx, message.record);
+  for (const copy of message.copies) putCopy(tx, copy);
+}
+
+export const creatorOf = (user: Pick<UserRecord, 'id' | 'username' | 'domain_id'>): MessageCreator => ({ id: user.id, username: user.username, domain_id: user.domain_id });
+
+/** `messages` to every recipient's live connections but `except` (the sender's), each with their own copy; lightweight ones without bodies. */
+export async function pushCopies(deps: Deps, copies: readonly InboxItem[], except?: string): Promise<void> {
+  const byRecipient = new Map<number, InboxItem[]>();
+  for (const copy of copies) byRecipient.set(copy.recipient_id, [...(byRecipient.get(copy.recipient_id) ?? []), copy]);
+  await pushEach(deps, [...byRecipient.keys()], 'messages', (userId, light) => byRecipient.get(userId)?.map((c) => messageView(c, light)), { except });
+}
+
+/** Keeps messages, in order, while their JSON fits the answer budget. */
+export function withinBudget(messages: Message[], budget = ANSWER_BUDGET_BYTES): Message[] {
+  let used = 2;
+  const kept: Message[] = [];
+  for (const message of messages) {
+    used += JSON.stringify(message).length + 1;
+    if (used > budget) break;
+    kept.push(message);
+  }
+  return kept;
+}
+
+// ---------------------------------------------------------------- new message
+
+/**
+ * `new message`. One consistent BatchGet (dialog head, the caller's profile,
+ * the `client_id` item), outside groups one more of the caller's links, then
+ * one transaction of n + 3 actions (+ n − 1 link checks outside groups):
+ * the head's `lastId` (conditional on its version and on being older), the
+ * message item (conditional on the id being free), n copies, the `client_id`
+ * item (conditional on being new). Then the `messages` push.
+ */
+export async function newMessage(deps: Deps, session: BoundConnection, input: NewMessageRequest): Promise<Message> {
+  const me = session.userId;
+  const dialogId = input.message.dialog_id;
+  const clientId = input.message.client_id ?? undefined;
+  const outcome = await withRetries(async (): Promise<{ mine: InboxItem; copies?: InboxItem[] }> => {
+    const found = await getMany(deps, [dialogHeadKey(dialogId), userKey(me), ...(clientId ? [clientMessageKey(me, clientId)] : [])], { consistent: true });
+    const head = toHead(found.get(keyOf(dialogHeadKey(dialogId))));
+    if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
+    const others = head.recipients.filter((r) => r !== me);
+    if (head.group_id === null) await requireAccepted(deps, me, others);
+    const now = deps.now();
+    if (clientId) {
+      const stored = alive(found.get(keyOf(clientMessageKey(me, clientId))) as ClientMessage | undefined, now.getTime());
+      if (stored) return { mine: await storedCopy(deps, me, dialogId, stored) };
+    }
+    assertContent(input.bodies, input.attachments, head.recipients);
+    const user = found.get(keyOf(userKey(me))) as UserRecord | undefined;
+    if (!user) throw new Error(`user ${me} missing`);
+    const message = buildMessage({
+      id: newId(now, head.lastId),
+      dialogId,
+      type: input.message.type,
+      creator: creatorOf(user),
+      recipients: head.recipients,
+      bodies: input.bodies,
+      attachments: input.attachments,
+      asRead: input.as_read,
+    });
+    const tx = transaction(deps);
+    advanceLastId(tx, dialogId, head.version, message.record.id);
+    writeMessage(tx, message);
+    if (clientId) putClientMessage(tx, me, clientId, { messageId: message.record.id, dialogId, expiresAt: epochSeconds(now) + CLIENT_ID_TTL_SECONDS }, epochSeconds(now));
+    if (head.group_id === null) checkAccepted(tx, me, others);
+    await tx.commit(deps);
+    return { mine: message.copies.find((c) => c.recipient_id === me)!, copies: message.copies };
+  });
+  // A retry answered from storage pushes nothing: the first request did.
+  if (outcome.copies) await pushCopies(deps, outcome.copies, session.connectionId);
+  return messageView(outcome.mine);
+}
+
+/** The caller's copy of the message a `client_id` made; the same `client_id` for another dialog is a client's mistake. */
+async function storedCopy(deps: Deps, me: number, dialogId: number, stored: ClientMessage): Promise<InboxItem> {
+  if (stored.dialogId !== dialogId) throw wrongData('client_id already used in another dialog');
+  const found = await getMany(deps, [inboxKey(me, dialogId, stored.messageId)], { consistent: true });
+  const copy = toInbox(found.get(keyOf(inboxKey(me, dialogId, stored.messageId))));
+  if (!copy) throw new Error(`message ${stored.messageId} of client id missing`);
+  return copy;
+}
+
+// ---------------------------------------------------------------- reading
+
+/** A dialog as `give me messages` needs it: the caller's membership and the head (for `lastId`). */
+interface Visible {
+  membership: DialogMembership;
+  head: DialogHead;
+}
+
+/** Heads of the dialogs of some memberships (BatchGet, 100 a request), kept where the user is still a recipient. */
+export async function visibleDialogs(deps: Deps, userId: number, memberships: DialogMembership[]): Promise<Visible[]> {
+  const found = await getMany(deps, memberships.map((m) => dialogHeadKey(m.dialogId)));
+  return memberships.flatMap((membership) => {
+    const head = toHead(found.get(keyOf(dialogHeadKey(membership.dialogId))));
+    return head?.recipients.includes(userId) ? [{ membership, head }] : [];
+  });
+}
+
+/**
+ * The newest message of each dialog (the user's copy of the head's `lastId`,
+ * if the user received it) and the unread messages of those dialogs, newest
+ * first, without duplicates. `unread` is the user's unread copies, read
+ * beforehand (in parallel with the heads).
+ */
+export async function newestAndUnread(deps: Deps, userId: number, dialogs: Visible[], unread: InboxItem[]): Promise<Message[]> {
+  const latestKeys = dialogs.filter((d) => d.head.lastId > d.membership.since).map((d) => inboxKey(userId, d.head.id, d.head.lastId));
+  const found = await getMany(deps, latestKeys);
+  const visible = new Set(dialogs.map((d) => d.head.id));
+  const copies = new Map<number, InboxItem>();
+  for (const key of latestKeys) {
+    const copy = toInbox(found.get(keyOf(key)));
+    if (copy) copies.set(copy.id, copy);
+  }
+  const latest = [...copies.values()].sort((a, b) => b.id - a.id);
+  // A kicked member's old unread copies stay stored, out of reach.
+  const pending = unread.filter((c) => visible.has(c.dialog_id) && !copies.has(c.id));
+  return withinBudget([...latest, ...pending].map((c) => messageView(c)));
+}
+
+/**
+ * `give me messages`: Query of the dialog memberships ∥ Query of the unread
+ * index (at most UNREAD_LIMIT), BatchGet of the heads, BatchGet of the newest
+ * copies. The newest of each dialog come first, then the unread ones.
+ */
+export async function giveMeMessages(deps: Deps, userId: number): Promise<Message[]> {
+  const [memberships, unread] = await Promise.all([dialogMembershipsOf(deps, userId), unreadCopies(deps, userId, UNREAD_LIMIT)]);
+  return newestAndUnread(deps, userId, await visibleDialogs(deps, userId, memberships), unread);
+}
+
+/**
+ * `get messages before`: the caller's membership (GetItem, consistent), then
+ * one Query of the caller's copies of the dialog between the ids of
+ * `first_date` and `last_date` (inclusive, whole seconds), newest first.
+ */
+export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: GetMessagesBeforeRequest): Promise<Message[]> {
+  const me = session.userId;
+  const found = await getMany(deps, [dialogMemberKey(me, input.dialog_id)], { consistent: true });
+  if (!found.has(keyOf(dialogMemberKey(me, input.dialog_id)))) throw denied(`not a recipient of dialog ${input.dialog_id}`);
+  const first = input.first_date ? parseDate(input.first_date) : undefined;
+  const { min, max } = idRangeOfDates(first, parseDate(input.last_date)!);
+  const copies = await copiesBetween(deps, me, input.dialog_id, min, max, input.limit);
+  return withinBudget(copies.map((c) => messageView(c)));
+}
+
+// ---------------------------------------------------------------- update, read
+
+/**
+ * `update message`: only the creator, and only while a recipient of the
+ * dialog. An edit needs one body per recipient of the message who is still
+ * in the dialog, and touches those copies; a delete empties every copy. The
+ * recipients still in the dialog get the `messages` push.
+ */
+export async function updateMessage(deps: Deps, session: BoundConnection, input: UpdateMessageRequest): Promise<Message> {
+  const me = session.userId;
+  const outcome = await withRetries(async () => {
+    const recordItem = await getMany(deps, [messageKey(input.id)], { consistent: true });
+    const record = toRecord(recordItem.get(keyOf(messageKey(input.id))));
+    if (!record || record.created_by !== me) throw denied(`message ${input.id} is not the caller's`);
+    const dialogId = record.dialog_id;
+    const found = await getMany(deps, [dialogHeadKey(dialogId), ...record.recipients.map((r) => inboxKey(r, dialogId, record.id))], { consistent: true });
+    const head = toHead(found.get(keyOf(dialogHeadKey(dialogId))));
+    if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
+    const copies = record.recipients.flatMap((r) => toInbox(found.get(keyOf(inboxKey(r, dialogId, record.id)))) ?? []);
+    const present = new Set(head.recipients);
+    if (input.toDelete && record.type === 'message.deleted') return { copies, present };
+    if (!input.toDelete) {
+      if (record.type !== 'message.default' && record.type !== 'message.updated') throw wrongData(`a ${record.type} message cannot be edited`);
+      assertOnePerRecipient(input.bodies, record.recipients.filter((r) => present.has(r)), 'bodies');
+    }
+    const date = formatDate(deps.now());
+    const revision: Revision = input.toDelete
+      ? { type: 'message.deleted', updated_by: me, updated_at: date, edited_at: record.edited_at }
+      : { type: 'message.updated', updated_by: me, updated_at: date, edited_at: date };
+    // An edit writes the copies of those still in the dialog; a delete empties every copy.
+    const touched = input.toDelete ? copies : copies.filter((c) => present.has(c.recipient_id));
+    const tx = transaction(deps);
+    checkVersion(tx, dialogId, head.version);
+    reviseRecord(tx, record.id, revision);
+    const revised = touched.map((copy) => {
+      const body = input.bodies.find((b) => b.recipient_id === copy.recipient_id);
+      reviseCopy(tx, copy.recipient_id, dialogId, record.id, revision, input.toDelete ? 'drop' : body!);
+      return revise(copy, revision, input.toDelete ? undefined : body);
+    });
+    await tx.commit(deps);
+    return { copies: revised, present, changed: true };
+  });
+  const mine = outcome.copies.find((c) => c.recipient_id === me);
+  if (!mine) throw new Error(`message ${input.id}: the creator's copy is missing`);
+  if ('changed' in outcome) await pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId);
+  return messageView(mine);
+}
+
+/** A copy as `reviseCopy` leaves it. */
+function revise(copy: InboxItem, revision: Revision, body: MessageBodyInput | undefined): InboxItem {
+  const content = body
+    ? { body: body.body, nonce: body.nonce, key_id: body.key_id, key_from_id: body.key_from_id }
+    : { body: '', nonce: '' };
+  return {
+    ...copy,
+    ...revision,
+    body: { ...copy.body, ...content, updated_at: revision.updated_at },
+    attachments: body ? copy.attachments : [],
+  };
+}
+
+/**
+ * `read messages`: BatchGet of the message items (which dialog each is in),
+ * BatchGet of the caller's memberships of those dialogs, then one conditional
+ * UpdateItem per unread copy of the caller. Ids that are not the caller's, of
+ * dialogs the caller left, or already read, are ignored.
+ */
+export async function readMessages(deps: Deps, session: BoundConnection, input: ReadMessagesRequest): Promise<void> {
+  const me = session.userId;
+  const ids = [...new Set(input.ids)];
+  const found = await getMany(deps, ids.map(messageKey));
+  const mine = ids.flatMap((id) => toRecord(found.get(keyOf(messageKey(id)))) ?? []).filter((r) => r.recipients.includes(me));
+  const dialogs = [...new Set(mine.map((r) => r.dialog_id))];
+  const memberships = await getMany(deps, dialogs.map((d) => dialogMemberKey(me, d)), { consistent: true });
+  const targets = mine.filter((r) => memberships.has(keyOf(dialogMemberKey(me, r.dialog_id))));
+  const date = formatDate(deps.now());
+  await mapBounded(targets, deps.config.pushConcurrency, (r) => markCopyRead(deps, me, r.dialog_id, r.id, date));
+}

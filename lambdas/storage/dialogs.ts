@@ -1,0 +1,152 @@
+/**
+ * Dialogs: three kinds of items.
+ *
+ *   head        pk = `DIALOG#<id>`, sk = `HEAD`    recipients, dates, authors, `version`, `lastId`
+ *   names       pk = `DIALOG#<id>`, sk = `NAMES`   `bodies`: recipient id → encrypted name
+ *   membership  pk = `USER#<user>`, sk = `DIALOG#<id>`   `groupId`, `since`
+ *
+ * The head is small and is the dialog's lock: every change of the recipients
+ * or the names is a write of the head conditional on the `version` (and
+ * `lastId`) read, and bumps `version`; every message moves `lastId` forward,
+ * conditional on `version` (the recipients it was addressed to are still the
+ * dialog's) and on `lastId` being smaller (messages of a dialog commit in id
+ * order). The names of all recipients live in one item, so renaming or
+ * re-encrypting a dialog is one write whatever its size; membership items are
+ * written only when someone joins or leaves, and list a user's dialogs with one
+ * Query of their partition. `since` is the dialog's `lastId` when the user
+ * joined: a newer `lastId` is a message the user received.
+ */
+import { queryPrefix, type Store } from './store';
+import type { Transaction } from './transact';
+
+/** An encrypted name as stored for one recipient. */
+export interface StoredName {
+  key_id: number;
+  key_from_id: number;
+  nonce: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DialogHead {
+  id: number;
+  group_id: number | null;
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+  recipients: number[];
+  /** Bumped by every change of recipients or names. */
+  version: number;
+  /** The newest message's id (0: none yet). */
+  lastId: number;
+}
+
+export interface DialogMembership {
+  dialogId: number;
+  groupId: number | null;
+  since: number;
+}
+
+export const dialogHeadKey = (id: number) => ({ pk: `DIALOG#${id}`, sk: 'HEAD' });
+export const dialogNamesKey = (id: number) => ({ pk: `DIALOG#${id}`, sk: 'NAMES' });
+export const dialogMemberKey = (userId: number, dialogId: number) => ({ pk: `USER#${userId}`, sk: `DIALOG#${dialogId}` });
+
+const HEAD_FIELDS = ['id', 'group_id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'recipients', 'version', 'lastId'] as const;
+
+export function toHead(item: Record<string, unknown> | undefined): DialogHead | undefined {
+  if (!item) return undefined;
+  return Object.fromEntries(HEAD_FIELDS.map((f) => [f, item[f]])) as unknown as DialogHead;
+}
+
+/** The names item read with `namesProjection(viewer)`: that viewer's body only. */
+export const nameOf = (item: Record<string, unknown> | undefined, viewer: number): StoredName | undefined =>
+  (item?.bodies as Record<string, StoredName> | undefined)?.[String(viewer)];
+
+/**
+ * One BatchGet projection for heads and names together, that reads of the
+ * names only the viewer's body (a dialog of 30 holds 30 names).
+ */
+export const dialogProjection = (viewer: number) => ({
+  expression: ['pk', 'sk', ...HEAD_FIELDS.map((f) => `#${f}`), '#bodies.#viewer'].join(', '),
+  names: { ...Object.fromEntries(HEAD_FIELDS.map((f) => [`#${f}`, f])), '#bodies': 'bodies', '#viewer': String(viewer) },
+});
+
+/** The user's dialog memberships (one Query of their partition). */
+export async function dialogMembershipsOf(store: Store, userId: number): Promise<DialogMembership[]> {
+  const items = await queryPrefix(store, `USER#${userId}`, 'DIALOG#');
+  return items.map((i) => ({ dialogId: i.dialogId as number, groupId: (i.groupId as number | null) ?? null, since: (i.since as number) ?? 0 }));
+}
+
+// ---------------------------------------------------------------- writes (into a transaction)
+
+const headItem = (head: DialogHead) => ({ ...dialogHeadKey(head.id), ...head });
+
+/** A new dialog's head; fails (tag `dialogId`) if the id is taken. */
+export function createHead(tx: Transaction, head: DialogHead): void {
+  tx.put('dialogId', headItem(head), { expression: 'attribute_not_exists(pk)' });
+}
+
+/** Rewrites a head, only if nobody changed it (nor sent a message) since it was read. */
+export function replaceHead(tx: Transaction, head: DialogHead, read: Pick<DialogHead, 'version' | 'lastId'>): void {
+  tx.put(`dialog:${head.id}`, headItem(head), {
+    expression: '#version = :version AND #lastId = :lastId',
+    names: { '#version': 'version', '#lastId': 'lastId' },
+    values: { ':version': read.version, ':lastId': read.lastId },
+  });
+}
+
+/** A rename: new dates and version, only if nobody changed the recipients or names since `readVersion` (messages may come meanwhile). */
+export function touchHead(tx: Transaction, head: DialogHead, readVersion: number): void {
+  tx.update(
+    `dialog:${head.id}`,
+    dialogHeadKey(head.id),
+    {
+      expression: 'SET updated_at = :at, updated_by = :by, #version = :next',
+      values: { ':at': head.updated_at, ':by': head.updated_by, ':next': head.version },
+    },
+    { expression: '#version = :version', names: { '#version': 'version' }, values: { ':version': readVersion } },
+  );
+}
+
+/** A message: `lastId` moves to `id`, if the recipients are still those read (`version`) and no newer message came first. */
+export function advanceLastId(tx: Transaction, dialogId: number, version: number, id: number): void {
+  tx.update(
+    `dialog:${dialogId}`,
+    dialogHeadKey(dialogId),
+    { expression: 'SET #lastId = :id', names: { '#lastId': 'lastId' }, values: { ':id': id } },
+    { expression: '#version = :version AND #lastId < :id', names: { '#version': 'version' }, values: { ':version': version } },
+  );
+}
+
+/** The recipients are still those read (no member joined or left). */
+export function checkVersion(tx: Transaction, dialogId: number, version: number): void {
+  tx.check(`dialog:${dialogId}`, dialogHeadKey(dialogId), {
+    expression: '#version = :version',
+    names: { '#version': 'version' },
+    values: { ':version': version },
+  });
+}
+
+export function putNames(tx: Transaction, dialogId: number, bodies: Record<string, StoredName>): void {
+  tx.put(`names:${dialogId}`, { ...dialogNamesKey(dialogId), bodies });
+}
+
+/** Drops the names of users who left (no read needed). */
+export function removeNames(tx: Transaction, dialogId: number, userIds: number[]): void {
+  if (userIds.length === 0) return;
+  const names = Object.fromEntries(userIds.map((u, i) => [`#u${i}`, String(u)]));
+  tx.update(`names:${dialogId}`, dialogNamesKey(dialogId), {
+    expression: `REMOVE ${Object.keys(names).map((n) => `#bodies.${n}`).join(', ')}`,
+    names: { ...names, '#bodies': 'bodies' },
+  });
+}
+
+export function addMember(tx: Transaction, userId: number, membership: DialogMembership): void {
+  tx.put(`member:${userId}:${membership.dialogId}`, { ...dialogMemberKey(userId, membership.dialogId), ...membership });
+}
+
+export function removeMember(tx: Transaction, userId: number, dialogId: number): void {
+  tx.delete(`member:${userId}:${dialogId}`, dialogMemberKey(userId, dialogId));
+}

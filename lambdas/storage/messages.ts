@@ -1,0 +1,214 @@
+/**
+ * Messages, stored once per recipient ("inbox" model):
+ *
+ *   message   pk = `MSG#<id>`, sk = `MSG`   dialog, type, dates, authors, recipients.
+ *             Put with `attribute_not_exists`: the guard that makes ids unique.
+ *   copy      pk = `INBOX#<user>#<dialog>`, sk = `MSG#<16-digit id>`   the message
+ *             header, the creator, and that recipient's body and attachment bodies.
+ *             While unread it carries gsi1pk = `UNREAD#<user>`, gsi1sk = `<16-digit id>`.
+ *   client id pk = `CLIENTMSG#<user>#<client_id>`, sk = `CLIENTMSG`   the id of the
+ *             message that `client_id` created (TTL: CLIENT_ID_TTL_SECONDS).
+ *
+ * A recipient's messages of a dialog are one partition, sorted by id (= by
+ * time): a page of history is one Query on a key range. Their unread messages
+ * are one Query of a sparse index. A message to n recipients is 1 + n items,
+ * written with the dialog's head in one transaction.
+ */
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { MessageCreator, MessageType } from '../protocol/objects';
+import { isConditionFailure, type Store } from './store';
+import { padId } from './time-ids';
+import type { Transaction } from './transact';
+
+/** How long a `client_id` is remembered: a client resends a lost `new message` well within it. */
+export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface MessageRecord {
+  id: number;
+  dialog_id: number;
+  type: MessageType;
+  created_by: number;
+  created_at: string;
+  updated_by: number;
+  updated_at: string;
+  edited_at: string | null;
+  recipients: number[];
+}
+
+export interface StoredBody {
+  body: string;
+  nonce: string;
+  key_id: number;
+  key_from_id: number;
+  read_date: string | null;
+  updated_at: string;
+}
+
+export interface StoredAttachment {
+  id: number;
+  unique: string;
+  size: number;
+  name: string;
+  crypto: string;
+  nonce: string;
+  key_id: number;
+  key_from_id: number;
+}
+
+/** One recipient's copy of a message. */
+export interface InboxItem {
+  id: number;
+  dialog_id: number;
+  type: MessageType;
+  edited_at: string | null;
+  created_by: number;
+  created_at: string;
+  updated_by: number;
+  updated_at: string;
+  creator: MessageCreator;
+  recipient_id: number;
+  body: StoredBody;
+  attachments: StoredAttachment[];
+}
+
+export const messageKey = (id: number) => ({ pk: `MSG#${id}`, sk: 'MSG' });
+export const inboxKey = (userId: number, dialogId: number, id: number) => ({ pk: `INBOX#${userId}#${dialogId}`, sk: `MSG#${padId(id)}` });
+export const clientMessageKey = (userId: number, clientId: string) => ({ pk: `CLIENTMSG#${userId}#${clientId}`, sk: 'CLIENTMSG' });
+const unreadKey = (userId: number, id: number) => ({ gsi1pk: `UNREAD#${userId}`, gsi1sk: padId(id) });
+
+const RECORD_FIELDS = ['id', 'dialog_id', 'type', 'created_by', 'created_at', 'updated_by', 'updated_at', 'edited_at', 'recipients'] as const;
+const INBOX_FIELDS = ['id', 'dialog_id', 'type', 'edited_at', 'created_by', 'created_at', 'updated_by', 'updated_at', 'creator', 'recipient_id', 'body', 'attachments'] as const;
+
+const pick = <T>(item: Record<string, unknown> | undefined, fields: readonly string[]): T | undefined =>
+  item ? (Object.fromEntries(fields.map((f) => [f, item[f] ?? null])) as T) : undefined;
+
+export const toRecord = (item: Record<string, unknown> | undefined) => pick<MessageRecord>(item, RECORD_FIELDS);
+export const toInbox = (item: Record<string, unknown> | undefined) => pick<InboxItem>(item, INBOX_FIELDS);
+
+export interface ClientMessage {
+  messageId: number;
+  dialogId: number;
+  expiresAt: number;
+}
+
+// ---------------------------------------------------------------- writes
+
+/** The message item; fails (tag `messageId`) if another message has the id. */
+export function putRecord(tx: Transaction, record: MessageRecord): void {
+  tx.put('messageId', { ...messageKey(record.id), ...record }, { expression: 'attribute_not_exists(pk)' });
+}
+
+/** A recipient's copy; an unread one joins the recipient's unread index. */
+export function putCopy(tx: Transaction, copy: InboxItem): void {
+  const unread = copy.body.read_date === null;
+  tx.put(`copy:${copy.recipient_id}:${copy.id}`, { ...inboxKey(copy.recipient_id, copy.dialog_id, copy.id), ...copy, ...(unread ? unreadKey(copy.recipient_id, copy.id) : {}) });
+}
+
+/** Remembers which message a `client_id` made; fails (tag `clientId`) if it made one already (and has not expired). */
+export function putClientMessage(tx: Transaction, userId: number, clientId: string, value: ClientMessage, nowSeconds: number): void {
+  tx.put(
+    'clientId',
+    { ...clientMessageKey(userId, clientId), ...value },
+    { expression: 'attribute_not_exists(pk) OR expiresAt <= :now', values: { ':now': nowSeconds } },
+  );
+}
+
+export interface Revision {
+  type: MessageType;
+  updated_by: number;
+  updated_at: string;
+  edited_at: string | null;
+}
+
+/** `update message`: the message item takes the new type and dates; an edit only if the message is not deleted. */
+export function reviseRecord(tx: Transaction, id: number, revision: Revision): void {
+  tx.update(
+    'message',
+    messageKey(id),
+    {
+      expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited',
+      names: { '#type': 'type' },
+      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at },
+    },
+    revision.type === 'message.deleted'
+      ? { expression: 'attribute_exists(pk)' }
+      : { expression: 'attribute_exists(pk) AND #type <> :deleted', values: { ':deleted': 'message.deleted' } },
+  );
+}
+
+/**
+ * `update message` on one copy: new type and dates, and either a new body
+ * (edit) or none at all (delete: body, nonce and attachments emptied). The
+ * read state is left as it is.
+ */
+export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): void {
+  const content =
+    body === 'drop'
+      ? { expression: '#body.#text = :empty, #body.nonce = :empty, attachments = :none', values: { ':empty': '', ':none': [] } }
+      : {
+          expression: '#body.#text = :text, #body.nonce = :nonce, #body.key_id = :key, #body.key_from_id = :from',
+          values: { ':text': body.body, ':nonce': body.nonce, ':key': body.key_id, ':from': body.key_from_id },
+        };
+  tx.update(
+    `copy:${userId}:${id}`,
+    inboxKey(userId, dialogId, id),
+    {
+      expression: `SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, #body.updated_at = :at, ${content.expression}`,
+      names: { '#type': 'type', '#body': 'body', '#text': 'body' },
+      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ...content.values },
+    },
+    { expression: 'attribute_exists(pk)' },
+  );
+}
+
+/** Marks one copy read (and takes it out of the unread index); false if it is not an unread copy of this user. */
+export async function markCopyRead(store: Store, userId: number, dialogId: number, id: number, date: string): Promise<boolean> {
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: inboxKey(userId, dialogId, id),
+        UpdateExpression: 'SET #body.read_date = :date, #body.updated_at = :date REMOVE gsi1pk, gsi1sk',
+        ConditionExpression: 'attribute_exists(gsi1pk)',
+        ExpressionAttributeNames: { '#body': 'body' },
+        ExpressionAttributeValues: { ':date': date },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- reads
+
+/** A user's copies in a dialog with ids in [min, max], newest first, at most `limit`: one Query. */
+export async function copiesBetween(store: Store, userId: number, dialogId: number, min: number, max: number, limit: number): Promise<InboxItem[]> {
+  if (max < min) return [];
+  const { Items } = await store.db.send(
+    new QueryCommand({
+      TableName: store.config.dataTable,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :min AND :max',
+      ExpressionAttributeValues: { ':pk': `INBOX#${userId}#${dialogId}`, ':min': `MSG#${padId(min)}`, ':max': `MSG#${padId(max)}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (Items ?? []).map((i) => toInbox(i)!);
+}
+
+/** A user's unread copies, newest first, at most `limit`: one Query of the sparse index. */
+export async function unreadCopies(store: Store, userId: number, limit: number): Promise<InboxItem[]> {
+  const { Items } = await store.db.send(
+    new QueryCommand({
+      TableName: store.config.dataTable,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `UNREAD#${userId}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (Items ?? []).map((i) => toInbox(i)!);
+}

@@ -1,0 +1,138 @@
+/**
+ * One all-or-nothing write of many items (TransactWriteItems), built up by
+ * the storage modules and committed once. Each action carries a tag, so a
+ * cancelled transaction says which conditions failed (a message id already
+ * taken, a `client_id` already used, a dialog changed since it was read …).
+ *
+ * DynamoDB's limits, checked here before sending: at most 100 actions, no
+ * two on one item. The 4 MB request limit cannot be reached: every payload
+ * that writes messages is itself capped at 128 KB (LIMITS.payloadBytes), and
+ * the copies of one message add a few hundred bytes of header per recipient.
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keyOf, type Store } from './store';
+
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface Condition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+/** The transaction would need more actions than DynamoDB allows. */
+export class TransactionTooLarge extends Error {}
+
+/** Cancelled: `failed` holds the tags whose condition failed; `conflict` is true when another transaction was in the way. */
+export class TransactionCancelled extends Error {
+  constructor(
+    readonly failed: ReadonlySet<string>,
+    readonly conflict: boolean,
+  ) {
+    super(`transaction cancelled (${[...failed].join(', ') || (conflict ? 'conflict' : 'unknown')})`);
+    this.name = 'TransactionCancelled';
+  }
+}
+
+const merge = (a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined) =>
+  a || b ? { ...(a ?? {}), ...(b ?? {}) } : undefined;
+
+export class Transaction {
+  private readonly items: { tag: string; item: TransactItem }[] = [];
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly table: string) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  private add(tag: string, key: Key, item: TransactItem): this {
+    const id = keyOf(key);
+    // A programming error, never the client's: DynamoDB refuses two actions on one item.
+    if (this.keys.has(id)) throw new Error(`two actions on ${id} in one transaction`);
+    this.keys.add(id);
+    this.items.push({ tag, item });
+    return this;
+  }
+
+  put(tag: string, item: Key & Record<string, unknown>, condition?: Condition): this {
+    return this.add(tag, item, {
+      Put: {
+        TableName: this.table,
+        Item: item,
+        ...(condition
+          ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names, ExpressionAttributeValues: condition.values }
+          : {}),
+      },
+    });
+  }
+
+  update(tag: string, key: Key, update: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> }, condition?: Condition): this {
+    const names = merge(update.names, condition?.names) as Record<string, string> | undefined;
+    const values = merge(update.values, condition?.values);
+    return this.add(tag, key, {
+      Update: {
+        TableName: this.table,
+        Key: { pk: key.pk, sk: key.sk },
+        UpdateExpression: update.expression,
+        ...(condition ? { ConditionExpression: condition.expression } : {}),
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+        ...(values ? { ExpressionAttributeValues: values } : {}),
+      },
+    });
+  }
+
+  delete(tag: string, key: Key, condition?: Condition): this {
+    return this.add(tag, key, {
+      Delete: {
+        TableName: this.table,
+        Key: { pk: key.pk, sk: key.sk },
+        ...(condition
+          ? { ConditionExpression: condition.expression, ExpressionAttributeNames: condition.names, ExpressionAttributeValues: condition.values }
+          : {}),
+      },
+    });
+  }
+
+  check(tag: string, key: Key, condition: Condition): this {
+    return this.add(tag, key, {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: key.pk, sk: key.sk },
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: condition.values,
+      },
+    });
+  }
+
+  /** Commits everything at once; TransactionCancelled (nothing written) or TransactionTooLarge (nothing sent). */
+  async commit(store: Store): Promise<void> {
+    if (this.items.length === 0) return;
+    if (this.items.length > MAX_TRANSACTION_ACTIONS) throw new TransactionTooLarge(`${this.items.length} actions`);
+    try {
+      await store.db.send(new TransactWriteCommand({ TransactItems: this.items.map((i) => i.item) }));
+    } catch (error) {
+      const name = (error as { name?: string })?.name;
+      if (name !== 'TransactionCanceledException') throw error;
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const failed = new Set<string>();
+      let conflict = false;
+      reasons.forEach((reason, i) => {
+        if (reason.Code === 'ConditionalCheckFailed') failed.add(this.items[i]!.tag);
+        else if (reason.Code === 'TransactionConflict') conflict = true;
+      });
+      throw new TransactionCancelled(failed, conflict || failed.size === 0);
+    }
+  }
+}
+
+export const transaction = (store: Store) => new Transaction(store.config.dataTable);

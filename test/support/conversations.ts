@@ -1,0 +1,76 @@
+/** Helpers for the dialog, group and message tests: people, "encrypted" bodies that say whom they are for, frames. */
+import { getDeps } from '../../lambdas/deps';
+import { linkUsers } from '../../lambdas/domain/contacts';
+import type { Dialog, Group, Message } from '../../lambdas/protocol/objects';
+import type { LocalStack } from '../../local/stack';
+import type { TestClient } from './client';
+import { newUser, online } from './contacts';
+
+export interface Person {
+  id: number;
+  username: string;
+  password: string;
+  client: TestClient;
+}
+
+/** `n` logged-in users; with `linked`, every pair are accepted contacts (seeded through the domain function). */
+export async function people(stack: LocalStack, n: number, options: { linked?: boolean; prefix?: string } = {}): Promise<Person[]> {
+  const users = await Promise.all(Array.from({ length: n }, () => newUser(options.prefix ?? 'p')));
+  if (options.linked ?? true) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) await linkUsers(getDeps(), users[i]!.id, users[j]!.id);
+  }
+  const sessions = await Promise.all(users.map((u) => online(stack, u)));
+  // Linking pushed `user container` / `online`: not what these tests look at.
+  for (const s of sessions) s.client.pushes.length = 0;
+  return users.map((u, i) => ({ ...u, client: sessions[i]!.client }));
+}
+
+export const closeAll = (...all: Person[]) => Promise.all(all.map((p) => p.client.close()));
+
+/** Base64 standing in for ciphertext: readable by the test, different per recipient. */
+export const seal = (text: string) => Buffer.from(text).toString('base64');
+export const unseal = (b64: string) => Buffer.from(b64, 'base64').toString();
+
+const keys = (recipient: number) => ({ recipient_id: recipient, key_id: 1, key_from_id: 1, nonce: seal(`nonce ${recipient}`) });
+
+/** One encrypted name per recipient: "<label> for <id>". */
+export const names = (label: string, recipients: readonly number[]) => recipients.map((r) => ({ ...keys(r), name: seal(`${label} for ${r}`) }));
+
+/** One message body per recipient: "<text> for <id>". */
+export const bodies = (text: string, recipients: readonly number[]) => recipients.map((r) => ({ ...keys(r), body: seal(`${text} for ${r}`) }));
+
+export const textOf = (message: Message) => (message.Body ? unseal(message.Body.body) : undefined);
+export const nameOfDialog = (dialog: Dialog, viewer: number) => unseal(dialog.Body[String(viewer)]!.name);
+export const nameOfGroup = (group: Group) => unseal(group.Body.name);
+
+export const ids = (...all: Person[]) => all.map((p) => p.id);
+
+/** A dialog outside groups between `creator` and `others`. */
+export function newDialog(creator: Person, others: Person[], label = 'dialog'): Promise<Dialog> {
+  const recipients = ids(creator, ...others);
+  return creator.client.call<Dialog>('new dialog', { bodies: names(label, recipients), recipients, dialog: {} });
+}
+
+export interface SendOptions {
+  type?: string;
+  client_id?: string;
+  as_read?: boolean;
+  attachments?: unknown[];
+}
+
+/** The `new message` payload from `sender` to every recipient of `dialog`. */
+export function messagePayload(dialog: Dialog, text: string, options: SendOptions = {}) {
+  const { type, client_id, ...rest } = options;
+  return { message: { dialog_id: dialog.id, ...(type ? { type } : {}), ...(client_id ? { client_id } : {}) }, bodies: bodies(text, recipientsOf(dialog)), ...rest };
+}
+
+export function send(sender: Person, dialog: Dialog, text: string, options: SendOptions = {}): Promise<Message> {
+  return sender.client.call<Message>('new message', messagePayload(dialog, text, options));
+}
+
+/** The error string of a frame (null on success). */
+export async function errorOf(client: TestClient, event: string, data?: unknown): Promise<string | null> {
+  return (await client.request(event, data)).error;
+}
+
+export const recipientsOf = (dialog: Dialog) => Object.keys(dialog.Recipients).map(Number).sort((a, b) => a - b);
