@@ -56,10 +56,18 @@ export class TestClient {
     this.socket.send(data, { binary: options?.binary ?? false });
   }
 
+  /** Sends one message as frames of at most 32 KB, as API Gateway requires (sendRaw sends a single frame). */
+  sendFragmented(text: string): void {
+    const bytes = Buffer.from(text);
+    const size = 32 * 1024;
+    if (bytes.length <= size) return this.sendRaw(text);
+    for (let at = 0; at < bytes.length; at += size) this.socket.send(bytes.subarray(at, at + size), { fin: at + size >= bytes.length, binary: false });
+  }
+
   /** Sends a frame with a fresh ackId and resolves with its ack. */
   async request(event: string, data?: unknown): Promise<AckFrame> {
     const ackId = this.nextAck++;
-    this.sendRaw(JSON.stringify({ event, data, ackId }));
+    this.sendFragmented(JSON.stringify({ event, data, ackId }));
     return this.waitFor(() => this.acks.find((a) => a.ackId === ackId), 10_000, `ack of ${event}`);
   }
 

@@ -3,7 +3,7 @@ import { getDeps } from '../../lambdas/deps';
 import { linkUsers } from '../../lambdas/domain/contacts';
 import type { Dialog, Group, Message } from '../../lambdas/protocol/objects';
 import type { LocalStack } from '../../local/stack';
-import type { TestClient } from './client';
+import { TestClient } from './client';
 import { newUser, online } from './contacts';
 
 export interface Person {
@@ -74,3 +74,32 @@ export async function errorOf(client: TestClient, event: string, data?: unknown)
 }
 
 export const recipientsOf = (dialog: Dialog) => Object.keys(dialog.Recipients).map(Number).sort((a, b) => a - b);
+
+/** Another live connection of `person`; a lightweight one (`isLightweight`) gets only `messages` (without bodies) and logouts. */
+export async function device(stack: LocalStack, person: Person, options: { lightweight?: boolean } = {}): Promise<TestClient> {
+  const client = await TestClient.connect(stack.url);
+  const { userId, token } = await client.call<{ userId: number; token: string }>('auth by credentials', { username: person.username, password: person.password });
+  if (options.lightweight) await client.call('auth by token', { userId, token, isLightweight: true });
+  await client.waitFor(() => client.pushes.find((p) => p.event === 'storage urls'), 5000, 'storage urls');
+  client.pushes.length = 0;
+  return client;
+}
+
+/** The field lists of protocol §3, to check objects exactly. */
+export const SHAPES = {
+  dialog: ['Body', 'Recipients', 'created_at', 'created_by', 'group_id', 'id', 'updated_at', 'updated_by'],
+  dialogName: ['created_at', 'dialog_id', 'id', 'key_from_id', 'key_id', 'name', 'nonce', 'recipient_id', 'updated_at'],
+  group: ['Body', 'Recipients', 'admin_id', 'avatar', 'created_at', 'created_by', 'id', 'updated_at', 'updated_by'],
+  groupName: ['created_at', 'group_id', 'id', 'key_from_id', 'key_id', 'name', 'nonce', 'recipient_id', 'updated_at'],
+  groupMember: ['domain_id', 'id', 'key', 'username'],
+  message: ['Attachments', 'Body', 'Creator', 'created_at', 'created_by', 'dialog_id', 'edited_at', 'id', 'type', 'updated_at', 'updated_by'],
+  lightMessage: ['Creator', 'created_at', 'created_by', 'dialog_id', 'edited_at', 'id', 'type', 'updated_at', 'updated_by'],
+  messageBody: ['body', 'created_at', 'id', 'is_received', 'key_from_id', 'key_id', 'message_id', 'nonce', 'props', 'read_date', 'recipient_id', 'updated_at'],
+  attachment: ['Body', 'created_at', 'id', 'message_id', 'size', 'unique', 'updated_at'],
+  attachmentBody: ['attachment_id', 'created_at', 'crypto', 'id', 'key_from_id', 'key_id', 'name', 'nonce', 'recipient_id', 'updated_at'],
+  creator: ['domain_id', 'id', 'username'],
+} as const;
+
+export const fields = (value: object) => Object.keys(value).sort();
+
+export const DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
