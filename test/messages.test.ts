@@ -160,7 +160,7 @@ describe('new message', () => {
     for (const [what, data] of refused) expect(await errorOf(ann!.client, 'new message', data), what).toBe('wrong data provided');
     expect(await history(ann!.client, dialog.id)).toEqual([]);
     // A large message (two 60 KB bodies, near API Gateway's 128 KB) is stored and read back whole.
-    const big = ok.bodies.map((b, i) => ({ ...b, body: seal(String(i)).padEnd(60_000, 'A') }));
+    const big = ok.bodies.map((b, i) => ({ ...b, body: (i ? 'QQ' : 'Qg').padEnd(60_000, 'A') }));
     const stored = await ann!.client.call<Message>('new message', { ...ok, bodies: big });
     expect(stored.Body!.body).toHaveLength(60_000);
     expect((await history(bob!.client, dialog.id))[0]!.Body!.body).toBe(big[1]!.body);
