@@ -1,0 +1,67 @@
+/**
+ * The Transaction builder against the local stack's TransactWriteItems: a
+ * failed condition anywhere cancels everything (nothing written, the failed
+ * action named by its tag), over 100 actions is refused before sending, two
+ * actions on one item are a programming error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { getMany, keyOf } from '../lambdas/storage/store';
+import { MAX_TRANSACTION_ACTIONS, TransactionCancelled, TransactionTooLarge, transaction } from '../lambdas/storage/transact';
+import type { LocalStack } from '../local/stack';
+import { startTestStack } from './support/stack';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+const key = (n: number) => ({ pk: `TXTEST#${n}`, sk: 'ITEM' });
+
+describe('Transaction', () => {
+  it('a failed condition cancels every action: nothing written, the failing tag reported', async () => {
+    const deps = getDeps();
+    const setup = transaction(deps);
+    setup.put('seed', { ...key(0), value: 'old', version: 1 });
+    setup.put('guard', { ...key(50), version: 1 });
+    await setup.commit(deps);
+
+    const tx = transaction(deps);
+    for (let n = 1; n <= 40; n++) tx.put(`new:${n}`, { ...key(n), value: 'new' }, { expression: 'attribute_not_exists(pk)' });
+    tx.update('bump', key(0), { expression: 'SET #value = :v', names: { '#value': 'value' }, values: { ':v': 'changed' } });
+    tx.check('stale', key(50), { expression: '#version = :v', names: { '#version': 'version' }, values: { ':v': 0 } });
+    expect(tx.size).toBe(42);
+    // Two actions on one item: refused before anything is sent.
+    expect(() => tx.delete('twice', key(50))).toThrow(/two actions/);
+
+    const error = await tx.commit(deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionCancelled);
+    expect([...(error as TransactionCancelled).failed]).toEqual(['stale']);
+    const found = await getMany(deps, Array.from({ length: 41 }, (_, n) => key(n)), { consistent: true });
+    expect([...found.keys()]).toEqual([keyOf(key(0))]);
+    expect(found.get(keyOf(key(0)))).toMatchObject({ value: 'old', version: 1 });
+  });
+
+  it('a collision on a new item is reported by tag (how message and dialog ids are kept unique)', async () => {
+    const deps = getDeps();
+    const first = transaction(deps);
+    first.put('messageId', { ...key(100) }, { expression: 'attribute_not_exists(pk)' });
+    first.put('copy', { ...key(101) });
+    await first.commit(deps);
+    const second = transaction(deps);
+    second.put('messageId', { ...key(100), other: true }, { expression: 'attribute_not_exists(pk)' });
+    second.put('copy', { ...key(102) });
+    const error = (await second.commit(deps).catch((e: unknown) => e)) as TransactionCancelled;
+    expect([...error.failed]).toEqual(['messageId']);
+    expect((await getMany(deps, [key(102)], { consistent: true })).size).toBe(0);
+  });
+
+  it(`more than ${MAX_TRANSACTION_ACTIONS} actions are refused before sending`, async () => {
+    const deps = getDeps();
+    const tx = transaction(deps);
+    for (let n = 0; n <= MAX_TRANSACTION_ACTIONS; n++) tx.put(`p${n}`, { ...key(1000 + n) });
+    await expect(tx.commit(deps)).rejects.toBeInstanceOf(TransactionTooLarge);
+    expect((await getMany(deps, [key(1000)], { consistent: true })).size).toBe(0);
+  });
+});
