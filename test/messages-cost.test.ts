@@ -1,0 +1,111 @@
+/**
+ * What the message frames cost in DynamoDB requests and write units, read
+ * from the chain's per-frame measurement (metrics.observeFrames): reads do
+ * not grow with the number of dialogs or messages, and a message to n
+ * recipients is one transaction of O(n) writes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { linkUsers } from '../lambdas/domain/contacts';
+import { observeFrames, type FrameRecord } from '../lambdas/metrics';
+import type { Dialog, Group, Message } from '../lambdas/protocol/objects';
+import type { LocalStack } from '../local/stack';
+import type { TestClient } from './support/client';
+import { closeAll, ids, messagePayload, names, newDialog, people, send, type Person } from './support/conversations';
+import { startTestStack } from './support/stack';
+
+let stack: LocalStack;
+const frames: FrameRecord[] = [];
+let stopObserving: () => void;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  stopObserving = observeFrames((frame) => frames.push(frame));
+});
+afterAll(async () => {
+  stopObserving();
+  await stack.close();
+});
+
+/** The measured cost of one frame sent by `client`. */
+async function costOf(client: TestClient, event: string, data?: unknown): Promise<FrameRecord> {
+  const from = frames.length;
+  const ack = await client.request(event, data);
+  expect(ack.error, event).toBeNull();
+  const measured = frames.slice(from).filter((f) => f.route === event);
+  expect(measured).toHaveLength(1);
+  return measured[0]!;
+}
+
+describe('message frames cost the same however much there is', () => {
+  it('give me messages: 2 vs 60 dialogs (newest of each + unread) — same requests', { timeout: 60_000 }, async () => {
+    const [few, many, other] = await people(stack, 3);
+    for (const [hub, dialogs] of [[few!, 2], [many!, 60]] as const) {
+      for (let i = 0; i < dialogs; i++) {
+        const dialog = await newDialog(other!, [hub]);
+        const first = await send(other!, dialog, `first ${i}`);
+        await send(other!, dialog, `second ${i}`);
+        // Every other first message is read: the answer mixes newest-and-unread, newest-and-read and older unread ones.
+        if (i % 2 === 0) await hub.client.call('read messages', { ids: [first.id] });
+      }
+    }
+    const a = await costOf(few!.client, 'give me messages');
+    const b = await costOf(many!.client, 'give me messages');
+    expect((await few!.client.call<Message[]>('give me messages')).length).toBe(2 + 1);
+    expect((await many!.client.call<Message[]>('give me messages')).length).toBe(60 + 30);
+    console.info('give me messages, DynamoDB requests (2 vs 60 dialogs):', a.dynamoRequests, b.dynamoRequests);
+    // Session, Query of memberships ∥ Query of the unread index, BatchGet of heads, BatchGet of the newest copies.
+    expect(a.dynamoRequests).toBe(5);
+    expect(b.dynamoRequests).toBe(a.dynamoRequests);
+    // And give me dialogs: session, Query, BatchGets of heads and names (two keys a dialog, 100 keys a request), as give me users.
+    expect((await costOf(few!.client, 'give me dialogs')).dynamoRequests).toBe(2 + Math.ceil((2 * 2) / 100));
+    expect((await costOf(many!.client, 'give me dialogs')).dynamoRequests).toBe(2 + Math.ceil((2 * 60) / 100));
+    await closeAll(few!, many!, other!);
+  });
+
+  it('get messages before: 3 vs 200 messages in the dialog — same requests', { timeout: 60_000 }, async () => {
+    const [ann, bob] = await people(stack, 2);
+    const short = await newDialog(ann!, [bob!]);
+    const long = await newDialog(ann!, [bob!]);
+    for (let i = 0; i < 3; i++) await send(ann!, short, `s${i}`);
+    for (let i = 0; i < 200; i++) await send(ann!, long, `l${i}`);
+    const page = (dialog: Dialog) => ({ dialog_id: dialog.id, last_date: '2094-01-01 00:00:00', limit: 50 });
+    const a = await costOf(bob!.client, 'get messages before', page(short));
+    const b = await costOf(bob!.client, 'get messages before', page(long));
+    console.info('get messages before, DynamoDB requests (3 vs 200 messages):', a.dynamoRequests, b.dynamoRequests);
+    // Session, GetItem of the membership, one Query.
+    expect([a.dynamoRequests, b.dynamoRequests]).toEqual([3, 3]);
+    expect(await bob!.client.call<Message[]>('get messages before', page(long))).toHaveLength(50);
+    await closeAll(ann!, bob!);
+  });
+
+  it('a message to n recipients: the same requests for 2, 10 and 30; write units grow by one copy per recipient', { timeout: 60_000 }, async () => {
+    const [admin, ...others] = await people(stack, 30, { linked: false });
+    for (const p of others) await linkUsers(getDeps(), admin!.id, p.id);
+    for (const p of [admin!, ...others]) p.client.pushes.length = 0;
+    const costs: Record<number, FrameRecord> = {};
+    for (const n of [2, 10, 30]) {
+      const members: Person[] = [admin!, ...others.slice(0, n - 1)];
+      const recipients = ids(...members);
+      const group = await admin!.client.call<Group>('new group', { bodies: names('g', recipients), recipients, admin_id: admin!.id });
+      const dialog = await admin!.client.call<Dialog>('new dialog', { bodies: names('d', recipients), recipients, dialog: { group_id: group.id } });
+      costs[n] = await costOf(admin!.client, 'new message', messagePayload(dialog, 'hello'));
+    }
+    const table = Object.fromEntries(Object.entries(costs).map(([n, c]) => [n, { requests: c.dynamoRequests, writeUnits: c.writeUnits, pushes: c.pushes }]));
+    console.info('new message to n recipients:', JSON.stringify(table));
+    // Session, one BatchGet (head, profile), one transaction, one BatchGet of presence items.
+    expect([costs[2]!.dynamoRequests, costs[10]!.dynamoRequests, costs[30]!.dynamoRequests]).toEqual([4, 4, 4]);
+    // A transaction writes each item twice over (DynamoDB bills 2 units per KB): the head, the message item, n copies.
+    for (const n of [2, 10, 30]) expect(costs[n]!.writeUnits).toBe(2 * (n + 2));
+    // Every other recipient is online with one connection.
+    for (const n of [2, 10, 30]) expect(costs[n]!.pushes).toBe(n - 1);
+
+    // One to one, with a client_id: one more read (the caller's links); the client id item and a link check join the transaction.
+    const pair = await newDialog(admin!, [others[0]!]);
+    const direct = await costOf(admin!.client, 'new message', messagePayload(pair, 'direct', { client_id: 'c-1' }));
+    console.info('new message one to one:', JSON.stringify({ requests: direct.dynamoRequests, writeUnits: direct.writeUnits }));
+    expect(direct.dynamoRequests).toBe(5);
+    expect(direct.writeUnits).toBe(2 * (2 + 4));
+    await closeAll(admin!, ...others);
+  });
+});
