@@ -1,9 +1,9 @@
 /** Dialogs through the real local stack: new dialog, rename dialog, give me dialogs, the dialog push, and who may. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dialog, Group } from '../lambdas/protocol/objects';
+import type { Dialog, Group, UserContainer } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import { pause, takePushes, userlink } from './support/contacts';
-import { closeAll, DATE, device, errorOf, fields, ids, nameOfDialog, names, newDialog, people, recipientsOf, SHAPES } from './support/conversations';
+import { closeAll, DATE, device, errorOf, fields, ids, nameOfDialog, names, newDialog, people, recipientsOf, send, SHAPES, textOf } from './support/conversations';
 import { startTestStack } from './support/stack';
 
 let stack: LocalStack;
@@ -86,6 +86,26 @@ describe('new dialog', () => {
     expect((await cat!.client.call<Dialog[]>('give me dialogs')).map((d) => d.id)).toEqual([(sub.result as Dialog).id]);
     expect(await ann!.client.call('give me dialogs')).toEqual([]);
     await closeAll(ann!, bob!, cat!, dan!);
+  });
+});
+
+describe('user container', () => {
+  it('carries the dialogs (outside groups) and messages with the other user', async () => {
+    const [ann, bob, cat] = await people(stack, 3);
+    const dialog = await newDialog(ann!, [bob!], 'ours');
+    await newDialog(ann!, [cat!], 'not bob\'s');
+    const hello = await send(ann!, dialog, 'hello');
+    expect((await userlink(bob!.client, bob!.id, ann!.id, 'withdraw')).error).toBeNull();
+    expect((await userlink(bob!.client, bob!.id, ann!.id, 'remove')).error).toBeNull();
+    bob!.client.pushes.length = 0;
+    // Ann asks again: her answer and Bob's container both hold their dialog and its newest message, each in their own words.
+    const asked = (await userlink(ann!.client, ann!.id, bob!.id, 'request')).result as UserContainer;
+    expect(asked.dialogs.map((d) => nameOfDialog(d, ann!.id))).toEqual([`ours for ${ann!.id}`]);
+    expect(asked.messages.map(textOf)).toEqual([`hello for ${ann!.id}`]);
+    const container = await bob!.client.push<UserContainer>('user container');
+    expect(container.dialogs.map((d) => nameOfDialog(d, bob!.id))).toEqual([`ours for ${bob!.id}`]);
+    expect(container.messages).toMatchObject([{ id: hello.id, Body: { recipient_id: bob!.id, read_date: null } }]);
+    await closeAll(ann!, bob!, cat!);
   });
 });
 
