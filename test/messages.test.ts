@@ -204,6 +204,19 @@ describe('new message', () => {
     await closeAll(ann!, bob!);
   });
 
+  it('senders racing in one dialog: every message lands, in id order, none lost', { timeout: 30_000 }, async () => {
+    const [ann, bob, cat] = await people(stack, 3);
+    const dialog = await newDialog(ann!, [bob!, cat!]);
+    const senders = [ann!, bob!, cat!];
+    const sent = await Promise.all(Array.from({ length: 24 }, (_, i) => send(senders[i % 3]!, dialog, `m${i}`)));
+    expect(new Set(sent.map((m) => m.id)).size).toBe(24);
+    const stored = await history(cat!.client, dialog.id, { limit: 100 });
+    expect(stored.map((m) => m.id)).toEqual(sent.map((m) => m.id).sort((a, b) => b - a));
+    // The newest is the dialog's newest for everyone.
+    expect((await bob!.client.call<Message[]>('give me messages'))[0]!.id).toBe(stored[0]!.id);
+    await closeAll(ann!, bob!, cat!);
+  });
+
   it('a lightweight connection gets messages without Body and Attachments, and no dialog pushes', async () => {
     const [ann, bob] = await people(stack, 2);
     const light = await device(stack, bob!, { lightweight: true });

@@ -10,8 +10,14 @@ import { linkFrom, linkKey } from '../storage/links';
 import { getMany } from '../storage/store';
 import { TransactionCancelled, TransactionTooLarge, type Transaction } from '../storage/transact';
 
-/** Reads and writes of one frame are tried again this often when the items changed in between. */
-export const MAX_ATTEMPTS = 4;
+/**
+ * Reads and writes of one frame are tried this often when the items changed
+ * in between. Messages of one dialog commit in id order, so senders racing in
+ * one dialog take turns: the loser reads the new `lastId` and goes again
+ * after a short random pause.
+ */
+export const MAX_ATTEMPTS = 8;
+const BACKOFF_MS = 10;
 
 export const denied = (detail: string) => new ProtocolError(ERRORS.accessDenied, detail);
 export const wrongData = (detail: string) => new ProtocolError(ERRORS.wrongData, detail);
@@ -74,6 +80,7 @@ export async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
     } catch (error) {
       if (error instanceof TransactionTooLarge) throw wrongData(`too many changes for one transaction (${error.message})`);
       if (!(error instanceof TransactionCancelled) || n >= MAX_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_MS * n));
     }
   }
 }
