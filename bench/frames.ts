@@ -4,11 +4,20 @@
  * embedded DynamoDB, real WebSocket clients; bounded in count and time, on
  * loopback only.
  *
+ * Messaging rows: `new message` to a one-to-one dialog and to a dialog of a
+ * 10-member group (every recipient online, so each message is also that many
+ * pushes), `get messages before` (a page of 30) and `give me messages`. Each
+ * sending client writes to its own dialog: this measures the frame, not
+ * senders queueing in one dialog (see docs/access-patterns.md).
+ *
  *   npm run bench -- [--frames 2000] [--concurrency 20] [--logins 5]
  */
 import { parseArgs } from 'node:util';
 import { getDeps } from '../lambdas/deps';
+import { randomBytes } from 'node:crypto';
+import { linkUsers } from '../lambdas/domain/contacts';
 import { createAccount } from '../lambdas/domain/provisioning';
+import type { Dialog, Group } from '../lambdas/protocol/objects';
 import { observeFrames, type FrameRecord } from '../lambdas/metrics';
 import { routeOf } from '../lambdas/routes/table';
 import { startLocalStack } from '../local/stack';
@@ -88,7 +97,65 @@ for (const client of clients) ({ token } = await client.call<{ userId: number; t
 results.push(await measure('who am i', 'who am i', FRAMES, CONCURRENCY, (i) => clients[i % CONCURRENCY]!.call('who am i')));
 results.push(await measure('ping', 'ping', FRAMES, CONCURRENCY, (i) => clients[i % CONCURRENCY]!.call('ping')));
 
-await Promise.all([loginClient, ...clients].map((c) => c.close()));
+// Messaging: CONCURRENCY senders, each with one connection (cheap password hashes: their logins are not measured).
+// Sender i writes to its own one-to-one dialog (with receiver i) and to its own dialog of a 10-member group
+// (senders 10k … 10k+9 form group k), so every message has one live connection per other recipient.
+const GROUP_SIZE = 10;
+const account = (name: string) => createAccount(deps, 10, { username: name, password: 'peer-secret', firstName: 'Peer', lastName: name });
+const online = async (username: string) => {
+  const client = await TestClient.connect(stack.url);
+  const { userId: id } = await client.call<{ userId: number; token: string }>('auth by credentials', { username, password: 'peer-secret' });
+  return { id, client };
+};
+const senderCount = Math.ceil(CONCURRENCY / GROUP_SIZE) * GROUP_SIZE;
+const senderAccounts = await Promise.all(Array.from({ length: senderCount }, (_, i) => account(`sender${i}`)));
+const receiverAccounts = await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => account(`receiver${i}`)));
+for (let i = 0; i < CONCURRENCY; i++) await linkUsers(deps, senderAccounts[i]!.id, receiverAccounts[i]!.id);
+for (let i = 0; i < senderCount; i++) if (i % GROUP_SIZE !== 0) await linkUsers(deps, senderAccounts[i - (i % GROUP_SIZE)]!.id, senderAccounts[i]!.id);
+const senders = await Promise.all(senderAccounts.map((a) => online(a.username)));
+const receivers = await Promise.all(receiverAccounts.map((a) => online(a.username)));
+
+const sealed = () => randomBytes(256).toString('base64'); // a short text, encrypted
+const keyIds = (recipient: number) => ({ recipient_id: recipient, key_id: 1, key_from_id: 1, nonce: randomBytes(24).toString('base64') });
+const nameBodies = (recipients: number[]) => recipients.map((r) => ({ ...keyIds(r), name: sealed() }));
+const messageTo = (dialog: Dialog) => {
+  const recipients = Object.keys(dialog.Recipients).map(Number);
+  return { message: { dialog_id: dialog.id }, bodies: recipients.map((r) => ({ ...keyIds(r), body: sealed() })) };
+};
+const direct = await Promise.all(
+  Array.from({ length: CONCURRENCY }, (_, i) => {
+    const pair = [senders[i]!.id, receivers[i]!.id];
+    return senders[i]!.client.call<Dialog>('new dialog', { bodies: nameBodies(pair), recipients: pair, dialog: {} });
+  }),
+);
+const groupDialogs: Dialog[] = [];
+for (let k = 0; k < senderCount; k += GROUP_SIZE) {
+  const admin = senders[k]!;
+  const members = senders.slice(k, k + GROUP_SIZE).map((s) => s.id);
+  const group = await admin.client.call<Group>('new group', { bodies: nameBodies(members), recipients: members, admin_id: admin.id });
+  for (let j = 0; j < GROUP_SIZE; j++) {
+    groupDialogs.push(await admin.client.call<Dialog>('new dialog', { bodies: nameBodies(members), recipients: members, dialog: { group_id: group.id } }));
+  }
+}
+const messagingClients = [...senders, ...receivers].map((p) => p.client);
+const drain = () => messagingClients.forEach((c) => (c.pushes.length = 0));
+results.push(await measure('new message (one to one)', 'new message', FRAMES, CONCURRENCY, (i) => senders[i % CONCURRENCY]!.client.call('new message', messageTo(direct[i % CONCURRENCY]!))));
+drain();
+results.push(
+  await measure(`new message (group of ${GROUP_SIZE})`, 'new message', FRAMES, CONCURRENCY, (i) =>
+    senders[i % CONCURRENCY]!.client.call('new message', messageTo(groupDialogs[i % CONCURRENCY]!)),
+  ),
+);
+drain();
+results.push(
+  await measure('get messages before (30 of a long dialog)', 'get messages before', FRAMES, CONCURRENCY, (i) =>
+    senders[i % CONCURRENCY]!.client.call('get messages before', { dialog_id: groupDialogs[i % CONCURRENCY]!.id, last_date: '2094-01-01 00:00:00' }),
+  ),
+);
+// A group member: 11 dialogs, with hundreds of unread messages (at most 100 are read).
+results.push(await measure('give me messages', 'give me messages', Math.min(FRAMES, 500), CONCURRENCY, (i) => senders[i % CONCURRENCY]!.client.call('give me messages')));
+
+await Promise.all([loginClient, ...clients, ...messagingClients].map((c) => c.close()));
 await stack.close();
 
 const rows = results.map((r) => {
@@ -117,3 +184,4 @@ console.log(`\nLocal stack, ${new Date().toISOString().slice(0, 10)}, Node ${pro
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${Object.values(row).join(' | ')} |`);
 console.log(`\nPrices (${PRICES.region}, ${PRICES.asOf}): ${PRICES.note}`);
+console.log('A `new message` row is the cost of one message: its DynamoDB writes (one copy per recipient), its pushes (one per other live connection) and its Lambda time.');
