@@ -1,5 +1,5 @@
 /** What every storage module needs, and helpers they share. */
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 
 export interface Store {
@@ -57,3 +57,10 @@ export async function getMany(
 
 export const keyOf = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
 
+
+/** Every item a Query finds, following its pages (each at most 1 MB). */
+export async function queryAll<T = Record<string, unknown>>(store: Pick<Store, 'db'>, input: QueryCommandInput): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of paginateQuery({ client: store.db }, input)) items.push(...((page.Items ?? []) as T[]));
+  return items;
+}
