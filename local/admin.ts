@@ -7,7 +7,10 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../lambdas/config';
 import { createDeps, type Deps } from '../lambdas/deps';
+import { linkUsers } from '../lambdas/domain/contacts';
+import { addKey } from '../lambdas/domain/keys';
 import { configureDomain, createAccount } from '../lambdas/domain/provisioning';
+import { findUsername, getUser } from '../lambdas/storage/users';
 import { tables } from '../lambdas/storage/tables';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 
@@ -17,6 +20,8 @@ const USAGE = `usage: npm run admin -- <command> [flags]
 
 commands:
   create-user --username U --password P [--first-name F] [--last-name L] [--domain NAME] [--planned-password-change]
+  link --user U1 --user U2          make two users accepted contacts (username or id), whatever the domain allows
+  add-key --user U --key BASE64 [--default]   add a public key (base64 of 32 bytes) for a user
   domain-config --domain NAME --set key=value [--set key=value …]
       keys: key_management_by_user, contactlist_management_by_user, single_device (true|false), url, passphrase, is_base
 
@@ -34,6 +39,8 @@ const { positionals, values } = parseArgs({
     'planned-password-change': { type: 'boolean' },
     user: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
+    key: { type: 'string' },
+    default: { type: 'boolean' },
     region: { type: 'string' },
     'data-table': { type: 'string' },
     'connections-table': { type: 'string' },
@@ -99,6 +106,14 @@ async function connect(): Promise<{ deps: Deps; embedded?: EmbeddedDynamo }> {
   return { deps: createDeps({ ...local, dynamoEndpoint: embedded.endpoint }), embedded };
 }
 
+/** A user by username, or by id when the argument is a number and no such username exists. */
+async function userIdOf(deps: Deps, nameOrId: string): Promise<number> {
+  const byName = await findUsername(deps, nameOrId);
+  if (byName) return byName.userId;
+  if (/^\d+$/.test(nameOrId) && (await getUser(deps, Number(nameOrId)))) return Number(nameOrId);
+  throw new Error(`no user ${nameOrId}`);
+}
+
 async function run(command: string | undefined, deps: Deps): Promise<unknown> {
   switch (command) {
     case 'create-user': {
@@ -111,6 +126,17 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
         plannedPasswordChange: values['planned-password-change'],
       });
       return { id: user.id, username: user.username, domain_id: user.domain_id };
+    }
+    case 'link': {
+      const users = values.user ?? [];
+      if (users.length !== 2) fail('link takes exactly two --user flags');
+      const [a, b] = await Promise.all(users.map((u) => userIdOf(deps, u)));
+      const link = await linkUsers(deps, a!, b!);
+      return { users: [a, b], status: link.status };
+    }
+    case 'add-key': {
+      const key = await addKey(deps, await userIdOf(deps, (values.user ?? [])[0] ?? fail('--user is required')), need('key'), values.default ?? false);
+      return key;
     }
     case 'domain-config': {
       if (!values.set?.length) fail('--set key=value is required');
@@ -127,7 +153,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded } = await connect();
 try {
   console.log(JSON.stringify(await run(command, deps), null, 2));

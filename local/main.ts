@@ -17,6 +17,7 @@ console.log(
     `  WebSocket        ${stack.url}`,
     `  Management API   ${stack.managementEndpoint}/@connections/{id}`,
     `  DynamoDB         ${stack.dynamoEndpoint} (${dataDir ? `on disk: ${dataDir}` : 'in memory'})`,
+    `  File server      ${stack.filesUrl}`,
     demo.present.length
       ? `  Demo users       ${demo.present.map((u) => `${u.username} / ${u.password}`).join(', ')}${demo.created ? ' (created now)' : ''}`
       : '  Demo users       none (the store was not empty)',

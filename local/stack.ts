@@ -55,6 +55,18 @@ function tokenSecret(dataDir: string | undefined): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Sets environment variables; returns a function that puts the previous values back. */
+function setEnv(values: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
 export async function loadHandlers(): Promise<Map<string, RouteHandler>> {
   const handlers = new Map<string, RouteHandler>();
   for (const route of routes) {
@@ -100,7 +112,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamo.close();
     throw error;
   }
-  Object.assign(process.env, {
+  const restoreEnv = setEnv({
     CONNECTIONS_TABLE: 'Connections',
     DATA_TABLE: 'Data',
     AWS_REGION: 'local',
@@ -125,6 +137,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await gateway.close();
       await files.close();
       await dynamo.close();
+      // The next stack in this process (tests restart it) must not inherit this one's settings.
+      restoreEnv();
+      resetDeps();
     },
   };
 }

@@ -42,6 +42,23 @@ describe('npm run admin', () => {
     await expect(admin('no-such-command')).rejects.toMatchObject({ code: 2 });
   });
 
+  it('links two users as accepted contacts, and adds a key, whatever the domain allows', async () => {
+    await admin('create-user', '--username', 'hank', '--password', 'hank-secret', '--domain', 'locked');
+    await admin('create-user', '--username', 'iris', '--password', 'iris-secret', '--domain', 'locked');
+    await admin('domain-config', '--domain', 'locked', '--set', 'contactlist_management_by_user=false', '--set', 'key_management_by_user=false');
+    const hank = await loggedIn(stack, 'hank', 'hank-secret');
+    const { stdout } = await admin('link', '--user', 'hank', '--user', 'iris');
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'accepted' });
+    // hank is online: the running stack pushed the new contact to him.
+    expect(await hank.client.push<{ user: { username: string } }>('user container')).toMatchObject({ user: { username: 'iris', link_status: 'accepted' } });
+    const key = Buffer.alloc(32, 9).toString('base64');
+    await admin('add-key', '--user', 'iris', '--key', key, '--default');
+    const users = await hank.client.call<{ username: string; key: { name: string } | null }[]>('give me users');
+    expect(users).toEqual([expect.objectContaining({ username: 'iris', link_status: 'accepted', key: expect.objectContaining({ name: key }) })]);
+    await expect(admin('link', '--user', 'hank', '--user', 'nobody')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no user nobody') });
+    await hank.client.close();
+  });
+
   it('domain-config switches a domain to one device per user', async () => {
     await admin('create-user', '--username', 'gina', '--password', 'gina-secret', '--domain', 'solo');
     const { stdout } = await admin('domain-config', '--domain', 'solo', '--set', 'single_device=true', '--set', 'key_management_by_user=false');

@@ -2,8 +2,8 @@
  * Connections: one item per live WebSocket, bound to a user after login.
  * The `byUser` index (sparse: only bound connections) finds a user's devices.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { alive, epochSeconds, isConditionFailure, type Store } from './store';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { alive, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
 export interface Binding {
   userId: number;
@@ -88,20 +88,11 @@ export async function closeConnection(store: Store, connectionId: string): Promi
 }
 
 export async function connectionsOfUser(store: Store, userId: number, now = Date.now()): Promise<BoundConnection[]> {
-  const found: BoundConnection[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.config.connectionsTable,
-        IndexName: 'byUser',
-        KeyConditionExpression: 'userId = :u',
-        ExpressionAttributeValues: { ':u': userId },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) if (alive(item as Connection, now)) found.push(item as BoundConnection);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return found;
+  const items = await queryAll<BoundConnection>(store, {
+    TableName: store.config.connectionsTable,
+    IndexName: 'byUser',
+    KeyConditionExpression: 'userId = :u',
+    ExpressionAttributeValues: { ':u': userId },
+  });
+  return items.filter((item) => alive(item, now));
 }

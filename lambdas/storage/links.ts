@@ -10,8 +10,8 @@
  * other user shows in the owner's contact list). A user's whole list is one
  * Query of their partition; a pair is one BatchGet of two keys.
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, keyOf, type Store } from './store';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, keyOf, queryAll, type Store } from './store';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
 export type CanonicalStatus = 'requested' | 'accepted' | 'rejected' | 'withdrawn';
@@ -76,23 +76,14 @@ export async function linksOf(store: Store, owner: number, filter: LinksQuery = 
     names['#status'] = 'status';
     values[':status'] = filter.status;
   }
-  const links: LinkItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.config.dataTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :link)',
-        ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) links.push(toLink(item)!);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return links;
+  const items = await queryAll(store, {
+    TableName: store.config.dataTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :link)',
+    ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  });
+  return items.map((item) => toLink(item)!);
 }
 
 export interface PairWrite {

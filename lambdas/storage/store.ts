@@ -1,5 +1,5 @@
 /** What every storage module needs, and helpers they share. */
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 
 export interface Store {
@@ -66,22 +66,18 @@ export async function getMany(
 
 export const keyOf = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;
 
-/** Every item of one partition whose sort key starts with `prefix` (all pages). */
-export async function queryPrefix(store: Store, pk: string, prefix: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.config.dataTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+/** Every item a Query finds, following its pages (each at most 1 MB). */
+export async function queryAll<T = Record<string, unknown>>(store: Pick<Store, 'db'>, input: QueryCommandInput): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of paginateQuery({ client: store.db }, input)) items.push(...((page.Items ?? []) as T[]));
   return items;
 }
 
+/** Every item of one partition whose sort key starts with `prefix` (all pages). */
+export function queryPrefix(store: Store, pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+  return queryAll(store, {
+    TableName: store.config.dataTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+  });
+}

@@ -4,8 +4,8 @@
  * write; presenting an older token of the family means it was stolen or
  * replayed, and the whole family is revoked.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { alive, epochSeconds, isConditionFailure, type Store } from './store';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { alive, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
 export interface TokenFamily {
   familyId: string;
@@ -84,20 +84,11 @@ export async function familyIsLive(store: Store, familyId: string, now = Date.no
  * started within the last instant may be missing).
  */
 export async function familiesOfUser(store: Store, userId: number, now = Date.now()): Promise<string[]> {
-  const found: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.config.dataTable,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': userFamiliesKey({ userId, familyId: '' }).gsi1pk },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) if (alive(item as TokenFamily, now)) found.push(item.gsi1sk as string);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return found;
+  const items = await queryAll<TokenFamily & { gsi1sk: string }>(store, {
+    TableName: store.config.dataTable,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': userFamiliesKey({ userId, familyId: '' }).gsi1pk },
+  });
+  return items.filter((item) => alive(item, now)).map((item) => item.gsi1sk);
 }
