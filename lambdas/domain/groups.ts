@@ -39,8 +39,7 @@ import {
 } from '../storage/groups';
 import { keyringsOf, type Keyring } from '../storage/keys';
 import { linkFrom, linkKey } from '../storage/links';
-import type { InboxItem } from '../storage/messages';
-import { getMany, keyOf, type Projection } from '../storage/store';
+import { getMany, keyOf } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
 import { userKey, type UserRecord } from '../storage/users';
@@ -53,9 +52,9 @@ import { dialogView, groupView, messageView } from './views';
 // ---------------------------------------------------------------- reading
 
 /** The groups a user belongs to: Query of the memberships, BatchGet of the groups (the viewer's name only). */
-export async function groupsOf(deps: Deps, userId: number, projection: Projection = groupProjection(userId)): Promise<GroupRecord[]> {
+async function groupsOf(deps: Deps, userId: number): Promise<GroupRecord[]> {
   const ids = await groupIdsOf(deps, userId);
-  const found = await getMany(deps, ids.map(groupKey), { projection });
+  const found = await getMany(deps, ids.map(groupKey), { projection: groupProjection(userId) });
   return ids.flatMap((id) => {
     const group = toGroup(found.get(keyOf(groupKey(id))));
     return isMember(group, userId) ? [group] : [];
@@ -185,7 +184,7 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Edi
   for (const d of changed) if (d.head.recipients.includes(me)) dialogs[String(d.head.id)] = dialogView(d.head, me, d.names[String(me)]);
   const messages: Record<string, Message> = {};
   for (const m of plan.messages) {
-    const mine = m.copies.find((c: InboxItem) => c.recipient_id === me);
+    const mine = m.copies.find((c) => c.recipient_id === me);
     if (mine) messages[String(m.record.id)] = messageView(mine);
   }
   return { group: groupView(plan.group, me, rings), dialogs, messages };
