@@ -15,7 +15,9 @@ export interface Person {
 
 /** `n` logged-in users; with `linked`, every pair are accepted contacts (seeded through the domain function). */
 export async function people(stack: LocalStack, n: number, options: { linked?: boolean; prefix?: string } = {}): Promise<Person[]> {
-  const users = await Promise.all(Array.from({ length: n }, () => newUser(options.prefix ?? 'p')));
+  // One after the other: ids then ascend in array order, as some tests assume (Recipients maps sort by id).
+  const users: Awaited<ReturnType<typeof newUser>>[] = [];
+  for (let i = 0; i < n; i++) users.push(await newUser(options.prefix ?? 'p'));
   if (options.linked ?? true) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) await linkUsers(getDeps(), users[i]!.id, users[j]!.id);
   }
