@@ -12,6 +12,7 @@
  *
  *   npm run bench -- [--frames 2000] [--concurrency 20] [--logins 5]
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getDeps } from '../lambdas/deps';
 import { randomBytes } from 'node:crypto';
@@ -37,27 +38,35 @@ const { values } = parseArgs({
 const FRAMES = Number(values.frames);
 const CONCURRENCY = Number(values.concurrency);
 const LOGINS = Number(values.logins);
+const nproc = availableParallelism();
 
-interface Result {
-  name: string;
-  route: string;
+interface Run {
   count: number;
   seconds: number;
   latencies: number[];
   records: FrameRecord[];
 }
 
+interface Result {
+  name: string;
+  route: string;
+  /** One client, one frame at a time: latency and per-frame cost without queueing. */
+  alone: Run;
+  /** `concurrency` clients at once: throughput (absent for scenarios run by one client only). */
+  loaded?: Run & { concurrency: number };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function measure(name: string, route: string, count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<Result> {
+async function run(route: string, from: number, count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<Run> {
   const records: FrameRecord[] = [];
   const stop = observeFrames((r) => r.route === route && records.push(r));
   const latencies: number[] = [];
-  let next = 0;
+  let next = from;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < count) {
+      while (next < from + count) {
         const i = next++;
         const t = performance.now();
         await send(i);
@@ -65,9 +74,17 @@ async function measure(name: string, route: string, count: number, concurrency: 
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
   stop();
-  return { name, route, count, seconds, latencies: latencies.sort((a, b) => a - b), records };
+  return { count, seconds: (performance.now() - started) / 1000, latencies: latencies.sort((x, y) => x - y), records };
+}
+
+/** A quarter of the frames (at most 200) one at a time, then the rest with `concurrency` clients. */
+async function measure(name: string, route: string, count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<Result> {
+  const aloneCount = concurrency === 1 ? count : Math.min(200, Math.ceil(count / 4));
+  const alone = await run(route, 0, aloneCount, 1, send);
+  if (concurrency === 1) return { name, route, alone };
+  const loaded = await run(route, aloneCount, count - aloneCount, concurrency, send);
+  return { name, route, alone, loaded: { ...loaded, concurrency } };
 }
 
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0 });
@@ -158,19 +175,18 @@ results.push(await measure('give me messages', 'give me messages', Math.min(FRAM
 await Promise.all([loginClient, ...clients, ...messagingClients].map((c) => c.close()));
 await stack.close();
 
-const rows = results.map((r) => {
-  const avg = (f: (x: FrameRecord) => number) => r.records.reduce((s, x) => s + f(x), 0) / Math.max(1, r.records.length);
+const rows = results.map(({ name, route, alone, loaded }) => {
+  const avg = (f: (x: FrameRecord) => number) => alone.records.reduce((sum, x) => sum + f(x), 0) / Math.max(1, alone.records.length);
   const handlerMs = avg((x) => x.ms);
   const perFrame = { dynamoRequests: avg((x) => x.dynamoRequests), readUnits: avg((x) => x.readUnits), writeUnits: avg((x) => x.writeUnits), pushes: avg((x) => x.pushes) };
-  const memoryMb = routeOf(r.route).memoryMb ?? 256;
+  const memoryMb = routeOf(route).memoryMb ?? 256;
   return {
-    frame: r.name,
-    n: r.count,
-    'frames/s': Math.round(r.count / r.seconds),
-    'p50 ms': percentile(r.latencies, 50).toFixed(1),
-    'p95 ms': percentile(r.latencies, 95).toFixed(1),
-    'p99 ms': percentile(r.latencies, 99).toFixed(1),
+    frame: name,
+    'p50 ms': percentile(alone.latencies, 50).toFixed(1),
+    'p95 ms': percentile(alone.latencies, 95).toFixed(1),
     'handler ms': handlerMs.toFixed(1),
+    'frames/s loaded': loaded ? String(Math.round(loaded.count / loaded.seconds)) : '—',
+    'p95 ms loaded': loaded ? percentile(loaded.latencies, 95).toFixed(1) : '—',
     'DynamoDB req': perFrame.dynamoRequests.toFixed(1),
     RRU: perFrame.readUnits.toFixed(1),
     WRU: perFrame.writeUnits.toFixed(1),
@@ -180,7 +196,7 @@ const rows = results.map((r) => {
 });
 
 const header = Object.keys(rows[0]!);
-console.log(`\nLocal stack, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${FRAMES} frames, ${CONCURRENCY} clients\n`);
+console.log(`\nLocal stack, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${nproc} cores: one client at a time, then ${CONCURRENCY} clients at once ("loaded"); cost from the one-client run\n`);
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${Object.values(row).join(' | ')} |`);
 console.log(`\nPrices (${PRICES.region}, ${PRICES.asOf}): ${PRICES.note}`);
