@@ -255,6 +255,8 @@ function checkStorageUrls(urls: Record<string, string>): void {
 async function firstLaunch(person: Person): Promise<void> {
   person.client = await TestClient.connect(stack.url);
   const result = await call<{ userId: number; token: string }>(person.client, 'auth by credentials', { username: person.username, password: person.password });
+  // The push is posted while the frame is handled, so it is on the wire before the ack (docs/design.md).
+  expect(person.client.pushes.map((p) => p.event)).toEqual(['storage urls']);
   expect(fields(result)).toEqual(['token', 'userId']);
   expect(result.userId).toBe(person.id);
   expect(typeof result.token).toBe('string');
@@ -474,6 +476,26 @@ describe('protocol walkthrough: alice, bob and carol', () => {
     expect(keys.map((k) => k.id).sort()).toEqual(everyone.map((p) => p.defaultKey!.id).sort());
     expect(await call(bob.client, 'give me presence')).toEqual({ [alice.id]: true });
     expect((await call<Key[]>(bob.client, 'give me keys')).map((k) => k.user_id).sort()).toEqual(ids(alice, bob).sort());
+    await expectNoPushes(alice.client, bob.client, carol.client);
+  });
+
+  it('§4 contacts: reject — userlink update (rejected) to the requester, then remove', async () => {
+    const asked = await call<UserContainer>(bob.client, 'handle userlink', { from_user_id: bob.id, to_user_id: carol.id, action: 'request' });
+    expectContact(asked.user, bob.id, carol);
+    const received = await carol.client.push<UserContainer>('user container');
+    expectContact(received.user, carol.id, bob);
+    expect(received.user.link_status).toBe('received');
+    expect(await call(carol.client, 'handle userlink', { from_user_id: carol.id, to_user_id: bob.id, action: 'reject' })).toBe('success');
+    const update = await bob.client.push<UserlinkUpdate>('userlink update');
+    expect(fields(update)).toEqual(USERLINK_UPDATE);
+    expect(update).toMatchObject({ user_id: carol.id, status: 'rejected' });
+    expectDate(update.date, 'userlink update date');
+    const [seen] = await call<ContactUser[]>(bob.client, 'give me users').then((users) => users.filter((u) => u.id === carol.id));
+    expectContact(seen!, bob.id, carol);
+    expect(seen).toMatchObject({ link_status: 'rejected', link_status_date: update.date, first_name: '' });
+    expect(await call(bob.client, 'handle userlink', { from_user_id: bob.id, to_user_id: carol.id, action: 'remove' })).toBe('success');
+    expect((await call<ContactUser[]>(bob.client, 'give me users')).map((u) => u.id)).toEqual([alice.id]);
+    expect((await call<ContactUser[]>(carol.client, 'give me users')).map((u) => u.id)).toEqual([alice.id]);
     await expectNoPushes(alice.client, bob.client, carol.client);
   });
 
