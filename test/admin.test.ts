@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-describe('npm run admin', () => {
+// Each admin call starts a process (npx tsx, ~3 s each on a busy 2-CPU runner): a test of six calls needs more than the default 20 s.
+describe('npm run admin', { timeout: 60_000 }, () => {
   it('creates a user who can then log in, with the flags given', async () => {
     const { stdout } = await admin('create-user', '--username', 'erin', '--password', 'erin-secret', '--first-name', 'Erin', '--last-name', 'Brockovich', '--domain', 'acme', '--planned-password-change');
     const created = JSON.parse(stdout) as { id: number };

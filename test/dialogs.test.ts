@@ -127,4 +127,18 @@ describe('rename dialog', () => {
     expect(nameOfDialog((await ann!.client.call<Dialog[]>('give me dialogs'))[0]!, ann!.id)).toBe(`new for ${ann!.id}`);
     await closeAll(ann!, bob!, eve!);
   });
+
+  it('outside groups, renaming is writing: refused once the link is no longer accepted', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!], 'ours');
+    expect((await userlink(bob!.client, bob!.id, ann!.id, 'withdraw')).error).toBeNull();
+    await pause(50);
+    bob!.client.pushes.length = 0;
+    expect(await errorOf(ann!.client, 'rename dialog', { id: dialog.id, bodies: names('spam', ids(ann!, bob!)) })).toBe('access denied');
+    expect(await errorOf(bob!.client, 'rename dialog', { id: dialog.id, bodies: names('spam', ids(ann!, bob!)) })).toBe('access denied');
+    await pause(50);
+    expect(takePushes(bob!.client, 'dialog')).toEqual([]);
+    expect(nameOfDialog((await bob!.client.call<Dialog[]>('give me dialogs'))[0]!, bob!.id)).toBe(`ours for ${bob!.id}`);
+    await closeAll(ann!, bob!);
+  });
 });

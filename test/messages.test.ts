@@ -181,6 +181,24 @@ describe('new message', () => {
     await closeAll(ann!, bob!);
   });
 
+  it('editing is writing: outside groups an edit needs the accepted link too; a delete does not', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const before = await send(ann!, dialog, 'before');
+    expect((await userlink(bob!.client, bob!.id, ann!.id, 'withdraw')).error).toBeNull();
+    await pause(50);
+    bob!.client.pushes.length = 0;
+    const edit = { id: before.id, bodies: bodies('edited', [ann!.id, bob!.id]), toDelete: false };
+    expect(await errorOf(ann!.client, 'update message', edit)).toBe('access denied');
+    expect((await history(bob!.client, dialog.id)).map(textOf)).toEqual([`before for ${bob!.id}`]);
+    await pause(50);
+    expect(takePushes(bob!.client, 'messages')).toEqual([]);
+    // Taking one's own words back stays possible.
+    expect(await ann!.client.call('update message', { id: before.id, bodies: [], toDelete: true })).toMatchObject({ type: 'message.deleted' });
+    expect((await bob!.client.push<Message[]>('messages'))[0]).toMatchObject({ id: before.id, type: 'message.deleted' });
+    await closeAll(ann!, bob!);
+  });
+
   it('retried with the same client_id: one message, one push, the same answer', async () => {
     const [ann, bob] = await people(stack, 2);
     const dialog = await newDialog(ann!, [bob!]);

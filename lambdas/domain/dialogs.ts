@@ -99,8 +99,11 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: New
 
 /**
  * `rename dialog`: GetItem of the head (consistent); the caller must be a
- * recipient; one body per recipient. One transaction: the head's dates and
- * version (conditional on the version read) and the names.
+ * recipient and, outside groups, have an `accepted` link with every other
+ * recipient (new names are written to them: §3, only accepted contacts write
+ * to each other); one body per recipient. One transaction: the head's dates
+ * and version (conditional on the version read), the names, and outside
+ * groups a check that each link is still accepted.
  */
 export async function renameDialog(deps: Deps, session: BoundConnection, input: RenameDialogRequest): Promise<Dialog> {
   const me = session.userId;
@@ -108,6 +111,8 @@ export async function renameDialog(deps: Deps, session: BoundConnection, input: 
     const found = await getMany(deps, [dialogHeadKey(input.id)], { consistent: true });
     const read = toHead(found.get(keyOf(dialogHeadKey(input.id))));
     if (!read || !read.recipients.includes(me)) throw denied(`not a recipient of dialog ${input.id}`);
+    const others = read.recipients.filter((r) => r !== me);
+    if (read.group_id === null) await requireAccepted(deps, me, others);
     assertOnePerRecipient(input.bodies, read.recipients, 'bodies');
     const date = formatDate(deps.now());
     const head: DialogHead = { ...read, updated_at: date, updated_by: me, version: read.version + 1 };
@@ -115,6 +120,7 @@ export async function renameDialog(deps: Deps, session: BoundConnection, input: 
     const tx = transaction(deps);
     touchHead(tx, head, read.version);
     putNames(tx, head.id, names);
+    if (read.group_id === null) checkAccepted(tx, me, others);
     await tx.commit(deps);
     return { head, names };
   });

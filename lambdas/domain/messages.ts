@@ -260,9 +260,12 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
 
 /**
  * `update message`: only the creator, and only while a recipient of the
- * dialog. An edit needs one body per recipient of the message who is still
- * in the dialog, and touches those copies; a delete empties every copy. The
- * recipients still in the dialog get the `messages` push.
+ * dialog. An edit is writing: outside groups it needs an `accepted` link with
+ * every other recipient, as `new message` does (a delete does not: taking
+ * one's words back is always allowed). An edit needs one body per recipient
+ * of the message who is still in the dialog, and touches those copies; a
+ * delete empties every copy. The recipients still in the dialog get the
+ * `messages` push.
  */
 export async function updateMessage(deps: Deps, session: BoundConnection, input: UpdateMessageRequest): Promise<Message> {
   const me = session.userId;
@@ -274,6 +277,9 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
     const found = await getMany(deps, [dialogHeadKey(dialogId), ...record.recipients.map((r) => inboxKey(r, dialogId, record.id))], { consistent: true });
     const head = toHead(found.get(keyOf(dialogHeadKey(dialogId))));
     if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
+    const others = head.recipients.filter((r) => r !== me);
+    const linked = !input.toDelete && head.group_id === null;
+    if (linked) await requireAccepted(deps, me, others);
     const copies = record.recipients.flatMap((r) => toInbox(found.get(keyOf(inboxKey(r, dialogId, record.id)))) ?? []);
     const present = new Set(head.recipients);
     if (input.toDelete && record.type === 'message.deleted') return { copies, present };
@@ -289,6 +295,7 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
     const touched = input.toDelete ? copies : copies.filter((c) => present.has(c.recipient_id));
     const tx = transaction(deps);
     checkVersion(tx, dialogId, head.version);
+    if (linked) checkAccepted(tx, me, others);
     reviseRecord(tx, record.id, revision);
     const revised = touched.map((copy) => {
       const body = input.bodies.find((b) => b.recipient_id === copy.recipient_id);
