@@ -694,6 +694,8 @@ describe('protocol walkthrough: alice, bob and carol', () => {
     expect(await call(carol.client, 'give me groups')).toEqual([]);
     expect(await call(carol.client, 'give me dialogs')).toEqual([]);
     expect(await errorOf(carol.client, 'new message', { message: { dialog_id: groupDialog.id }, bodies: messageBodies('x', carol, after) })).toBe('access denied');
+    // bob is no contact of carol's, yet keeps her messages: give me keys still serves her keys (§4 keys).
+    expect((await call<Key[]>(bob.client, 'give me keys')).map((k) => k.user_id)).toContain(carol.id);
     groupDialog = edited.dialogs[groupDialog.id]!;
     await expectNoPushes(alice.client, bob.client, carol.client);
   });

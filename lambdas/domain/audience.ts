@@ -17,12 +17,13 @@ export async function contactIdsOf(deps: Deps, userId: number, filter: LinksQuer
  * the user's group memberships and a BatchGet of those groups' member lists
  * (100 groups a request). `give me keys` and `user changed key` use it.
  */
-export async function groupCoMemberIdsOf(deps: Deps, userId: number): Promise<number[]> {
+export async function groupCoMemberIdsOf(deps: Deps, userId: number, options: { former?: boolean } = {}): Promise<number[]> {
   const ids = await groupIdsOf(deps, userId);
   const found = await getMany(deps, ids.map(groupKey), { projection: membersProjection });
   const members = ids.flatMap((id) => {
     const group = toGroup(found.get(keyOf(groupKey(id))));
-    return isMember(group, userId) ? memberIdsOf(group) : [];
+    if (!isMember(group, userId)) return [];
+    return options.former ? [...memberIdsOf(group), ...(group.former ?? [])] : memberIdsOf(group);
   });
   return [...new Set(members)].filter((id) => id !== userId);
 }
@@ -34,5 +35,15 @@ export async function groupCoMemberIdsOf(deps: Deps, userId: number): Promise<nu
  */
 export async function keyAudienceOf(deps: Deps, userId: number): Promise<number[]> {
   const [contacts, coMembers] = await Promise.all([contactIdsOf(deps, userId), groupCoMemberIdsOf(deps, userId)]);
+  return [...new Set([...contacts, ...coMembers])].filter((id) => id !== userId);
+}
+
+/**
+ * Users whose keys this user may need to decrypt what they hold: the key
+ * audience, plus members kicked from the user's groups (their old messages
+ * stay in the group's dialogs).
+ */
+export async function keySourcesOf(deps: Deps, userId: number): Promise<number[]> {
+  const [contacts, coMembers] = await Promise.all([contactIdsOf(deps, userId), groupCoMemberIdsOf(deps, userId, { former: true })]);
   return [...new Set([...contacts, ...coMembers])].filter((id) => id !== userId);
 }

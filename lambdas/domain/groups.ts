@@ -222,7 +222,8 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
   const members = Object.fromEntries(Object.entries({ ...read.members, ...joining }).filter(([id]) => !change.kicked.includes(Number(id))));
   const bodies =
     change.bodies.length > 0 ? storedNames(change.bodies, date) : Object.fromEntries(Object.entries(read.bodies).filter(([id]) => !change.kicked.includes(Number(id))));
-  const group: GroupRecord = { ...read, members, bodies, updated_at: date, updated_by: me, version: read.version + 1 };
+  const former = [...new Set([...(read.former ?? []), ...change.kicked])].filter((id) => !Object.hasOwn(members, String(id)));
+  const group: GroupRecord = { ...read, members, bodies, former, updated_at: date, updated_by: me, version: read.version + 1 };
 
   // Dialogs: those listed are re-encrypted for their new recipients; any other one loses the kicked.
   const dialogs = new Map<number, DialogChange>();

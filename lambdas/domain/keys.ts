@@ -11,14 +11,14 @@ import { publicKey, type NewKeyRequest } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import { getDomain } from '../storage/domains';
 import * as keyring from '../storage/keys';
-import { keyAudienceOf } from './audience';
+import { keyAudienceOf, keySourcesOf } from './audience';
 import { pushToUsers } from './presence';
 
 /** `give me keys`: every key, current and past, of the caller and of everyone who may have written to them. */
 export async function giveMeKeys(deps: Deps, userId: number): Promise<Key[]> {
   try {
-    const holders = await keyAudienceOf(deps, userId);
-    const rings = await keyring.keyringsOf(deps, [userId, ...holders]);
+    const sources = await keySourcesOf(deps, userId);
+    const rings = await keyring.keyringsOf(deps, [userId, ...sources]);
     return [...rings.values()].flatMap(keyring.keysOf);
   } catch (error) {
     log.error('give me keys failed', { userId, error: String(error) });

@@ -36,12 +36,14 @@ export interface GroupRecord {
   bodies: Record<string, StoredName>;
   dialogs: number[];
   version: number;
+  /** Kicked members: the others keep their messages, so `give me keys` still serves their keys. */
+  former?: number[];
 }
 
 export const groupKey = (id: number) => ({ pk: `GROUP#${id}`, sk: 'GROUP' });
 export const groupMemberKey = (userId: number, groupId: number) => ({ pk: `USER#${userId}`, sk: `GROUP#${groupId}` });
 
-const FIELDS = ['id', 'admin_id', 'avatar', 'created_at', 'updated_at', 'created_by', 'updated_by', 'members', 'bodies', 'dialogs', 'version'] as const;
+const FIELDS = ['id', 'admin_id', 'avatar', 'created_at', 'updated_at', 'created_by', 'updated_by', 'members', 'bodies', 'dialogs', 'version', 'former'] as const;
 
 export function toGroup(item: Record<string, unknown> | undefined): GroupRecord | undefined {
   if (!item) return undefined;
@@ -60,7 +62,7 @@ export const groupProjection = (viewer: number) => ({
 });
 
 /** Only the member lists (the audience of a user's keys). */
-export const membersProjection = { expression: 'pk, sk, #members', names: { '#members': 'members' } };
+export const membersProjection = { expression: 'pk, sk, #members, #former', names: { '#members': 'members', '#former': 'former' } };
 
 /** Ids of the groups a user belongs to (one Query of their partition). */
 export async function groupIdsOf(store: Store, userId: number): Promise<number[]> {
