@@ -2,7 +2,7 @@
  * Frame names, and for each the payload and the result: one source of truth
  * for the server's route table and the client SDK's types.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { schemas } from './schemas';
 import type {
   AuthResult,

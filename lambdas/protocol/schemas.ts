@@ -2,10 +2,24 @@
  * Payload schemas of the client-emitted frames (protocol §4). A payload that
  * fails its schema is answered `wrong data provided` before anything is read
  * or written. Unknown keys are dropped, not refused: old clients send extras.
+ *
+ * Written with `zod/mini`, zod 4's functional API: every Lambda bundles this
+ * module (through the route table), and unlike the classic API's methods,
+ * mini's functions leave out of the bundle what no schema uses. Classic
+ * `z.string().min(1).max(n)` is `z.string().check(z.minLength(1), z.maxLength(n))`,
+ * `x.nullish()` is `z.nullish(x)`, `x.refine(f, m)` is `x.check(z.refine(f, m))`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { UUID_V4 } from './file-ids';
 import { MESSAGE_TYPES } from './objects';
+
+/**
+ * The classic API sets English issue messages on first use; mini leaves them
+ * to us (otherwise every message is `Invalid input`). They end up in the log
+ * line of a refused frame (`wrong data provided: username: Too big: …`).
+ */
+z.config(en());
 
 export const LIMITS = {
   username: 64,
@@ -51,11 +65,13 @@ export const LIMITS = {
   clientId: 64,
 } as const;
 
-export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+export const id = z.int().check(z.positive(), z.maximum(MAX_SAFE));
 export const noData = z.unknown();
 
 /** A public key: canonical base64 of exactly 32 bytes (43 characters and one `=`; the last character carries 4 bits). */
-export const publicKey = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'base64 of 32 bytes');
+export const publicKey = z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'base64 of 32 bytes'));
 
 /**
  * An opaque encrypted field: base64, standard or URL-safe alphabet, padded or
@@ -68,7 +84,12 @@ export function isBase64(value: string): boolean {
   return bare.length === value.length || value.length % 4 === 0;
 }
 
-const base64 = (max: number) => z.string().max(max).refine(isBase64, 'base64');
+/** A string of at most `max` characters. */
+const text = (max: number) => z.string().check(z.maxLength(max));
+/** A string of 1 to `max` characters. */
+const nonEmpty = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+const base64 = (max: number) => text(max).check(z.refine(isBase64, 'base64'));
 
 /** Dates in: the protocol's `YYYY-MM-DD HH:mm:ss` (UTC), or ISO 8601 as JSON.stringify(Date) writes it. */
 export function parseDate(value: string): number | undefined {
@@ -79,9 +100,25 @@ export function parseDate(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const date = z.string().max(40).refine((v) => parseDate(v) !== undefined, 'a date YYYY-MM-DD HH:mm:ss');
+const date = text(40).check(z.refine((v: string) => parseDate(v) !== undefined, 'a date YYYY-MM-DD HH:mm:ss'));
 
-const ids = (max: number) => z.array(id).max(max);
+/** An array of at most `max` items. */
+const upTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(z.maxLength(max));
+/** An array of 1 to `max` items. */
+const oneTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(z.minLength(1), z.maxLength(max));
+
+const ids = (max: number) => upTo(id, max);
+
+/**
+ * `schema`, or null / absent, turned into what the handler gets by `then`:
+ * classic zod's `schema.nullish().transform(then)`.
+ */
+const nullishThen = <T extends z.core.SomeType, O>(schema: T, then: (value: z.output<T> | null | undefined) => O) =>
+  z.pipe(z.nullish(schema), z.transform(then));
+
+/** An array that may be null or absent: then empty. */
+const listOrEmpty = <T extends z.core.SomeType>(list: z.ZodMiniArray<T>) => nullishThen(list, (a): z.output<T>[] => a ?? []);
+const flagOrFalse = nullishThen(z.boolean(), (v) => v ?? false);
 
 const keyIds = { recipient_id: id, key_id: id, key_from_id: id };
 
@@ -94,9 +131,9 @@ export const messageBody = z.object({ ...keyIds, nonce: base64(LIMITS.nonce), bo
 const attachmentBody = z.object({ ...keyIds, nonce: base64(LIMITS.nonce), name: base64(LIMITS.encryptedName), crypto: base64(LIMITS.crypto) });
 
 const attachment = z.object({
-  unique: z.string().regex(UUID_V4, 'a UUID v4'),
-  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  bodies: z.array(attachmentBody).max(LIMITS.recipients),
+  unique: z.string().check(z.regex(UUID_V4, 'a UUID v4')),
+  size: z.int().check(z.minimum(0), z.maximum(MAX_SAFE)),
+  bodies: upTo(attachmentBody, LIMITS.recipients),
 });
 
 /** Types a client may send; `message.updated` / `message.deleted` come from `update message` only. */
@@ -106,116 +143,107 @@ export const SENDABLE_TYPES = MESSAGE_TYPES.filter((t) => t !== 'message.updated
 >[];
 
 const messageContent = {
-  bodies: z.array(messageBody).min(1).max(LIMITS.recipients),
-  attachments: z.array(attachment).max(LIMITS.attachments).nullish().transform((a) => a ?? []),
-  as_read: z.boolean().nullish().transform((v) => v ?? false),
+  bodies: oneTo(messageBody, LIMITS.recipients),
+  attachments: listOrEmpty(upTo(attachment, LIMITS.attachments)),
+  as_read: flagOrFalse,
 };
 
 /** A payload that would not fit API Gateway's message limit (and so DynamoDB's item and transaction limits). */
-const withinPayloadLimit = (value: unknown) => JSON.stringify(value).length <= LIMITS.payloadBytes;
+const withinPayloadLimit = () => z.refine((value: unknown) => JSON.stringify(value).length <= LIMITS.payloadBytes, 'over 128 KB');
 
 export const USERLINK_ACTIONS = ['request', 'accept', 'reject', 'withdraw', 'remove', 'read'] as const;
 
 const credentials = z.object({
-  username: z.string().trim().min(1).max(LIMITS.username),
-  password: z.string().min(1).max(LIMITS.password),
+  username: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.username)),
+  password: nonEmpty(LIMITS.password),
 });
 
 export const schemas = {
   authByCredentials: credentials,
   authByToken: z.object({
     userId: id,
-    token: z.string().min(1).max(LIMITS.token),
-    isLightweight: z.boolean().optional(),
+    token: nonEmpty(LIMITS.token),
+    isLightweight: z.optional(z.boolean()),
   }),
   noData,
-  findContacts: z.object({ search: z.string().min(1).max(LIMITS.search) }),
+  findContacts: z.object({ search: nonEmpty(LIMITS.search) }),
   handleUserlink: z.object({ from_user_id: id, to_user_id: id, action: z.enum(USERLINK_ACTIONS) }),
   newKey: z.object({ name: publicKey, is_default: z.boolean() }),
   setDefaultKey: z.object({ id }),
   // Blank names pass here and get `enter name and last name` from the handler.
   changeProfile: z.object({
-    first_name: z.string().max(LIMITS.name),
-    last_name: z.string().max(LIMITS.name),
+    first_name: text(LIMITS.name),
+    last_name: text(LIMITS.name),
   }),
   changePassword: z.object({
-    current: z.string().min(1).max(LIMITS.password),
-    new: z.string().min(1).max(LIMITS.password),
-    newAgain: z.string().max(LIMITS.password),
+    current: nonEmpty(LIMITS.password),
+    new: nonEmpty(LIMITS.password),
+    newAgain: text(LIMITS.password),
   }),
   // `avatar` is checked by the handler: a missing or bad one is `please provide avatar uuid`.
   changeAvatar: z.object({
-    avatar: z.unknown().optional(),
-    is_group: z.boolean().optional(),
-    id: id.optional(),
+    avatar: z.optional(z.unknown()),
+    is_group: z.optional(z.boolean()),
+    id: z.optional(id),
   }),
-  deleteAvatar: z
-    .object({
-      is_group: z.boolean().optional(),
-      id: id.optional(),
-    })
-    .optional(),
+  deleteAvatar: z.optional(
+    z.object({
+      is_group: z.optional(z.boolean()),
+      id: z.optional(id),
+    }),
+  ),
   newDialog: z.object({
-    bodies: z.array(nameBody).min(1).max(LIMITS.recipients),
-    recipients: ids(LIMITS.recipients).min(1),
-    dialog: z
-      .object({ group_id: id.nullish() })
-      .nullish()
-      .transform((d) => ({ group_id: d?.group_id ?? null })),
+    bodies: oneTo(nameBody, LIMITS.recipients),
+    recipients: ids(LIMITS.recipients).check(z.minLength(1)),
+    dialog: nullishThen(z.object({ group_id: z.nullish(id) }), (d) => ({ group_id: d?.group_id ?? null })),
   }),
-  renameDialog: z.object({ id, bodies: z.array(nameBody).min(1).max(LIMITS.recipients) }),
+  renameDialog: z.object({ id, bodies: oneTo(nameBody, LIMITS.recipients) }),
   newGroup: z.object({
-    bodies: z.array(nameBody).min(1).max(LIMITS.recipients),
-    recipients: ids(LIMITS.recipients).min(1),
+    bodies: oneTo(nameBody, LIMITS.recipients),
+    recipients: ids(LIMITS.recipients).check(z.minLength(1)),
     admin_id: id,
     // Checked by the handler (a UUID v4 or nothing).
-    avatar: z.string().max(64).nullish(),
+    avatar: z.nullish(text(64)),
   }),
   editGroup: z
     .object({
       group: z.object({
         id,
-        recipients: ids(LIMITS.recipients).min(1),
-        added: ids(LIMITS.recipients).nullish().transform((a) => a ?? []),
-        kicked: ids(LIMITS.recipients).nullish().transform((a) => a ?? []),
-        bodies: z.array(nameBody).max(LIMITS.recipients).nullish().transform((a) => a ?? []),
+        recipients: ids(LIMITS.recipients).check(z.minLength(1)),
+        added: listOrEmpty(ids(LIMITS.recipients)),
+        kicked: listOrEmpty(ids(LIMITS.recipients)),
+        bodies: listOrEmpty(upTo(nameBody, LIMITS.recipients)),
       }),
-      dialogs: z
-        .array(z.object({ id, bodies: z.array(nameBody).min(1).max(LIMITS.recipients), recipients: ids(LIMITS.recipients).min(1) }))
-        .max(LIMITS.groupDialogs)
-        .nullish()
-        .transform((a) => a ?? []),
-      messages: z
-        .array(z.object({ message: z.object({ dialog_id: id, type: z.enum(SENDABLE_TYPES) }), ...messageContent }))
-        .max(LIMITS.editMessages)
-        .nullish()
-        .transform((a) => a ?? []),
+      dialogs: listOrEmpty(
+        upTo(z.object({ id, bodies: oneTo(nameBody, LIMITS.recipients), recipients: ids(LIMITS.recipients).check(z.minLength(1)) }), LIMITS.groupDialogs),
+      ),
+      messages: listOrEmpty(upTo(z.object({ message: z.object({ dialog_id: id, type: z.enum(SENDABLE_TYPES) }), ...messageContent }), LIMITS.editMessages)),
     })
-    .refine(withinPayloadLimit, 'over 128 KB'),
+    .check(withinPayloadLimit()),
   newMessage: z
     .object({
       message: z.object({
         dialog_id: id,
-        type: z.enum(SENDABLE_TYPES).nullish().transform((t) => t ?? 'message.default'),
-        client_id: z.string().min(1).max(LIMITS.clientId).nullish(),
+        type: nullishThen(z.enum(SENDABLE_TYPES), (t) => t ?? 'message.default'),
+        client_id: z.nullish(nonEmpty(LIMITS.clientId)),
       }),
       ...messageContent,
     })
-    .refine(withinPayloadLimit, 'over 128 KB'),
+    .check(withinPayloadLimit()),
   getMessagesBefore: z.object({
     dialog_id: id,
     last_date: date,
-    first_date: date.nullish(),
+    first_date: z.nullish(date),
     // Over the maximum is clamped, not refused: old clients ask for more.
-    limit: z.number().int().positive().nullish().transform((l) => Math.min(l ?? LIMITS.pageDefault, LIMITS.pageMax)),
+    limit: nullishThen(z.int().check(z.positive()), (l) => Math.min(l ?? LIMITS.pageDefault, LIMITS.pageMax)),
   }),
   updateMessage: z
     .object({
       id,
-      bodies: z.array(messageBody).max(LIMITS.recipients).nullish().transform((a) => a ?? []),
-      toDelete: z.boolean().nullish().transform((v) => v ?? false),
+      bodies: listOrEmpty(upTo(messageBody, LIMITS.recipients)),
+      toDelete: flagOrFalse,
     })
-    .refine(withinPayloadLimit, 'over 128 KB'),
+    .check(withinPayloadLimit()),
   readMessages: z.object({ ids: ids(LIMITS.readIds) }),
 } as const;
 

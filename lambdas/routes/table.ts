@@ -4,7 +4,7 @@
  * gateway (route selection) and the docs. Adding a frame = one entry here and
  * one handler module `lambdas/routes/<module>.ts`.
  */
-import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { schemas } from '../protocol/schemas';
 import type { TableDefinition } from '../storage/tables';
 
@@ -12,7 +12,7 @@ export interface RouteDefinition {
   /** Frame name (the `event` field), or `$connect` / `$disconnect` / `$default`. */
   event: string;
   /** Payload schema; frames without one take no data. */
-  schema?: ZodType;
+  schema?: ZodMiniType;
   /** A session (authenticated connection) is required. */
   auth: boolean;
   /** What the function may do with each table (least privilege on AWS). */
