@@ -103,7 +103,7 @@ describe('client SDK', () => {
     const callback = vi.fn();
     c.emit('who am i', callback); // ackTimeoutMs: 1000
     expect(await promised).toMatchObject({ code: CLIENT_ERRORS.timeout, protocolError: undefined, event: 'who am i' });
-    await until(() => callback.mock.calls.length > 0, 1000, 'the callback timeout');
+    await until(() => callback.mock.calls.length > 0, 5000, 'the callback timeout');
     expect(callback).toHaveBeenCalledWith(expect.objectContaining({ code: CLIENT_ERRORS.timeout }));
 
     ws.last.release();
