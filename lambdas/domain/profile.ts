@@ -93,12 +93,12 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
  */
 export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: AvatarChange): Promise<void> {
   if (!isUuidV4(avatar)) throw new ProtocolError(ERRORS.provideAvatar);
-  if (is_group === true) return setGroupAvatar(deps, session, id, avatar);
+  if (is_group === true) return setGroupAvatar(deps, session, id ?? undefined, avatar);
   await updateUser(deps, session.userId, { avatar }, { now: deps.now() });
 }
 
 /** `delete avatar`: the user (or, with `is_group: true`, group `id`, admin only) has no avatar (`null`) again. */
 export async function deleteAvatar(deps: Deps, session: BoundConnection, data: AvatarDeletion): Promise<void> {
-  if (data?.is_group === true) return setGroupAvatar(deps, session, data.id, null);
+  if (data?.is_group === true) return setGroupAvatar(deps, session, data.id ?? undefined, null);
   await updateUser(deps, session.userId, { avatar: null }, { now: deps.now() });
 }

@@ -163,7 +163,7 @@ export const schemas = {
   authByToken: z.object({
     userId: id,
     token: nonEmpty(LIMITS.token),
-    isLightweight: z.optional(z.boolean()),
+    isLightweight: z.nullish(z.boolean()),
   }),
   noData,
   findContacts: z.object({ search: nonEmpty(LIMITS.search) }),
@@ -183,13 +183,13 @@ export const schemas = {
   // `avatar` is checked by the handler: a missing or bad one is `please provide avatar uuid`.
   changeAvatar: z.object({
     avatar: z.optional(z.unknown()),
-    is_group: z.optional(z.boolean()),
-    id: z.optional(id),
+    is_group: z.nullish(z.boolean()),
+    id: z.nullish(id),
   }),
   deleteAvatar: z.optional(
     z.object({
-      is_group: z.optional(z.boolean()),
-      id: z.optional(id),
+      is_group: z.nullish(z.boolean()),
+      id: z.nullish(id),
     }),
   ),
   newDialog: z.object({
