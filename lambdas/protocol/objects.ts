@@ -1,5 +1,13 @@
 /** The objects of protocol §3, as the server sends them. */
 
+/** Who made and last changed an object, and when (dates as `YYYY-MM-DD HH:mm:ss` UTC). */
+export interface Stamps {
+  created_at: string;
+  updated_at: string;
+  created_by: number;
+  updated_by: number;
+}
+
 export interface Key {
   id: number;
   user_id: number;
@@ -52,16 +60,12 @@ export type SubscribeReason = null | 'token expired';
 
 export type LinkStatus = 'requested' | 'received' | 'accepted' | 'rejected' | 'withdrawn';
 
-export interface Link {
+export interface Link extends Stamps {
   id: number;
   from_user_id: number;
   to_user_id: number;
   status: LinkStatus;
   read: boolean;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
 }
 
 /** A contact (`give me users`): names and avatar are empty until the link is `accepted`. */
@@ -103,14 +107,10 @@ export interface GroupName extends EncryptedNameFields {
 /** Either kind of encrypted name. */
 export type EncryptedName = DialogName | GroupName;
 
-export interface Dialog {
+export interface Dialog extends Stamps {
   id: number;
   /** null for a dialog outside groups. */
   group_id: number | null;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
   /** Only the body addressed to the receiving user, under their id. */
   Body: Record<string, DialogName>;
   Recipients: Record<string, { id: number }>;
@@ -124,14 +124,10 @@ export interface GroupMember {
   key: Key | null;
 }
 
-export interface Group {
+export interface Group extends Stamps {
   id: number;
   avatar: string | null;
   admin_id: number;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
   Recipients: Record<string, GroupMember>;
   /** The receiving member's own body. */
   Body: GroupName;
@@ -206,15 +202,11 @@ export interface MessageCreator {
   domain_id: number;
 }
 
-export interface Message {
+export interface Message extends Stamps {
   id: number;
   dialog_id: number;
   type: MessageType;
   edited_at: string | null;
-  created_by: number;
-  created_at: string;
-  updated_by: number;
-  updated_at: string;
   Creator: MessageCreator;
   /** The receiving user's own body (absent on lightweight connections). */
   Body?: MessageBody;

@@ -16,6 +16,7 @@
  * Query of their partition. `since` is the dialog's `lastId` when the user
  * joined: a newer `lastId` is a message the user received.
  */
+import type { Stamps } from '../protocol/objects';
 import { queryPrefix, type Store } from './store';
 import type { Transaction } from './transact';
 
@@ -29,13 +30,9 @@ export interface StoredName {
   updated_at: string;
 }
 
-export interface DialogHead {
+export interface DialogHead extends Stamps {
   id: number;
   group_id: number | null;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
   recipients: number[];
   /** Bumped by every change of recipients or names. */
   version: number;

@@ -14,6 +14,7 @@
  * is shown, so a new default key needs no group write.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Stamps } from '../protocol/objects';
 import type { StoredName } from './dialogs';
 import { isConditionFailure, queryPrefix, type Store } from './store';
 import type { Transaction } from './transact';
@@ -24,14 +25,10 @@ export interface StoredMember {
   domain_id: number;
 }
 
-export interface GroupRecord {
+export interface GroupRecord extends Stamps {
   id: number;
   admin_id: number;
   avatar: string | null;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
   members: Record<string, StoredMember>;
   bodies: Record<string, StoredName>;
   dialogs: number[];

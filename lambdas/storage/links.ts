@@ -11,20 +11,17 @@
  * Query of their partition; a pair is one BatchGet of two keys.
  */
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Stamps } from '../protocol/objects';
 import { isConditionFailure, keyOf, queryAll, type Store } from './store';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
 export type CanonicalStatus = 'requested' | 'accepted' | 'rejected' | 'withdrawn';
 
-export interface SharedLink {
+export interface SharedLink extends Stamps {
   id: number;
   from_user_id: number;
   to_user_id: number;
   status: CanonicalStatus;
-  created_at: string;
-  updated_at: string;
-  created_by: number;
-  updated_by: number;
 }
 
 export interface LinkSide {

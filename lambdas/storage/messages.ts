@@ -15,7 +15,7 @@
  * written with the dialog's head in one transaction.
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { MessageCreator, MessageType } from '../protocol/objects';
+import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
 import { isConditionFailure, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
@@ -23,14 +23,10 @@ import type { Transaction } from './transact';
 /** How long a `client_id` is remembered: a client resends a lost `new message` well within it. */
 export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 3600;
 
-export interface MessageRecord {
+export interface MessageRecord extends Stamps {
   id: number;
   dialog_id: number;
   type: MessageType;
-  created_by: number;
-  created_at: string;
-  updated_by: number;
-  updated_at: string;
   edited_at: string | null;
   recipients: number[];
 }
@@ -56,15 +52,11 @@ export interface StoredAttachment {
 }
 
 /** One recipient's copy of a message. */
-export interface InboxItem {
+export interface InboxItem extends Stamps {
   id: number;
   dialog_id: number;
   type: MessageType;
   edited_at: string | null;
-  created_by: number;
-  created_at: string;
-  updated_by: number;
-  updated_at: string;
   creator: MessageCreator;
   recipient_id: number;
   body: StoredBody;
