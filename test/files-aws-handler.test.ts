@@ -2,7 +2,7 @@
  * The file server's AWS adapter (HTTP API payload 2.0 events in, results out)
  * over the in-memory store: the event translation is all that differs from
  * the local server, so that is what this checks. The S3 store itself needs
- * `@aws-sdk/client-s3` (see docs/files.md).
+ * S3 (AWS), which cannot run here: it is not exercised (see docs/files.md).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
