@@ -21,6 +21,13 @@ export interface ClientOptions {
    * Asked at most once per connection attempt, and never after `log out please`.
    */
   getCredentials?: () => Credentials | undefined | Promise<Credentials | undefined>;
+  /**
+   * Authenticate stored logins as a lightweight connection (`isLightweight`): the
+   * server then pushes only `log out please`, `subscribe please` and `messages`,
+   * the latter without `Body` and `Attachments` (a background or notification
+   * connection). Logins with a password are never lightweight. @default false
+   */
+  lightweight?: boolean;
   /** Reconnect by itself when the connection drops. @default true */
   reconnection?: boolean;
   /** Reconnection delays: full jitter over an exponential ceiling. @default { baseMs: 1000, maxMs: 30000 } */

@@ -27,7 +27,7 @@ export class Session {
   loggedOut = false;
 
   constructor(
-    private readonly hooks: Pick<ClientOptions, 'auth' | 'onToken' | 'getCredentials'>,
+    private readonly hooks: Pick<ClientOptions, 'auth' | 'onToken' | 'getCredentials' | 'lightweight'>,
     private readonly report: (error: unknown) => void,
   ) {
     this.stored = hooks.auth ?? undefined;
@@ -59,7 +59,8 @@ export class Session {
     if (authenticated) return undefined;
     if (this.stored && !tried.has('token')) {
       tried.add('token');
-      return { event: 'auth by token', data: { userId: this.stored.userId, token: this.stored.token } };
+      const { userId, token } = this.stored;
+      return { event: 'auth by token', data: { userId, token, ...(this.hooks.lightweight ? { isLightweight: true } : {}) } };
     }
     if (!this.hooks.getCredentials || this.loggedOut || tried.has('credentials')) return undefined;
     tried.add('credentials');

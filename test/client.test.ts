@@ -314,6 +314,20 @@ describe('client SDK', () => {
     await expect(c.emitWithAck('who am i', undefined, { timeout: 5000 })).resolves.toMatchObject({ id: user.id });
   });
 
+  it('lightweight: stored logins authenticate with isLightweight, and the server pushes accordingly', async () => {
+    const user = await newUser();
+    const { client: first } = client();
+    const login = await first.login({ username: user.username, password: user.password });
+    first.close();
+    const onToken = vi.fn();
+    const { client: light, ws } = client({ auth: login, onToken, lightweight: true });
+    await until(() => onToken.mock.calls.length > 0, 5000, 'the token login');
+    expect(ws.last.sent.find((f) => f.event === 'auth by token')?.data).toMatchObject({ userId: user.id, isLightweight: true });
+    await expect(light.emitWithAck('ping')).resolves.toHaveProperty('time');
+    // A full connection gets `storage urls` after every login; a lightweight one does not.
+    expect(ws.last.received.some((f) => f.event === 'storage urls')).toBe(false);
+  });
+
   it('bootstrap() runs the start-up sequence; reads the server lacks come back unavailable', async () => {
     const user = await newUser('Grace', 'Hopper');
     const { client: c } = client();
