@@ -2,6 +2,8 @@
  * Server-initiated frames through the API Gateway Management API: in parallel
  * with a bound; a connection that answers 410 Gone is deleted (the gone one,
  * never the sender) and reported to `onGone` so presence can follow.
+ * Pushes to users (whose connections come from their presence items) are
+ * domain/presence.ts's `pushToUsers` / `pushEach`.
  */
 import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -9,24 +11,17 @@ import type { Config } from './config';
 import { log } from './log';
 import { recordPush } from './metrics';
 import type { PushFrame } from './protocol/frames';
-import { closeConnection, connectionsOfUser, type BoundConnection, type Connection } from './storage/connections';
+import { closeConnection, type Connection } from './storage/connections';
 import { mapBounded } from './storage/store';
 
 /** Lightweight connections (`isLightweight`) receive only these pushes. */
 export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please', 'messages']);
 
-export interface UserPushOptions {
-  /** Leave this connection out (usually the sender's own). */
-  except?: string;
-  /** What a lightweight connection gets instead of `data` (e.g. messages without bodies). */
-  lightweightData?: unknown;
-}
-
 export interface Pusher {
   /** true if delivered, false if the connection is gone. */
   toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
-  toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown, options?: UserPushOptions): Promise<void>;
-  toUser(userId: number, event: string, data: unknown, options?: UserPushOptions): Promise<BoundConnection[]>;
+  /** The same frame to several connections; lightweight ones only get LIGHTWEIGHT_EVENTS. */
+  toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown): Promise<void>;
   /** Closes a connection from the server side. */
   disconnect(connectionId: string): Promise<void>;
   /** Called once for every connection found gone during a push. */
@@ -57,25 +52,16 @@ export function createPusher(deps: { db: DynamoDBDocumentClient; config: Config;
       }
     },
 
-    async toConnections(connections, event, data, options = {}) {
-      const targets = connections.filter(
-        (c) => c.connectionId !== options.except && (!c.lightweight || LIGHTWEIGHT_EVENTS.has(event)),
-      );
+    async toConnections(connections, event, data) {
+      const targets = connections.filter((c) => !c.lightweight || LIGHTWEIGHT_EVENTS.has(event));
       await mapBounded(targets, deps.config.pushConcurrency, async (c) => {
-        const payload = c.lightweight && options.lightweightData !== undefined ? options.lightweightData : data;
         try {
-          await pusher.toConnection(c.connectionId, event, payload);
+          await pusher.toConnection(c.connectionId, event, data);
         } catch (error) {
           // One failing device must not stop the others; the cause is logged, not the payload.
           log.error('push failed', { event, connectionId: c.connectionId, error: String(error) });
         }
       });
-    },
-
-    async toUser(userId, event, data, options) {
-      const connections = await connectionsOfUser(store, userId);
-      await pusher.toConnections(connections, event, data, options);
-      return connections;
     },
 
     async disconnect(connectionId) {

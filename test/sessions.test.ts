@@ -6,6 +6,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { configureDomain } from '../lambdas/domain/provisioning';
+import { connectionsOfUser } from '../lambdas/storage/connections';
 import { epochSeconds } from '../lambdas/storage/store';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
@@ -50,7 +51,7 @@ describe('one stack', () => {
     // A connection whose $disconnect never arrived (API Gateway delivers it best effort).
     const ghost = { connectionId: 'ghost-connection=', connectedAt: Date.now(), expiresAt: epochSeconds() + 3600, userId, domainId: 1, familyId: 'f', lightweight: false };
     await deps.db.send(new PutCommand({ TableName: table, Item: ghost }));
-    await deps.push.toUser(userId, 'storage urls', { get: 'g', put: 'p', putRaw: 'r', delete: 'd' });
+    await deps.push.toConnections(await connectionsOfUser(deps, userId), 'storage urls', { get: 'g', put: 'p', putRaw: 'r', delete: 'd' });
     expect(await client.push('storage urls')).toEqual({ get: 'g', put: 'p', putRaw: 'r', delete: 'd' });
     expect((await deps.db.send(new GetCommand({ TableName: table, Key: { connectionId: ghost.connectionId } }))).Item).toBeUndefined();
     const live = await deps.db.send(new GetCommand({ TableName: table, Key: { connectionId: [...(await connectionIds(userId))][0]! } }));
@@ -76,7 +77,6 @@ describe('one stack', () => {
 });
 
 async function connectionIds(userId: number): Promise<Set<string>> {
-  const { connectionsOfUser } = await import('../lambdas/storage/connections');
   return new Set((await connectionsOfUser(getDeps(), userId)).map((c) => c.connectionId));
 }
 

@@ -26,7 +26,7 @@ import { dialogMembershipsOf } from '../storage/dialogs';
 import { unreadCopies } from '../storage/messages';
 import { dialogsFor } from './dialogs';
 import { newestAndUnread, UNREAD_LIMIT } from './messages';
-import { pushToMembers } from './presence';
+import { pushToMembers, pushToUsers } from './presence';
 
 export type UserlinkAction = UserlinkRequest['action'];
 
@@ -253,10 +253,10 @@ async function container(deps: Deps, link: LinkItem, user: UserRecord, ring: Key
 /** Tells `to` about the change of its link with `about` (user container or userlink update). */
 async function notify(deps: Deps, kind: Plan['notify'], link: LinkItem, about: UserRecord, ring: Keyring, wasListed: boolean): Promise<void> {
   if (kind === 'container') {
-    await deps.push.toUser(link.owner, 'user container', await container(deps, link, about, ring, !wasListed));
+    await pushToUsers(deps, [link.owner], 'user container', await container(deps, link, about, ring, !wasListed));
   } else if (kind === 'update') {
     const update: UserlinkUpdate = { user_id: about.id, date: link.updated_at, status: statusFor(link, link.owner) };
-    await deps.push.toUser(link.owner, 'userlink update', update);
+    await pushToUsers(deps, [link.owner], 'userlink update', update);
   }
 }
 

@@ -72,13 +72,6 @@ export async function revokeFamily(store: Store, familyId: string): Promise<void
   await store.db.send(new DeleteCommand({ TableName: store.config.dataTable, Key: familyKey(familyId) }));
 }
 
-export async function familyIsLive(store: Store, familyId: string, now = Date.now()): Promise<boolean> {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.config.dataTable, Key: familyKey(familyId), ConsistentRead: true }),
-  );
-  return alive(Item as TokenFamily | undefined, now) !== undefined;
-}
-
 /**
  * Ids of the user's live logins, from gsi1 (eventually consistent: a login
  * started within the last instant may be missing).
