@@ -7,26 +7,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
-import { observeFrames } from '../lambdas/metrics';
 import { mapBounded } from '../lambdas/storage/store';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';
 import { keyName, newUser, online } from './support/contacts';
+import { recordFrames } from './support/frame-costs';
 import { startTestStack } from './support/stack';
 
 const FEW = 2;
 const MANY = 260;
 
 let stack: LocalStack;
-const costs: { route: string; dynamoRequests: number }[] = [];
-let stopObserving: () => void;
+let recorder: ReturnType<typeof recordFrames>;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  stopObserving = observeFrames(({ route, dynamoRequests }) => costs.push({ route, dynamoRequests }));
+  recorder = recordFrames();
 });
 afterAll(async () => {
-  stopObserving();
+  recorder.stop();
   await stack.close();
 });
 
@@ -43,14 +42,7 @@ async function userWithContacts(n: number) {
 }
 
 /** DynamoDB requests of one frame sent by `client`. */
-async function requestsOf(client: TestClient, event: string, data?: unknown): Promise<number> {
-  const from = costs.length;
-  const ack = await client.request(event, data);
-  expect(ack.error, event).toBeNull();
-  const measured = costs.slice(from).filter((c) => c.route === event);
-  expect(measured).toHaveLength(1);
-  return measured[0]!.dynamoRequests;
-}
+const requestsOf = async (client: TestClient, event: string, data?: unknown) => (await recorder.costOf(client, event, data)).dynamoRequests;
 
 const batches = (keys: number) => Math.ceil(keys / 100);
 
@@ -60,9 +52,9 @@ describe('frame cost does not grow per contact', () => {
     const many = await userWithContacts(MANY);
     // Logging in announces `online` to the accepted contacts (their presence items, 100 a request).
     const a = await online(stack, few);
-    const loginFew = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
+    const loginFew = recorder.frames.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
     const b = await online(stack, many);
-    const loginMany = costs.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
+    const loginMany = recorder.frames.filter((c) => c.route === 'auth by credentials').at(-1)!.dynamoRequests;
     expect(await a.client.call<unknown[]>('give me users')).toHaveLength(FEW);
     expect(await b.client.call<unknown[]>('give me users')).toHaveLength(MANY);
 

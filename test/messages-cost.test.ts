@@ -7,35 +7,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
-import { observeFrames, type FrameRecord } from '../lambdas/metrics';
+import type { FrameRecord } from '../lambdas/metrics';
 import type { Dialog, Group, Message } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';
 import { closeAll, ids, messagePayload, names, newDialog, people, send, type Person } from './support/conversations';
+import { recordFrames } from './support/frame-costs';
 import { startTestStack } from './support/stack';
 
 let stack: LocalStack;
-const frames: FrameRecord[] = [];
-let stopObserving: () => void;
+let recorder: ReturnType<typeof recordFrames>;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  stopObserving = observeFrames((frame) => frames.push(frame));
+  recorder = recordFrames();
 });
 afterAll(async () => {
-  stopObserving();
+  recorder.stop();
   await stack.close();
 });
 
 /** The measured cost of one frame sent by `client`. */
-async function costOf(client: TestClient, event: string, data?: unknown): Promise<FrameRecord> {
-  const from = frames.length;
-  const ack = await client.request(event, data);
-  expect(ack.error, event).toBeNull();
-  const measured = frames.slice(from).filter((f) => f.route === event);
-  expect(measured).toHaveLength(1);
-  return measured[0]!;
-}
+const costOf = (client: TestClient, event: string, data?: unknown) => recorder.costOf(client, event, data);
 
 describe('message frames cost the same however much there is', () => {
   it('give me messages: 2 vs 60 dialogs (newest of each + unread) — same requests', { timeout: 60_000 }, async () => {

@@ -85,7 +85,7 @@ export interface ContactUser {
 }
 
 /** An encrypted dialog or group name, addressed to one recipient (its `id` is the dialog's or group's: one body per recipient). */
-interface EncryptedNameFields {
+export interface EncryptedNameFields {
   id: number;
   recipient_id: number;
   key_id: number;

@@ -16,19 +16,12 @@
  * Query of their partition. `since` is the dialog's `lastId` when the user
  * joined: a newer `lastId` is a message the user received.
  */
-import type { Stamps } from '../protocol/objects';
+import type { EncryptedNameFields, Stamps } from '../protocol/objects';
 import { queryPrefix, type Store } from './store';
 import type { Transaction } from './transact';
 
-/** An encrypted name as stored for one recipient. */
-export interface StoredName {
-  key_id: number;
-  key_from_id: number;
-  nonce: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-}
+/** An encrypted name as stored for one recipient (keyed by recipient; the id is the dialog's or group's). */
+export type StoredName = Omit<EncryptedNameFields, 'id' | 'recipient_id'>;
 
 export interface DialogHead extends Stamps {
   id: number;
