@@ -24,6 +24,7 @@ import {
   type StoredName,
 } from '../storage/dialogs';
 import { appendDialog, groupKey, isMember, toGroup } from '../storage/groups';
+import type { Presences } from '../storage/presence';
 import { getMany, keyOf } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
@@ -50,8 +51,8 @@ export async function giveMeDialogs(deps: Deps, userId: number): Promise<Dialog[
 }
 
 /** `dialog` to every recipient's live connections but `except`, each with their own name. */
-export async function pushDialog(deps: Deps, head: DialogHead, names: Record<string, StoredName>, except?: string): Promise<void> {
-  await pushEach(deps, head.recipients, 'dialog', (userId) => dialogView(head, userId, names[String(userId)]), { except });
+export async function pushDialog(deps: Deps, head: DialogHead, names: Record<string, StoredName>, except?: string, present?: Presences): Promise<void> {
+  await pushEach(deps, head.recipients, 'dialog', (userId) => dialogView(head, userId, names[String(userId)]), { except, present });
 }
 
 /**

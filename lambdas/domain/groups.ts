@@ -39,6 +39,7 @@ import {
 } from '../storage/groups';
 import { keyringsOf, type Keyring } from '../storage/keys';
 import { linkFrom, linkKey } from '../storage/links';
+import { presenceOf, type Presences } from '../storage/presence';
 import { getMany, keyOf } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
@@ -69,9 +70,9 @@ export async function giveMeGroups(deps: Deps, userId: number): Promise<Group[]>
 }
 
 /** `group` to every member's live connections but `except`, each with their own name and everyone's default key. */
-async function pushGroup(deps: Deps, group: GroupRecord, except?: string, rings?: ReadonlyMap<number, Keyring>): Promise<ReadonlyMap<number, Keyring>> {
-  const keys = rings ?? (await keyringsOf(deps, memberIdsOf(group)));
-  await pushEach(deps, memberIdsOf(group), 'group', (userId) => groupView(group, userId, keys), { except });
+async function pushGroup(deps: Deps, group: GroupRecord, except?: string, present?: Presences): Promise<ReadonlyMap<number, Keyring>> {
+  const keys = await keyringsOf(deps, memberIdsOf(group));
+  await pushEach(deps, memberIdsOf(group), 'group', (userId) => groupView(group, userId, keys), { except, present });
   return keys;
 }
 
@@ -175,10 +176,12 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Edi
   assertDistinct(input.dialogs.map((d) => d.id), 'dialogs');
   const plan = await withRetries(() => planAndCommit(deps, me, input));
 
-  const rings = await pushGroup(deps, plan.group, session.connectionId);
+  // Every push goes to members of the group after the edit: read their presence once.
+  const present = await presenceOf(deps, memberIdsOf(plan.group), deps.now().getTime());
+  const rings = await pushGroup(deps, plan.group, session.connectionId, present);
   const changed = plan.dialogs.filter((d) => d.changed);
-  for (const d of changed) await pushDialog(deps, d.head, d.names, session.connectionId);
-  await pushCopies(deps, plan.messages.flatMap((m) => m.copies), session.connectionId);
+  await Promise.all(changed.map((d) => pushDialog(deps, d.head, d.names, session.connectionId, present)));
+  await pushCopies(deps, plan.messages.flatMap((m) => m.copies), session.connectionId, present);
 
   const dialogs: Record<string, Dialog> = {};
   for (const d of changed) if (d.head.recipients.includes(me)) dialogs[String(d.head.id)] = dialogView(d.head, me, d.names[String(me)]);

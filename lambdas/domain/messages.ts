@@ -29,6 +29,7 @@ import {
   type MessageRecord,
   type Revision,
 } from '../storage/messages';
+import type { Presences } from '../storage/presence';
 import { alive, epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
 import { dateOfId, idRangeOfDates, newId } from '../storage/time-ids';
 import { transaction, type Transaction } from '../storage/transact';
@@ -115,10 +116,10 @@ export function writeMessage(tx: Transaction, message: BuiltMessage): void {
 export const creatorOf = (user: Pick<UserRecord, 'id' | 'username' | 'domain_id'>): MessageCreator => ({ id: user.id, username: user.username, domain_id: user.domain_id });
 
 /** `messages` to every recipient's live connections but `except` (the sender's), each with their own copy; lightweight ones without bodies. */
-export async function pushCopies(deps: Deps, copies: readonly InboxItem[], except?: string): Promise<void> {
+export async function pushCopies(deps: Deps, copies: readonly InboxItem[], except?: string, present?: Presences): Promise<void> {
   const byRecipient = new Map<number, InboxItem[]>();
   for (const copy of copies) byRecipient.set(copy.recipient_id, [...(byRecipient.get(copy.recipient_id) ?? []), copy]);
-  await pushEach(deps, [...byRecipient.keys()], 'messages', (userId, light) => byRecipient.get(userId)?.map((c) => messageView(c, light)), { except });
+  await pushEach(deps, [...byRecipient.keys()], 'messages', (userId, light) => byRecipient.get(userId)?.map((c) => messageView(c, light)), { except, present });
 }
 
 /** Keeps messages, in order, while their JSON fits the answer budget. */

@@ -12,7 +12,7 @@ import type { Presence } from '../protocol/objects';
 import { LIGHTWEIGHT_EVENTS } from '../push';
 import { bindConnection, type Binding, type Connection } from '../storage/connections';
 import { linksOf } from '../storage/links';
-import { joinPresence, leavePresence, presenceOf, type PresenceMember } from '../storage/presence';
+import { joinPresence, leavePresence, presenceOf, type PresenceMember, type Presences } from '../storage/presence';
 import { epochSeconds, mapBounded } from '../storage/store';
 import { contactIdsOf } from './audience';
 
@@ -42,10 +42,15 @@ export async function pushEach(
   userIds: readonly number[],
   event: string,
   dataFor: (userId: number, light: boolean) => unknown,
-  options: { except?: string } = {},
+  options: { except?: string; present?: Presences } = {},
 ): Promise<void> {
   if (userIds.length === 0) return;
-  await pushEachToMembers(deps, await presenceOf(deps, [...new Set(userIds)], deps.now().getTime()), event, dataFor, options);
+  const ids = [...new Set(userIds)];
+  // A caller pushing several frames to the same people reads their presence once and passes it.
+  const present = options.present
+    ? new Map(ids.flatMap((id) => (options.present!.has(id) ? [[id, options.present!.get(id)!] as const] : [])))
+    : await presenceOf(deps, ids, deps.now().getTime());
+  await pushEachToMembers(deps, present, event, dataFor, options);
 }
 
 async function pushEachToMembers(

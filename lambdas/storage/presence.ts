@@ -99,6 +99,9 @@ export async function leavePresence(store: Store, userId: number, connectionId: 
 }
 
 /** Live members of many users: one BatchGet per 100 users. Users without live connections are absent. */
+/** Live connections by user id, as read from presence items. */
+export type Presences = ReadonlyMap<number, PresenceMember[]>;
+
 export async function presenceOf(store: Store, userIds: readonly number[], now = Date.now()): Promise<Map<number, PresenceMember[]>> {
   const found = await getMany(store, userIds.map(presenceKey));
   const result = new Map<number, PresenceMember[]>();
