@@ -65,6 +65,35 @@ describe('frame schemas', () => {
     expect(detail('readMessages', { ids: [1, 1.5] })).toBe('ids.1: Invalid input: expected int, received number');
   });
 
+  it('refuse a hostile `length` where a string or an array is due, without throwing (issue 14)', () => {
+    const hostile = { length: { toString: 'x', valueOf: 'x' } };
+    const fields: [SchemaName, unknown][] = [
+      ['authByCredentials', { username: hostile, password: 'x' }],
+      ['authByCredentials', { username: 'x', password: hostile }],
+      ['readMessages', { ids: hostile }],
+      ['renameDialog', { id: 1, bodies: hostile }],
+      ['newDialog', { bodies: [], recipients: hostile }],
+      ['findContacts', { search: hostile }],
+      ['changeProfile', { first_name: hostile, last_name: 'x' }],
+      ['newMessage', { message: { dialog_id: 1, client_id: hostile }, bodies: [] }],
+    ];
+    for (const [name, payload] of fields) expect(schemas[name].safeParse(payload).success, name).toBe(false);
+    // Every field of every accepted case, replaced by the hostile value: refused or accepted, never a throw.
+    const paths = (value: unknown, at: PropertyKey[] = []): PropertyKey[][] =>
+      value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => [[...at, k], ...paths(v, [...at, k])]) : [];
+    for (const name of Object.keys(CASES) as SchemaName[]) {
+      for (const c of CASES[name].accept) {
+        for (const path of paths(c.in)) {
+          const payload = structuredClone(c.in) as Record<PropertyKey, unknown>;
+          let parent = payload;
+          for (const key of path.slice(0, -1)) parent = parent[key] as Record<PropertyKey, unknown>;
+          parent[path.at(-1)!] = hostile;
+          expect(() => schemas[name].safeParse(payload), `${name} ${path.join('.')}`).not.toThrow();
+        }
+      }
+    }
+  });
+
   it('publicKey stands alone too (operators adding keys)', () => {
     expect(publicKey.safeParse(KEY).success).toBe(true);
     expect(publicKey.safeParse(`${KEY}=`).success).toBe(false);

@@ -84,10 +84,23 @@ export function isBase64(value: string): boolean {
   return bare.length === value.length || value.length % 4 === 0;
 }
 
+/**
+ * zod runs its length checks on any value that has a `length`, even after the
+ * type check failed: `{ "length": { "valueOf": "x" } }` where a string is due
+ * then throws while comparing (`something went wrong` instead of `wrong data
+ * provided`). Ours run only on a value of the right type (`when` is zod's
+ * own hook for that; its params type leaves it out).
+ */
+const onlyOn = (is: (value: unknown) => boolean) => ({ when: (payload: { value: unknown }) => is(payload.value) }) as object;
+const ifString = onlyOn((v) => typeof v === 'string');
+const ifArray = onlyOn(Array.isArray);
+const stringLength = (min: number, max: number) => [...(min > 0 ? [z.minLength(min, ifString)] : []), z.maxLength(max, ifString)];
+const arrayLength = (min: number, max: number) => [...(min > 0 ? [z.minLength(min, ifArray)] : []), z.maxLength(max, ifArray)];
+
 /** A string of at most `max` characters. */
-const text = (max: number) => z.string().check(z.maxLength(max));
+const text = (max: number) => z.string().check(...stringLength(0, max));
 /** A string of 1 to `max` characters. */
-const nonEmpty = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const nonEmpty = (max: number) => z.string().check(...stringLength(1, max));
 
 const base64 = (max: number) => text(max).check(z.refine(isBase64, 'base64'));
 
@@ -103,11 +116,12 @@ export function parseDate(value: string): number | undefined {
 const date = text(40).check(z.refine((v: string) => parseDate(v) !== undefined, 'a date YYYY-MM-DD HH:mm:ss'));
 
 /** An array of at most `max` items. */
-const upTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(z.maxLength(max));
+const upTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(...arrayLength(0, max));
 /** An array of 1 to `max` items. */
-const oneTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(z.minLength(1), z.maxLength(max));
+const oneTo = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(...arrayLength(1, max));
 
 const ids = (max: number) => upTo(id, max);
+const someIds = (max: number) => oneTo(id, max);
 
 /**
  * `schema`, or null / absent, turned into what the handler gets by `then`:
@@ -154,7 +168,7 @@ const withinPayloadLimit = () => z.refine((value: unknown) => JSON.stringify(val
 export const USERLINK_ACTIONS = ['request', 'accept', 'reject', 'withdraw', 'remove', 'read'] as const;
 
 const credentials = z.object({
-  username: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.username)),
+  username: z.string().check(z.trim(), ...stringLength(1, LIMITS.username)),
   password: nonEmpty(LIMITS.password),
 });
 
@@ -194,13 +208,13 @@ export const schemas = {
   ),
   newDialog: z.object({
     bodies: oneTo(nameBody, LIMITS.recipients),
-    recipients: ids(LIMITS.recipients).check(z.minLength(1)),
+    recipients: someIds(LIMITS.recipients),
     dialog: nullishThen(z.object({ group_id: z.nullish(id) }), (d) => ({ group_id: d?.group_id ?? null })),
   }),
   renameDialog: z.object({ id, bodies: oneTo(nameBody, LIMITS.recipients) }),
   newGroup: z.object({
     bodies: oneTo(nameBody, LIMITS.recipients),
-    recipients: ids(LIMITS.recipients).check(z.minLength(1)),
+    recipients: someIds(LIMITS.recipients),
     admin_id: id,
     // Checked by the handler (a UUID v4 or nothing).
     avatar: z.nullish(text(64)),
@@ -209,13 +223,13 @@ export const schemas = {
     .object({
       group: z.object({
         id,
-        recipients: ids(LIMITS.recipients).check(z.minLength(1)),
+        recipients: someIds(LIMITS.recipients),
         added: listOrEmpty(ids(LIMITS.recipients)),
         kicked: listOrEmpty(ids(LIMITS.recipients)),
         bodies: listOrEmpty(upTo(nameBody, LIMITS.recipients)),
       }),
       dialogs: listOrEmpty(
-        upTo(z.object({ id, bodies: oneTo(nameBody, LIMITS.recipients), recipients: ids(LIMITS.recipients).check(z.minLength(1)) }), LIMITS.groupDialogs),
+        upTo(z.object({ id, bodies: oneTo(nameBody, LIMITS.recipients), recipients: someIds(LIMITS.recipients) }), LIMITS.groupDialogs),
       ),
       messages: listOrEmpty(upTo(z.object({ message: z.object({ dialog_id: id, type: z.enum(SENDABLE_TYPES) }), ...messageContent }), LIMITS.editMessages)),
     })
