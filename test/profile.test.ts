@@ -4,7 +4,9 @@
  * out, and the start-up wizard seen through `who am i`.
  */
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBlankName } from '../lambdas/domain/profile';
 import type { SelfUser } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
@@ -44,6 +46,8 @@ describe('change profile', () => {
     const { client } = await loggedIn(stack, username, password);
     expect(await errorOf(client, 'change profile', { first_name: '', last_name: 'Lovelace' })).toBe('enter name and last name');
     expect(await errorOf(client, 'change profile', { first_name: 'Ada', last_name: ' \t ' })).toBe('enter name and last name');
+    expect(await errorOf(client, 'change profile', { first_name: '\u200b', last_name: 'Lovelace' })).toBe('enter name and last name');
+    expect(await errorOf(client, 'change profile', { first_name: 'Ada', last_name: '\u3000\u200d\ufeff\u2066\u00a0' })).toBe('enter name and last name');
     expect(await errorOf(client, 'change profile', { first_name: 'Ada' })).toBe('wrong data provided');
     expect(await errorOf(client, 'change profile', { first_name: 1, last_name: 'Lovelace' })).toBe('wrong data provided');
     expect(await errorOf(client, 'change profile', { first_name: 'A'.repeat(129), last_name: 'Lovelace' })).toBe('wrong data provided');
@@ -194,5 +198,23 @@ describe('start-up wizard', () => {
       PublicKeys: [],
     });
     await client.close();
+  });
+});
+
+describe('isBlankName', () => {
+  // Unicode White_Space and a sample of Cf (format) characters: soft hyphen, Arabic letter mark, zero-width ones, bidi controls, BOM, a tag.
+  const invisible = [...'\t\n\v\f\r \u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000', ...'\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2060\u2066\u2069\ufeff', '\u{e0041}'];
+
+  it('is true of any string of whitespace and format characters only', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...invisible)), (chars) => isBlankName(chars.join(''))));
+  });
+
+  it('is false as soon as one visible character is there', () => {
+    const visible = fc.string({ minLength: 1, maxLength: 1, unit: 'grapheme' }).filter((c) => /[\p{L}\p{N}\p{P}\p{S}]/u.test(c));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...invisible)), visible, fc.array(fc.constantFrom(...invisible)), (before, c, after) =>
+        !isBlankName([...before, c, ...after].join('')),
+      ),
+    );
   });
 });

@@ -34,11 +34,17 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
   };
 }
 
+/**
+ * A name that shows nothing: only whitespace and invisible format characters
+ * (Unicode White_Space and Cf: zero-width spaces and joiners, BOM, bidi marks).
+ */
+export const isBlankName = (name: string): boolean => /^[\p{White_Space}\p{Cf}]*$/u.test(name);
+
 /** `change profile`: both names, trimmed; blank ones are refused. */
 export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: ProfileChange): Promise<void> {
   const first = first_name.trim();
   const last = last_name.trim();
-  if (!first || !last) throw new ProtocolError(ERRORS.enterName);
+  if (isBlankName(first) || isBlankName(last)) throw new ProtocolError(ERRORS.enterName);
   const user = await updateUser(deps, session.userId, { first_name: first, last_name: last }, { now: deps.now() });
   // `find contacts` matches names: their index entries follow.
   await reindexUserSearch(deps, user);
