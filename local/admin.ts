@@ -1,7 +1,9 @@
 /**
  * Operator CLI: `npm run admin -- <command> [flags]`.
  * Local (default): acts on the running `npm start` stack found through PORT
- * (DynamoDB on PORT+1), or directly on DATA_DIR when nothing is running.
+ * (DynamoDB on PORT+1), or on DATA_DIR: through the stack serving it when one
+ * runs, directly otherwise. DATA_DIR given while another stack answers on
+ * PORT is refused. Says on stderr which store it acted on.
  * AWS: `--region R --data-table T --connections-table C [--management-endpoint URL]`.
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +15,7 @@ import { configureDomain, createAccount } from '../lambdas/domain/provisioning';
 import { findUsername, getUser } from '../lambdas/storage/users';
 import { tables } from '../lambdas/storage/tables';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { runningStackOf } from './stack-marker';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -25,7 +28,8 @@ commands:
   domain-config --domain NAME --set key=value [--set key=value …]
       keys: key_management_by_user, contactlist_management_by_user, single_device (true|false), url, passphrase, is_base
 
-target (default: the local stack on PORT, or DATA_DIR when it is not running):
+target (default: the local stack on PORT; with DATA_DIR, the stack serving DATA_DIR, or DATA_DIR itself when none runs;
+        DATA_DIR while another stack answers on PORT is refused):
   --region R --data-table T --connections-table C [--management-endpoint URL]   the deployed stack`;
 
 const { positionals, values } = parseArgs({
@@ -84,26 +88,57 @@ async function reachable(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Deps for the chosen target, and what to close afterwards. */
-async function connect(): Promise<{ deps: Deps; embedded?: EmbeddedDynamo }> {
+/** Deps for the chosen target, what to close afterwards, and what to tell the operator it was. */
+interface Target {
+  deps: Deps;
+  embedded?: EmbeddedDynamo;
+  /** Which store the command acts on, in words. */
+  store: string;
+}
+
+/** The operator asked for something two different stores could serve: acting on either would surprise. */
+function refuse(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+async function connect(): Promise<Target> {
   if (values.region || values['data-table']) {
-    return {
-      deps: createDeps({
-        ...baseConfig,
-        region: need('region'),
-        dataTable: need('data-table'),
-        connectionsTable: need('connections-table'),
-        managementEndpoint: values['management-endpoint'] ?? '',
-      }),
+    const config = {
+      ...baseConfig,
+      region: need('region'),
+      dataTable: need('data-table'),
+      connectionsTable: need('connections-table'),
+      managementEndpoint: values['management-endpoint'] ?? '',
     };
+    return { deps: createDeps(config), store: `AWS ${config.region}, tables ${config.dataTable} and ${config.connectionsTable}` };
   }
   const port = Number(process.env.PORT ?? 8080);
-  const local = { ...baseConfig, managementEndpoint: `http://127.0.0.1:${port}` };
-  const running = process.env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${port + 1}`;
-  if (await reachable(running)) return { deps: createDeps({ ...local, dynamoEndpoint: running }) };
-  if (!process.env.DATA_DIR) fail(`no local stack at ${running}: run \`npm start\` (same PORT), or set DATA_DIR`);
-  const embedded = await startEmbeddedDynamo({ dataDir: process.env.DATA_DIR, port: 0, sweepIntervalMs: 0, tables });
-  return { deps: createDeps({ ...local, dynamoEndpoint: embedded.endpoint }), embedded };
+  const dataDir = process.env.DATA_DIR || undefined;
+  const onPort = process.env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${port + 1}`;
+  const answering = await reachable(onPort);
+  const owner = dataDir ? runningStackOf(dataDir) : undefined;
+  const viaStack = (dynamoEndpoint: string, managementEndpoint: string, store: string): Target => ({
+    deps: createDeps({ ...baseConfig, managementEndpoint, dynamoEndpoint }),
+    store,
+  });
+  if (dataDir && owner) {
+    if (answering && owner.dynamoEndpoint !== onPort) {
+      refuse(`ambiguous target: DATA_DIR=${dataDir} is served by the stack on PORT=${owner.port}, but another stack answers on PORT=${port}; set PORT=${owner.port}, or unset DATA_DIR to act on the stack on PORT=${port}`);
+    }
+    return viaStack(owner.dynamoEndpoint, owner.managementEndpoint, `the local stack on PORT=${owner.port} (pid ${owner.pid}), store DATA_DIR=${dataDir}`);
+  }
+  if (dataDir && answering) {
+    refuse(`ambiguous target: DATA_DIR=${dataDir} is not the store of the stack that answers on PORT=${port} (${onPort}); unset DATA_DIR to act on that stack, or stop it to act on DATA_DIR directly`);
+  }
+  if (answering) return viaStack(onPort, `http://127.0.0.1:${port}`, `the local stack on PORT=${port} (DynamoDB ${onPort})`);
+  if (!dataDir) fail(`no local stack at ${onPort}: run \`npm start\` (same PORT), or set DATA_DIR`);
+  const embedded = await startEmbeddedDynamo({ dataDir, port: 0, sweepIntervalMs: 0, tables });
+  return {
+    deps: createDeps({ ...baseConfig, managementEndpoint: `http://127.0.0.1:${port}`, dynamoEndpoint: embedded.endpoint }),
+    embedded,
+    store: `DATA_DIR=${dataDir} directly (no stack is running on it)`,
+  };
 }
 
 /** A user by username, or by id when the argument is a number and no such username exists. */
@@ -154,11 +189,13 @@ if (values.help) {
 }
 const command = positionals[0];
 if (!['create-user', 'link', 'add-key', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
-const { deps, embedded } = await connect();
+const { deps, embedded, store } = await connect();
+// On stderr, so that stdout stays the result as JSON.
+console.error(`${command} on ${store}`);
 try {
   console.log(JSON.stringify(await run(command, deps), null, 2));
 } catch (error) {
-  console.error(`${command} failed: ${(error as Error).message}`);
+  console.error(`${command} failed on ${store}: ${(error as Error).message}`);
   process.exitCode = 1;
 } finally {
   await embedded?.close();

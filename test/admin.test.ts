@@ -1,7 +1,13 @@
 /** The operator CLI as an operator runs it: a separate process acting on the running local stack. */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { findUsername } from '../lambdas/storage/users';
 import type { LocalStack } from '../local/stack';
 import { loggedIn, startTestStack } from './support/stack';
 
@@ -9,10 +15,23 @@ const run = promisify(execFile);
 let stack: LocalStack;
 
 function admin(...args: string[]) {
+  return adminWith({ PORT: String(stack.gateway.port), DYNAMODB_ENDPOINT: stack.dynamoEndpoint }, ...args);
+}
+
+function adminWith(env: Record<string, string>, ...args: string[]) {
   // node + tsx's loader: what `npm run admin` runs, without npx's start-up cost.
-  return run(process.execPath, ['--import', 'tsx', 'local/admin.ts', ...args], {
-    env: { ...process.env, PORT: String(stack.gateway.port), DYNAMODB_ENDPOINT: stack.dynamoEndpoint, SCRYPT_LOG_N: '10' },
-  });
+  const { DATA_DIR, DYNAMODB_ENDPOINT, PORT, ...rest } = process.env;
+  void DATA_DIR, DYNAMODB_ENDPOINT, PORT;
+  return run(process.execPath, ['--import', 'tsx', 'local/admin.ts', ...args], { env: { ...rest, SCRYPT_LOG_N: '10', ...env } });
+}
+
+/** A port nothing listens on (the system's pick, released again). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 beforeAll(async () => {
@@ -23,8 +42,9 @@ afterAll(() => stack.close());
 // Each admin call starts a process (npx tsx, ~3 s each on a busy 2-CPU runner): a test of six calls needs more than the default 20 s.
 describe('npm run admin', { timeout: 60_000 }, () => {
   it('creates a user who can then log in, with the flags given', async () => {
-    const { stdout } = await admin('create-user', '--username', 'erin', '--password', 'erin-secret', '--first-name', 'Erin', '--last-name', 'Brockovich', '--domain', 'acme', '--planned-password-change');
+    const { stdout, stderr } = await admin('create-user', '--username', 'erin', '--password', 'erin-secret', '--first-name', 'Erin', '--last-name', 'Brockovich', '--domain', 'acme', '--planned-password-change');
     const created = JSON.parse(stdout) as { id: number };
+    expect(stderr).toBe(`create-user on the local stack on PORT=${stack.gateway.port} (DynamoDB ${stack.dynamoEndpoint})\n`);
     const { client, userId } = await loggedIn(stack, 'erin', 'erin-secret');
     expect(userId).toBe(created.id);
     expect(await client.call('who am i')).toMatchObject({
@@ -70,5 +90,23 @@ describe('npm run admin', { timeout: 60_000 }, () => {
     expect(await first.client.push('log out please')).toBe('another device logged in');
     expect(await second.client.call('who am i')).toMatchObject({ Domain: { config: { key_management_by_user: false } } });
     await second.client.close();
+  });
+
+  it('says which store it acted on, and refuses DATA_DIR while a stack that does not serve it answers on PORT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'admin-data-'));
+    try {
+      const ambiguous = adminWith({ PORT: String(stack.gateway.port), DYNAMODB_ENDPOINT: stack.dynamoEndpoint, DATA_DIR: dataDir }, 'create-user', '--username', 'wrong', '--password', 'p');
+      await expect(ambiguous).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(`ambiguous target: DATA_DIR=${dataDir} is not the store of the stack that answers on PORT=${stack.gateway.port}`) });
+      expect(await findUsername(getDeps(), 'wrong')).toBeUndefined();
+      expect(readdirSync(dataDir)).toEqual([]);
+
+      // Nothing on PORT: the store on disk itself.
+      const direct = await adminWith({ PORT: String(await freePort()), DATA_DIR: dataDir }, 'create-user', '--username', 'olga', '--password', 'p');
+      expect(direct.stderr).toBe(`create-user on DATA_DIR=${dataDir} directly (no stack is running on it)\n`);
+      const again = adminWith({ PORT: String(await freePort()), DATA_DIR: dataDir }, 'create-user', '--username', 'olga', '--password', 'p');
+      await expect(again).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('taken') });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
