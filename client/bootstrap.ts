@@ -6,11 +6,11 @@
  * The wizard checks of §2.4 (empty name, planned password change, no default
  * key, no avatar) are the app's: `self` has what they need.
  */
-import type { ClientEvents } from '../lambdas/protocol/events';
 import type { SelfUser, StorageUrls } from '../lambdas/protocol/objects';
 import { isUnknownEvent } from './acks';
 import type { MessengerClient } from './client';
 import { CLIENT_ERRORS, MessengerError } from './errors';
+import type { ClientEvents } from './protocol';
 import type { AckOptions, ResultOf } from './types';
 
 export const STARTUP_READS = ['give me keys', 'give me users', 'give me groups', 'give me dialogs', 'give me presence', 'give me messages'] as const;

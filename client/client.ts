@@ -4,10 +4,8 @@
  * login: token rotation, reconnection with backoff, queueing, heartbeat.
  */
 import { ERRORS } from '../lambdas/protocol/errors';
-import type { ClientEvents, ServerPushes } from '../lambdas/protocol/events';
 import type { PushFrame, RequestFrame } from '../lambdas/protocol/frames';
 import type { AuthResult, StorageUrls } from '../lambdas/protocol/objects';
-import type { Credentials } from '../lambdas/protocol/schemas';
 import { AckRegistry, toEmitCallback, type AckCallback, type EmitCallback } from './acks';
 import { backoffDelay } from './backoff';
 import { bootstrap, type BootstrapResult } from './bootstrap';
@@ -15,10 +13,11 @@ import { Emitter } from './emitter';
 import { CLIENT_ERRORS, MessengerError } from './errors';
 import { Heartbeat } from './heartbeat';
 import { DEFAULTS, webSocketOf, type ClientOptions } from './options';
+import type { ClientEvents, Credentials, ServerPushes } from './protocol';
 import { BoundedQueue } from './queue';
 import { AUTH_EVENTS, Session, type AuthEvent, type Tried } from './session';
 import { Transport, type CloseInfo, type WebSocketConstructor } from './transport';
-import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, EventMap, ListenerOf, Payloads, ResultOf } from './types';
+import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, EventMap, ListenerOf, Payloads, ResultOf, TimedEmitter } from './types';
 
 /**
  * - `idle`: no socket, not trying (before `open()`, after the server ended the login and closed, or when reconnection gave up)
@@ -100,15 +99,18 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     return this;
   }
 
-  /** First launch: `auth by credentials`. Resolves with the login (also given to `onToken`). */
+  /**
+   * First launch: `auth by credentials`. Resolves with the login (also given to `onToken`);
+   * rejects with the server's answer, `ack timeout` after `ackTimeoutMs` (the server unreachable
+   * included), or `reconnect failed` / `disconnected` when the client stops trying to connect.
+   */
   login(credentials: Credentials): Promise<AuthResult> {
-    return this.authenticateWith('auth by credentials', credentials);
+    return this.authenticateWith('auth by credentials', credentials, this.ackTimeoutMs);
   }
 
   /** socket.io's `emit`: with an ack callback `(error, result)`, or fire-and-forget (no ackId on the wire). false if refused (`queue full`, closed). */
   emit<E extends keyof C & string>(event: E, ...args: EmitArgs<C, E>): boolean {
-    const [data, ack] = typeof args[0] === 'function' ? [undefined, args[0]] : args;
-    return this.request(event, data, ack && toEmitCallback(ack as EmitCallback), this.ackTimeoutMs);
+    return this.timeout(this.ackTimeoutMs).emit(event, ...args);
   }
 
   /** Resolves with the ack's result; rejects with a MessengerError (the protocol string, `ack timeout`, `disconnected`, …). */
@@ -117,6 +119,17 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     return new Promise((resolve, reject) => {
       this.request(event, data, (error, result) => (error ? reject(error) : resolve(result as ResultOf<C, E>)), options?.timeout ?? this.ackTimeoutMs);
     });
+  }
+
+  /** socket.io's `timeout(ms)`: `client.timeout(5000).emitWithAck(event, data)`, or `.emit(event, data, ack)` with that ack timeout. */
+  timeout(ms: number): TimedEmitter<C> {
+    return {
+      emit: (event, ...args) => {
+        const [data, ack] = typeof args[0] === 'function' ? [undefined, args[0]] : args;
+        return this.request(event, data, ack && toEmitCallback(ack as EmitCallback), ms);
+      },
+      emitWithAck: (event, ...args) => this.emitWithAck(event, ...([args[0], { timeout: ms }] as EmitWithAckArgs<C, typeof event>)),
+    };
   }
 
   on<K extends keyof Payloads<P> & string>(event: K, listener: ListenerOf<P, K>): this {
@@ -158,7 +171,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
 
   private request(event: string, data: unknown, ack: AckCallback | undefined, timeoutMs: number): boolean {
     if (AUTH_EVENTS.has(event)) {
-      this.authenticateWith(event as AuthEvent, data).then(
+      this.authenticateWith(event as AuthEvent, data, timeoutMs).then(
         (result) => ack?.(null, result),
         (error: MessengerError) => (ack ? ack(error) : undefined),
       ).catch((error) => this.report(error));
@@ -227,7 +240,11 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     const wanted = (this.options.reconnection ?? true) && this.session.wanted;
     const willReconnect = wanted && this.attempts < maxAttempts;
     if (willReconnect) this.scheduleReconnect();
-    else this.current = 'idle';
+    else {
+      this.current = 'idle';
+      // Nothing will connect again by itself: logins waiting for a connection get their answer now.
+      this.session.failRequests(wanted ? CLIENT_ERRORS.reconnectFailed : CLIENT_ERRORS.disconnected);
+    }
     this.events.emit(opened ? 'disconnect' : 'connect_error', opened ? { ...info, willReconnect } : info);
     if (wanted && !willReconnect) this.events.emit('reconnect_failed', undefined);
   }
@@ -258,11 +275,14 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
 
   // --- authentication ------------------------------------------------------
 
-  /** An explicit login (`login()`, or an auth frame the app emits): sent as soon as the socket is open, before anything queued. */
-  private authenticateWith(event: AuthEvent, data: unknown): Promise<AuthResult> {
+  /**
+   * An explicit login (`login()`, or an auth frame the app emits): sent as soon as the socket is
+   * open, before anything queued. Its timeout runs from the call, waiting for a connection included.
+   */
+  private authenticateWith(event: AuthEvent, data: unknown, timeoutMs: number): Promise<AuthResult> {
     if (this.current === 'closed') return Promise.reject(new MessengerError(CLIENT_ERRORS.closed, event));
     return new Promise((resolve, reject) => {
-      this.session.request({ event, data, settle: (error, result) => (error ? reject(error) : resolve(result!)) });
+      this.session.request(event, data, timeoutMs, (error, result) => (error ? reject(error) : resolve(result!)));
       if (!this.transport) this.open();
       else if (this.transport.isOpen) void this.authenticate(this.transport);
     });
@@ -295,7 +315,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
       for (;;) {
         const step = await this.session.next(tried, this.current === 'ready');
         if (transport !== this.transport) {
-          if (step?.settle) this.session.request(step, true); // for the next connection
+          if (step?.settle) this.session.retry(step); // for the next connection
           return;
         }
         if (!step) break;

@@ -9,6 +9,8 @@ export const CLIENT_ERRORS = {
   disconnected: 'disconnected',
   /** Not connected or not authenticated, and the queue of waiting emits is full. */
   queueFull: 'queue full',
+  /** `maxReconnectAttempts` used up (`reconnect_failed`) before a login could be sent. */
+  reconnectFailed: 'reconnect failed',
   /** `close()` was called. */
   closed: 'client closed',
   /** The server ended the login (`log out please`); queued emits of that login are dropped. */

@@ -11,6 +11,7 @@ export { STARTUP_READS, type BootstrapResult } from './bootstrap';
 export type { EmitCallback } from './acks';
 export type { WebSocketConstructor, WebSocketLike, CloseInfo } from './transport';
 export type * from './types';
+export type * from './protocol';
 export type * from '../lambdas/protocol/objects';
 
 /** socket.io's `io(url)`: a client that connects at once (and logs in with `options.auth`, if given). */

@@ -1,7 +1,7 @@
 /** Options of `connect(url, options)` / `new MessengerClient(url, options)`, with their defaults. */
 import type { AuthResult } from '../lambdas/protocol/objects';
-import type { Credentials } from '../lambdas/protocol/schemas';
 import type { BackoffOptions } from './backoff';
+import type { Credentials } from './protocol';
 import type { WebSocketConstructor } from './transport';
 
 export interface ClientOptions {

@@ -4,17 +4,21 @@
  * decides what to authenticate with next; the client sends it.
  */
 import type { AuthResult } from '../lambdas/protocol/objects';
-import { MessengerError } from './errors';
+import { CLIENT_ERRORS, MessengerError } from './errors';
 import type { ClientOptions } from './options';
 
 export type AuthEvent = 'auth by credentials' | 'auth by token' | 'subscribe';
 export const AUTH_EVENTS: ReadonlySet<string> = new Set<AuthEvent>(['auth by credentials', 'auth by token', 'subscribe']);
 
+type Settle = (error: MessengerError | null, result?: AuthResult) => void;
+
 export interface AuthStep {
   event: AuthEvent;
   data: unknown;
-  /** Set for `login()` and auth frames the app emits itself. */
-  settle?: (error: MessengerError | null, result?: AuthResult) => void;
+  /** Set for `login()` and auth frames the app emits itself; calls after the first do nothing. */
+  settle?: Settle;
+  /** Settled already (answered, timed out, or failed with the client). */
+  readonly done?: boolean;
 }
 
 /** What one authentication round has already tried, so it asks each source once. */
@@ -42,14 +46,40 @@ export class Session {
     return !this.loggedOut || this.stored !== undefined || this.explicit.length > 0;
   }
 
-  /** A login the app asked for; it goes before the automatic ones. */
-  request(step: AuthStep, first = false): void {
-    if (first) this.explicit.unshift(step);
-    else this.explicit.push(step);
+  /**
+   * A login the app asked for; it goes before the automatic ones. It settles
+   * once: with the server's answer, `ack timeout` after `timeoutMs` from now
+   * (however long it waited for a connection), or by `failRequests`.
+   */
+  request(event: AuthEvent, data: unknown, timeoutMs: number, settle: Settle): void {
+    let done = false;
+    const step: AuthStep = {
+      event,
+      data,
+      settle: (error, result) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        const queued = this.explicit.indexOf(step);
+        if (queued >= 0) this.explicit.splice(queued, 1);
+        settle(error, result);
+      },
+      get done() {
+        return done;
+      },
+    };
+    const timer =
+      timeoutMs > 0 && Number.isFinite(timeoutMs) ? setTimeout(() => step.settle!(new MessengerError(CLIENT_ERRORS.timeout, event)), timeoutMs) : undefined;
+    this.explicit.push(step);
+  }
+
+  /** A login that was on its way when its connection went: first on the next one, unless settled meanwhile. */
+  retry(step: AuthStep): void {
+    if (!step.done) this.explicit.unshift(step);
   }
 
   failRequests(code: MessengerError['code']): void {
-    for (const step of this.explicit.splice(0)) step.settle?.(new MessengerError(code, step.event));
+    for (const step of [...this.explicit]) step.settle?.(new MessengerError(code, step.event));
   }
 
   /** Explicit logins first; then, unless already authenticated, the stored token, then `getCredentials()`. */

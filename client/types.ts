@@ -1,14 +1,9 @@
-/**
- * The SDK's types, derived from the protocol's event maps
- * (lambdas/protocol/events.ts): nothing here restates a payload.
- */
-import type { ClientEvents, ServerPushes } from '../lambdas/protocol/events';
+/** The SDK's own types, built on its event maps (protocol.ts): nothing here restates a payload. */
 import type { AuthResult } from '../lambdas/protocol/objects';
 import type { EmitCallback } from './acks';
 import type { MessengerError } from './errors';
+import type { ServerPushes } from './protocol';
 import type { CloseInfo } from './transport';
-
-export type { ClientEvents, ServerPushes };
 
 /** The shape of a client-event map: frame name → payload and ack result. */
 export type EventMap<C> = { [E in keyof C]: { data: unknown; result: unknown } };
@@ -33,6 +28,15 @@ export interface AckOptions {
 export type EmitWithAckArgs<C, E extends keyof C> = undefined extends DataOf<C, E>
   ? [data?: DataOf<C, E>, options?: AckOptions]
   : [data: DataOf<C, E>, options?: AckOptions];
+
+/** `emitWithAck`'s arguments without the options: the data, where the frame takes some. */
+export type DataArgs<C, E extends keyof C> = undefined extends DataOf<C, E> ? [data?: DataOf<C, E>] : [data: DataOf<C, E>];
+
+/** What `client.timeout(ms)` returns: `emit` and `emitWithAck` with that ack timeout (socket.io's `socket.timeout(ms)`). */
+export interface TimedEmitter<C> {
+  emit<E extends keyof C & string>(event: E, ...args: EmitArgs<C, E>): boolean;
+  emitWithAck<E extends keyof C & string>(event: E, ...args: DataArgs<C, E>): Promise<ResultOf<C, E>>;
+}
 
 export interface DisconnectInfo extends CloseInfo {
   /** Whether the client will reconnect (and re-authenticate) by itself. */

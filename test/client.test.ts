@@ -3,6 +3,7 @@
  * the Lambda handlers), with `ws` as its WebSocket. Small backoff and ack
  * timeouts keep it fast.
  */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKOFF_DEFAULTS, backoffDelay, CLIENT_ERRORS, connect, ERRORS, MessengerClient, MessengerError, STARTUP_READS, type AuthResult, type ClientOptions, type DisconnectInfo } from '../client/index';
 import { getDeps } from '../lambdas/deps';
@@ -115,6 +116,14 @@ describe('client SDK', () => {
     ]);
     expect(callback).toHaveBeenCalledTimes(1); // at most once
     await expect(c.emitWithAck('ping', undefined, { timeout: 5000 })).resolves.toHaveProperty('time'); // and the client goes on
+  });
+
+  it('timeout(ms).emitWithAck resolves with the result, a server error rejects with it', async () => {
+    const user = await newUser();
+    const { client: c } = client();
+    await c.timeout(5000).emitWithAck('auth by credentials', { username: user.username, password: user.password });
+    await expect(c.timeout(5000).emitWithAck('who am i')).resolves.toMatchObject({ id: user.id });
+    await expect(c.timeout(5000).emitWithAck('set default key', { id: 999_999 })).rejects.toMatchObject({ protocolError: ERRORS.accessDenied });
   });
 
   it('rejects pending acks when the server closes the connection', async () => {
@@ -393,5 +402,74 @@ describe('client SDK and the gateway limits', () => {
     expect(await next<DisconnectInfo>(c, 'disconnect', 2000)).toMatchObject({ code: 1001, willReconnect: true });
     await next(c, 'reconnect', 2000);
     await expect(c.emitWithAck('ping')).resolves.toHaveProperty('time');
+  });
+});
+
+describe('client SDK without a server', () => {
+  let silent: Server;
+  let silentUrl: string;
+  let refusingUrl: string;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    // Accepts TCP and never answers the upgrade: the WebSocket stays connecting.
+    silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    // A port nothing listens on: every attempt is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    refusingUrl = `ws://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  const offline = (url: string, options: ClientOptions) => {
+    const c = connect(url, { WebSocket: recordingWebSocket().WebSocket, heartbeatMs: 0, ...options });
+    clients.push(c);
+    return c;
+  };
+  const elapsed = async (promise: Promise<unknown>) => {
+    const start = Date.now();
+    const outcome = await promise.then(() => 'resolved', (error: MessengerError) => error.code);
+    return { outcome, ms: Date.now() - start };
+  };
+
+  it('login() and every auth path reject within ackTimeoutMs when the server never answers', async () => {
+    const c = offline(silentUrl, { ackTimeoutMs: 300 });
+    const login = await elapsed(c.login({ username: 'a', password: 'b' }));
+    expect(login.outcome).toBe(CLIENT_ERRORS.timeout);
+    expect(login.ms).toBeGreaterThanOrEqual(290);
+    expect(login.ms).toBeLessThan(2000);
+    expect(await elapsed(c.emitWithAck('auth by token', { userId: 1, token: 't' }))).toMatchObject({ outcome: CLIENT_ERRORS.timeout });
+    expect(await elapsed(c.timeout(100).emitWithAck('subscribe', { username: 'a', password: 'b' }))).toMatchObject({ outcome: CLIENT_ERRORS.timeout });
+    const callback = vi.fn();
+    c.emit('auth by credentials', { username: 'a', password: 'b' }, callback);
+    await until(() => callback.mock.calls.length > 0, 2000, 'the callback');
+    expect(callback).toHaveBeenCalledWith(expect.objectContaining({ code: CLIENT_ERRORS.timeout }));
+  });
+
+  it('login() rejects on reconnect_failed, long before its timeout', async () => {
+    const c = offline(refusingUrl, { ackTimeoutMs: 20_000, maxReconnectAttempts: 2, backoff: { baseMs: 10, maxMs: 10 } });
+    const failed = next(c, 'reconnect_failed', 5000);
+    const login = await elapsed(c.login({ username: 'a', password: 'b' }));
+    await failed;
+    expect(login.outcome).toBe(CLIENT_ERRORS.reconnectFailed);
+    expect(login.ms).toBeLessThan(5000);
+    // Without reconnection, the first refused attempt is the answer.
+    const once = offline(refusingUrl, { ackTimeoutMs: 20_000, reconnection: false });
+    expect(await elapsed(once.login({ username: 'a', password: 'b' }))).toMatchObject({ outcome: CLIENT_ERRORS.disconnected });
+  });
+
+  it('timeout(ms): emitWithAck and emit with that ack timeout, as socket.io', async () => {
+    const c = offline(silentUrl, { ackTimeoutMs: 20_000 });
+    expect(await elapsed(c.timeout(100).emitWithAck('who am i'))).toMatchObject({ outcome: CLIENT_ERRORS.timeout });
+    const callback = vi.fn();
+    expect(c.timeout(100).emit('give me users', callback)).toBe(true);
+    await until(() => callback.mock.calls.length > 0, 2000, 'the callback');
+    expect(callback).toHaveBeenCalledWith(expect.objectContaining({ code: CLIENT_ERRORS.timeout }));
   });
 });
