@@ -1,5 +1,5 @@
 /**
- * Protocol walkthrough (shared/protocol.md §2, §4, §5): three client apps —
+ * Protocol walkthrough (docs/protocol.md §2, §4, §5): three client apps —
  * alice, bob and carol — use the real local stack over real WebSockets, in
  * the order an app does: first launch, start-up wizard, start-up reads,
  * contacts, presence, a one-to-one dialog, a group, edits, read marks,
