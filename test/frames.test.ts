@@ -46,6 +46,25 @@ describe('malformed frames', () => {
     await client.close();
   });
 
+  it('answers wrong data provided, not something went wrong, to a hostile `length` (issue 14)', async () => {
+    const hostile = { length: { toString: 'x', valueOf: 'x' } };
+    const { client } = await loggedIn(stack, 'alice', 'alice-secret');
+    const anonymous = await TestClient.connect(stack.url);
+    expect(await anonymous.request('auth by credentials', { username: hostile, password: 'x' })).toMatchObject({ error: 'wrong data provided' });
+    for (const [event, data] of [
+      ['read messages', { ids: hostile }],
+      ['rename dialog', { id: 1, bodies: hostile }],
+      ['new dialog', { bodies: [], recipients: hostile }],
+      ['find contacts', { search: hostile }],
+      ['change profile', { first_name: hostile, last_name: 'x' }],
+      ['new message', { message: { dialog_id: 1, client_id: hostile }, bodies: [] }],
+    ] as const) {
+      expect(await client.request(event, data), event).toMatchObject({ error: 'wrong data provided' });
+    }
+    await stillUsable(client);
+    await Promise.all([client.close(), anonymous.close()]);
+  });
+
   it('answers unknown event for names that are not routes, including route-like $ names', async () => {
     const client = await TestClient.connect(stack.url);
     for (const event of ['who  am i', 'WHO AM I', '$connect', '$default', '']) {
