@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client';
+import { startTestStack } from './support/stack';
 
 const run = promisify(execFile);
 const tsx = (script: string, env: Record<string, string>, ...args: string[]) => {
@@ -80,5 +81,16 @@ describe('npm start', { timeout: 60_000 }, () => {
     const client = await TestClient.connect(`ws://127.0.0.1:${port}`);
     expect(await client.call('auth by credentials', { username: 'pia', password: 'pia-secret' })).toMatchObject({ userId: expect.any(Number) });
     await client.close();
+  });
+
+  it('the CLI refuses its DATA_DIR while another stack answers on PORT', async () => {
+    const other = await startTestStack();
+    try {
+      const { args, env } = tsx('local/admin.ts', { DATA_DIR: dataDir, PORT: String(other.gateway.port), DYNAMODB_ENDPOINT: other.dynamoEndpoint }, 'create-user', '--username', 'quin', '--password', 'p');
+      const failure = await run(process.execPath, args, { env }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining(`ambiguous target: DATA_DIR=${dataDir} is served by the stack on PORT=${port}, but another stack answers on PORT=${other.gateway.port}`) });
+    } finally {
+      await other.close();
+    }
   });
 });
