@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { fileURLToPath } from 'node:url';
-import { publicKey, LIMITS } from '../lambdas/protocol/schemas';
+import { LIMITS, publicKey, SENDABLE_TYPES } from '../lambdas/protocol/schemas';
 import { UUID_V4 } from '../lambdas/protocol/file-ids';
 import { isFrameRoute, routes, type RouteDefinition } from '../lambdas/routes/table';
 
@@ -41,7 +41,11 @@ const range = (min: number | undefined, max: number | undefined, unit: string) =
 function shape(schema: JsonSchema, indent: string): string {
   if (schema.anyOf) return schema.anyOf.map((s) => shape(s, indent)).join(' | ');
   if (Array.isArray(schema.type)) return schema.type.map((type) => shape({ ...schema, type }, indent)).join(' | ');
-  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (schema.enum) {
+    // The long list once, in §3's message types.
+    if (schema.enum.length === SENDABLE_TYPES.length && SENDABLE_TYPES.every((t) => schema.enum!.includes(t))) return 'sendable message type';
+    return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+  }
   switch (schema.type) {
     case 'null':
     case 'boolean':
