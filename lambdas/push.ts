@@ -10,18 +10,19 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from './config';
 import { log } from './log';
 import { recordPush } from './metrics';
+import type { PushName, ServerPushes } from './protocol/events';
 import type { PushFrame } from './protocol/frames';
 import { closeConnection, type Connection } from './storage/connections';
 import { mapBounded } from './storage/store';
 
 /** Lightweight connections (`isLightweight`) receive only these pushes. */
-export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please', 'messages']);
+export const LIGHTWEIGHT_EVENTS: ReadonlySet<PushName> = new Set<PushName>(['log out please', 'subscribe please', 'messages']);
 
 export interface Pusher {
   /** true if delivered, false if the connection is gone. */
-  toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
+  toConnection<P extends PushName>(connectionId: string, event: P, data: ServerPushes[P]): Promise<boolean>;
   /** The same frame to several connections; lightweight ones only get LIGHTWEIGHT_EVENTS. */
-  toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown): Promise<void>;
+  toConnections<P extends PushName>(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: P, data: ServerPushes[P]): Promise<void>;
   /** Closes a connection from the server side. */
   disconnect(connectionId: string): Promise<void>;
   /** Called once for every connection found gone during a push. */

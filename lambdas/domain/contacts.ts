@@ -12,7 +12,7 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { ContactUser, Dialog, FoundUser, Link, LinkStatus, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
 import { formatDate } from '../protocol/frames';
-import type { UserlinkRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, getDomain, type DomainRecord } from '../storage/domains';
 import { nextId } from '../storage/ids';
@@ -28,7 +28,7 @@ import { dialogsFor } from './dialogs';
 import { newestAndUnread, UNREAD_LIMIT } from './messages';
 import { pushToMembers, pushToUsers } from './presence';
 
-export type UserlinkAction = UserlinkRequest['action'];
+export type UserlinkAction = FrameData<'handle userlink'>['action'];
 
 /** `find contacts` answers at most this many users ... */
 export const FIND_LIMIT = 50;
@@ -263,7 +263,7 @@ async function notify(deps: Deps, kind: Plan['notify'], link: LinkItem, about: U
 // ---------------------------------------------------------------- frames
 
 /** `handle userlink` (§4): the caller acts on their link with `to_user_id`. */
-export async function handleUserlink(deps: Deps, session: BoundConnection, input: UserlinkRequest): Promise<UserContainer | 'success'> {
+export async function handleUserlink(deps: Deps, session: BoundConnection, input: FrameData<'handle userlink'>): Promise<UserContainer | 'success'> {
   if (input.from_user_id !== session.userId) throw new ProtocolError(ERRORS.accessDenied, 'from_user_id is not the caller');
   const me = session.userId;
   const them = input.to_user_id;

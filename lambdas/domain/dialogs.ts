@@ -7,7 +7,8 @@
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
 import type { Dialog } from '../protocol/objects';
-import { LIMITS, type NewDialogRequest, type RenameDialogRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import { LIMITS } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import {
   addMember,
@@ -62,7 +63,7 @@ export async function pushDialog(deps: Deps, head: DialogHead, names: Record<str
  * GetItem of the group, then head, names, memberships and the group's dialog
  * list (conditional on the group's version: the members are those read).
  */
-export async function newDialog(deps: Deps, session: BoundConnection, input: NewDialogRequest): Promise<Dialog> {
+export async function newDialog(deps: Deps, session: BoundConnection, input: FrameData<'new dialog'>): Promise<Dialog> {
   const me = session.userId;
   const { recipients, bodies } = input;
   const groupId = input.dialog.group_id;
@@ -106,7 +107,7 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: New
  * and version (conditional on the version read), the names, and outside
  * groups a check that each link is still accepted.
  */
-export async function renameDialog(deps: Deps, session: BoundConnection, input: RenameDialogRequest): Promise<Dialog> {
+export async function renameDialog(deps: Deps, session: BoundConnection, input: FrameData<'rename dialog'>): Promise<Dialog> {
   const me = session.userId;
   const { head, names } = await withRetries(async () => {
     const found = await getMany(deps, [dialogHeadKey(input.id)], { consistent: true });

@@ -8,7 +8,7 @@ import type { Deps } from '../deps';
 import { isUuidV4 } from '../protocol/file-ids';
 import { formatDate } from '../protocol/frames';
 import type { Dialog, EditedGroup, Group, Message } from '../protocol/objects';
-import type { EditGroupRequest, NewGroupRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import {
   addMember,
@@ -98,7 +98,7 @@ const joiningKeys = (admin: number, joining: readonly number[]) => joining.flatM
  * them). One BatchGet (links, profiles), one transaction: the group (id free),
  * a membership per member, a check per link.
  */
-export async function newGroup(deps: Deps, session: BoundConnection, input: NewGroupRequest): Promise<Group> {
+export async function newGroup(deps: Deps, session: BoundConnection, input: FrameData<'new group'>): Promise<Group> {
   const me = session.userId;
   if (input.admin_id !== me) throw denied('admin_id is not the caller');
   const { recipients } = input;
@@ -168,7 +168,7 @@ interface EditPlan {
  * More than DynamoDB's 100 actions is `wrong data provided` (the formula and
  * the bounds that keep common edits far from it: docs/access-patterns.md).
  */
-export async function editGroup(deps: Deps, session: BoundConnection, input: EditGroupRequest): Promise<EditedGroup> {
+export async function editGroup(deps: Deps, session: BoundConnection, input: FrameData<'edit group'>): Promise<EditedGroup> {
   const me = session.userId;
   const change = input.group;
   assertDistinct([...change.recipients], 'recipients');
@@ -193,7 +193,7 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Edi
   return { group: groupView(plan.group, me, rings), dialogs, messages };
 }
 
-async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): Promise<EditPlan> {
+async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit group'>): Promise<EditPlan> {
   const change = input.group;
   const read = toGroup((await getMany(deps, [groupKey(change.id)], { consistent: true })).get(keyOf(groupKey(change.id))));
   if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);

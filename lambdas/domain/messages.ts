@@ -6,7 +6,8 @@
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
 import type { Message, MessageCreator, MessageType } from '../protocol/objects';
-import { parseDate, type AttachmentInput, type GetMessagesBeforeRequest, type MessageBodyInput, type NewMessageRequest, type ReadMessagesRequest, type UpdateMessageRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import { parseDate, type AttachmentInput, type MessageBodyInput } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import { advanceLastId, checkVersion, dialogHeadKey, dialogMemberKey, dialogMembershipsOf, toHead, type DialogHead, type DialogMembership } from '../storage/dialogs';
 import {
@@ -144,7 +145,7 @@ export function withinBudget(messages: Message[], budget = ANSWER_BUDGET_BYTES):
  * message item (conditional on the id being free), n copies, the `client_id`
  * item (conditional on being new). Then the `messages` push.
  */
-export async function newMessage(deps: Deps, session: BoundConnection, input: NewMessageRequest): Promise<Message> {
+export async function newMessage(deps: Deps, session: BoundConnection, input: FrameData<'new message'>): Promise<Message> {
   const me = session.userId;
   const dialogId = input.message.dialog_id;
   const clientId = input.message.client_id ?? undefined;
@@ -247,7 +248,7 @@ export async function giveMeMessages(deps: Deps, userId: number): Promise<Messag
  * one Query of the caller's copies of the dialog between the ids of
  * `first_date` and `last_date` (inclusive, whole seconds), newest first.
  */
-export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: GetMessagesBeforeRequest): Promise<Message[]> {
+export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: FrameData<'get messages before'>): Promise<Message[]> {
   const me = session.userId;
   const found = await getMany(deps, [dialogMemberKey(me, input.dialog_id)], { consistent: true });
   if (!found.has(keyOf(dialogMemberKey(me, input.dialog_id)))) throw denied(`not a recipient of dialog ${input.dialog_id}`);
@@ -268,7 +269,7 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
  * delete empties every copy. The recipients still in the dialog get the
  * `messages` push.
  */
-export async function updateMessage(deps: Deps, session: BoundConnection, input: UpdateMessageRequest): Promise<Message> {
+export async function updateMessage(deps: Deps, session: BoundConnection, input: FrameData<'update message'>): Promise<Message> {
   const me = session.userId;
   const outcome = await withRetries(async () => {
     const recordItem = await getMany(deps, [messageKey(input.id)], { consistent: true });
@@ -331,7 +332,7 @@ function revise(copy: InboxItem, revision: Revision, body: MessageBodyInput | un
  * UpdateItem per unread copy of the caller. Ids that are not the caller's, of
  * dialogs the caller left, or already read, are ignored.
  */
-export async function readMessages(deps: Deps, session: BoundConnection, input: ReadMessagesRequest): Promise<void> {
+export async function readMessages(deps: Deps, session: BoundConnection, input: FrameData<'read messages'>): Promise<void> {
   const me = session.userId;
   const ids = [...new Set(input.ids)];
   const found = await getMany(deps, ids.map(messageKey));

@@ -8,6 +8,7 @@
  */
 import type { Deps } from '../deps';
 import { log } from '../log';
+import type { PushName, ServerPushes } from '../protocol/events';
 import type { Presence } from '../protocol/objects';
 import { LIGHTWEIGHT_EVENTS } from '../push';
 import { bindConnection, type Binding, type Connection } from '../storage/connections';
@@ -21,13 +22,13 @@ import { contactIdsOf } from './audience';
  * items (one BatchGet per 100 users, no Query per user), posting in parallel
  * with the configured bound. A connection found gone leaves presence.
  */
-export async function pushToUsers(deps: Deps, userIds: readonly number[], event: string, data: unknown): Promise<void> {
+export async function pushToUsers<P extends PushName>(deps: Deps, userIds: readonly number[], event: P, data: ServerPushes[P]): Promise<void> {
   if (userIds.length === 0) return;
   await pushToMembers(deps, await presenceOf(deps, userIds, deps.now().getTime()), event, data);
 }
 
 /** Pushes to the live members already read from presence items (user id → members). */
-export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: string, data: unknown): Promise<void> {
+export async function pushToMembers<P extends PushName>(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: P, data: ServerPushes[P]): Promise<void> {
   await pushEachToMembers(deps, present, event, () => data);
 }
 
@@ -37,11 +38,11 @@ export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, Pre
  * to that user). Connections are found through the users' presence items (one
  * BatchGet per 100 users); `except` leaves out one connection (the sender's).
  */
-export async function pushEach(
+export async function pushEach<P extends PushName>(
   deps: Deps,
   userIds: readonly number[],
-  event: string,
-  dataFor: (userId: number, light: boolean) => unknown,
+  event: P,
+  dataFor: (userId: number, light: boolean) => ServerPushes[P] | undefined,
   options: { except?: string; present?: Presences } = {},
 ): Promise<void> {
   if (userIds.length === 0) return;
@@ -53,18 +54,20 @@ export async function pushEach(
   await pushEachToMembers(deps, present, event, dataFor, options);
 }
 
-async function pushEachToMembers(
+async function pushEachToMembers<P extends PushName>(
   deps: Deps,
   present: ReadonlyMap<number, PresenceMember[]>,
-  event: string,
-  dataFor: (userId: number, light: boolean) => unknown,
+  event: P,
+  dataFor: (userId: number, light: boolean) => ServerPushes[P] | undefined,
   options: { except?: string } = {},
 ): Promise<void> {
   const targets = [...present].flatMap(([userId, members]) =>
     members
       .filter((m) => m.connectionId !== options.except && (!m.light || LIGHTWEIGHT_EVENTS.has(event)))
-      .map((m) => ({ userId, connectionId: m.connectionId, data: dataFor(userId, m.light) }))
-      .filter((t) => t.data !== undefined),
+      .flatMap((m) => {
+        const data = dataFor(userId, m.light);
+        return data === undefined ? [] : [{ userId, connectionId: m.connectionId, data }];
+      }),
   );
   await mapBounded(targets, deps.config.pushConcurrency, async ({ userId, connectionId, data }) => {
     try {

@@ -3,7 +3,7 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { SelfUser } from '../protocol/objects';
 import { isUuidV4 } from '../protocol/file-ids';
-import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
@@ -35,7 +35,7 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
 }
 
 /** `change profile`: both names, trimmed; blank ones are refused. */
-export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: ProfileChange): Promise<void> {
+export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: FrameData<'change profile'>): Promise<void> {
   const first = first_name.trim();
   const last = last_name.trim();
   if (!first || !last) throw new ProtocolError(ERRORS.enterName);
@@ -55,7 +55,7 @@ const samePassword = (a: string, b: string) => a.normalize('NFKC') === b.normali
  * the planned change is cleared, and every other login of the user is revoked.
  * The caller's own login (token family) and connection keep working.
  */
-export async function changePassword(deps: Deps, session: BoundConnection, change: PasswordChange): Promise<void> {
+export async function changePassword(deps: Deps, session: BoundConnection, change: FrameData<'change password'>): Promise<void> {
   const { config } = deps;
   if (change.new !== change.newAgain) throw new ProtocolError(ERRORS.passwordsDiffer);
   if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
@@ -91,14 +91,14 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
  * file exists, nor delete the previous one (clients do, as before). With
  * `is_group: true` it is the avatar of group `id`, admin only (see groups).
  */
-export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: AvatarChange): Promise<void> {
+export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: FrameData<'change avatar'>): Promise<void> {
   if (!isUuidV4(avatar)) throw new ProtocolError(ERRORS.provideAvatar);
   if (is_group === true) return setGroupAvatar(deps, session, id ?? undefined, avatar);
   await updateUser(deps, session.userId, { avatar }, { now: deps.now() });
 }
 
 /** `delete avatar`: the user (or, with `is_group: true`, group `id`, admin only) has no avatar (`null`) again. */
-export async function deleteAvatar(deps: Deps, session: BoundConnection, data: AvatarDeletion): Promise<void> {
+export async function deleteAvatar(deps: Deps, session: BoundConnection, data: FrameData<'delete avatar'>): Promise<void> {
   if (data?.is_group === true) return setGroupAvatar(deps, session, data.id ?? undefined, null);
   await updateUser(deps, session.userId, { avatar: null }, { now: deps.now() });
 }

@@ -5,7 +5,8 @@
 import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
-import type { Credentials, TokenLogin } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import type { Credentials } from '../protocol/schemas';
 import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
 import { domainKey, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
@@ -49,7 +50,7 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
   return openSession(deps, connectionId, { user, domain, familyId, jti, lightweight: false });
 }
 
-export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: TokenLogin): Promise<AuthResult> {
+export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: FrameData<'auth by token'>): Promise<AuthResult> {
   const claims = await readToken(deps.config, token, deps.now());
   if (!claims || claims.userId !== userId) throw new ProtocolError(ERRORS.wrongToken);
   const jti = newTokenId();
