@@ -14,7 +14,7 @@ import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
 import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
-import { bindSession, connectionEnded } from './presence';
+import { bindSession, connectionEnded, pushToConnection } from './presence';
 import { issueToken, newTokenId, readToken } from './tokens';
 
 export function storageUrls(filesUrl: string): StorageUrls {
@@ -87,7 +87,7 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
   if (!bound) throw new Error('connection vanished during login');
   const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
   if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
-  await deps.push.toConnections([{ connectionId, lightweight: s.lightweight }], 'storage urls', storageUrls(deps.config.filesUrl));
+  await pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl));
   return { userId: s.user.id, token };
 }
 
@@ -97,7 +97,7 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
   await mapBounded(others, deps.config.pushConcurrency, async (other) => {
     // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
     if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
-    await deps.push.toConnection(other.connectionId, 'log out please', 'another device logged in');
+    await pushToConnection(deps, other, 'log out please', 'another device logged in');
     await connectionEnded(deps, await closeConnection(deps, other.connectionId));
     await deps.push.disconnect(other.connectionId);
   });
@@ -112,7 +112,7 @@ export async function endFamily(deps: Deps, userId: number, familyId: string): P
   const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
     await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+    await pushToConnection(deps, c, 'subscribe please', 'token expired');
   });
   return affected;
 }
@@ -134,7 +134,7 @@ export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: s
   await mapBounded([...families], deps.config.pushConcurrency, (familyId) => revokeFamily(deps, familyId));
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
     await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+    await pushToConnection(deps, c, 'subscribe please', 'token expired');
   });
   return affected;
 }
@@ -142,5 +142,5 @@ export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: s
 export async function logout(deps: Deps, session: BoundConnection): Promise<void> {
   await revokeFamily(deps, session.familyId);
   await connectionEnded(deps, await unbindConnection(deps, session.connectionId));
-  await deps.push.toConnection(session.connectionId, 'log out please', null);
+  await pushToConnection(deps, session, 'log out please', null);
 }
