@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
-import { getMany, keyOf } from '../lambdas/storage/store';
+import { readEach, readRecords, ref } from '../lambdas/storage/store';
 import { MAX_TRANSACTION_ACTIONS, TransactionCancelled, TransactionTooLarge, transaction } from '../lambdas/storage/transact';
 import type { LocalStack } from '../local/stack';
 import { startTestStack } from './support/stack';
@@ -18,6 +18,8 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const key = (n: number) => ({ pk: `TXTEST#${n}`, sk: 'ITEM' });
+/** The item as stored (no aggregate decodes these). */
+const raw = (n: number) => ref(key(n), (item) => item);
 
 describe('Transaction', () => {
   it('a failed condition cancels every action: nothing written, the failing tag reported', async () => {
@@ -38,9 +40,9 @@ describe('Transaction', () => {
     const error = await tx.commit(deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransactionCancelled);
     expect([...(error as TransactionCancelled).failed]).toEqual(['stale']);
-    const found = await getMany(deps, Array.from({ length: 41 }, (_, n) => key(n)), { consistent: true });
-    expect([...found.keys()]).toEqual([keyOf(key(0))]);
-    expect(found.get(keyOf(key(0)))).toMatchObject({ value: 'old', version: 1 });
+    const found = await readEach(deps, Array.from({ length: 41 }, (_, n) => n), (n) => ({ item: raw(n) }), { consistent: true });
+    expect([...found].filter(([, { item }]) => item).map(([n]) => n)).toEqual([0]);
+    expect(found.get(0)!.item).toMatchObject({ value: 'old', version: 1 });
   });
 
   it('a collision on a new item is reported by tag (how message and dialog ids are kept unique)', async () => {
@@ -54,7 +56,7 @@ describe('Transaction', () => {
     second.put('copy', { ...key(102) });
     const error = (await second.commit(deps).catch((e: unknown) => e)) as TransactionCancelled;
     expect([...error.failed]).toEqual(['messageId']);
-    expect((await getMany(deps, [key(102)], { consistent: true })).size).toBe(0);
+    expect((await readRecords(deps, { item: raw(102) }, { consistent: true })).item).toBeUndefined();
   });
 
   it(`more than ${MAX_TRANSACTION_ACTIONS} actions are refused before sending`, async () => {
@@ -62,6 +64,6 @@ describe('Transaction', () => {
     const tx = transaction(deps);
     for (let n = 0; n <= MAX_TRANSACTION_ACTIONS; n++) tx.put(`p${n}`, { ...key(1000 + n) });
     await expect(tx.commit(deps)).rejects.toBeInstanceOf(TransactionTooLarge);
-    expect((await getMany(deps, [key(1000)], { consistent: true })).size).toBe(0);
+    expect((await readRecords(deps, { item: raw(1000) }, { consistent: true })).item).toBeUndefined();
   });
 });

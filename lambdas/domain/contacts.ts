@@ -14,14 +14,14 @@ import type { ContactUser, Dialog, FoundUser, Link, LinkStatus, Message, UserCon
 import { formatDate } from '../protocol/frames';
 import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
-import { domainKey, getDomain, type DomainRecord } from '../storage/domains';
+import { domainRef, getDomain, type DomainRecord } from '../storage/domains';
 import { nextId } from '../storage/ids';
-import { keyringFrom, keyringKey, keysOf, type Keyring } from '../storage/keys';
-import { LinkConflictError, linkFrom, linkKey, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
-import { liveMembers, membersOf, presenceKey, type PresenceMember } from '../storage/presence';
-import { getMany, keyOf } from '../storage/store';
+import { keyringRef, keysOf, type Keyring } from '../storage/keys';
+import { LinkConflictError, linkRef, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
+import { liveMembers, presenceRef, type PresenceMember } from '../storage/presence';
+import { readEach, readRecords } from '../storage/store';
 import { normaliseSearch, searchUsers } from '../storage/user-search';
-import { userKey, type UserRecord } from '../storage/users';
+import { userRef, type UserRecord } from '../storage/users';
 import { dialogMembershipsOf } from '../storage/dialogs';
 import { unreadCopies } from '../storage/messages';
 import { dialogsFor } from './dialogs';
@@ -162,30 +162,35 @@ interface Pair extends PairState {
 
 /** Everything a pair transition needs, in one (consistent) BatchGet of 9 keys. */
 async function loadPair(deps: Deps, me: number, them: number, domainId?: number): Promise<Pair> {
-  const ids = [me, them];
-  const found = await getMany(
+  const r = await readRecords(
     deps,
-    [...(domainId !== undefined ? [domainKey(domainId)] : []), linkKey(me, them), linkKey(them, me), ...ids.flatMap((id) => [userKey(id), keyringKey(id), presenceKey(id)])],
+    {
+      domain: domainId !== undefined ? domainRef(domainId) : undefined,
+      mine: linkRef(me, them),
+      theirs: linkRef(them, me),
+      myUser: userRef(me),
+      theirUser: userRef(them),
+      myRing: keyringRef(me),
+      theirRing: keyringRef(them),
+      myPresence: presenceRef(me),
+      theirPresence: presenceRef(them),
+    },
     { consistent: true },
   );
   const now = deps.now().getTime();
-  const users = new Map<number, UserRecord>();
-  const present = new Map<number, PresenceMember[]>();
-  for (const id of ids) {
-    const user = found.get(keyOf(userKey(id)));
-    if (user) users.set(id, user as unknown as UserRecord);
-    const live = liveMembers(membersOf(found.get(keyOf(presenceKey(id)))), now);
-    if (live.length > 0) present.set(id, live);
-  }
+  const sides = [
+    { id: me, user: r.myUser, ring: r.myRing, live: liveMembers(r.myPresence, now) },
+    { id: them, user: r.theirUser, ring: r.theirRing, live: liveMembers(r.theirPresence, now) },
+  ];
   return {
     me,
     them,
-    domain: domainId !== undefined ? (found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined) : undefined,
-    mine: linkFrom(found, me, them),
-    theirs: linkFrom(found, them, me),
-    users,
-    rings: new Map(ids.map((id) => [id, keyringFrom(found, id)])),
-    present,
+    domain: r.domain,
+    mine: r.mine,
+    theirs: r.theirs,
+    users: new Map(sides.flatMap((s) => (s.user ? [[s.id, s.user] as const] : []))),
+    rings: new Map(sides.map((s) => [s.id, s.ring])),
+    present: new Map(sides.flatMap((s) => (s.live.length > 0 ? [[s.id, s.live] as const] : []))),
   };
 }
 
@@ -296,11 +301,8 @@ export async function handleUserlink(deps: Deps, session: BoundConnection, input
 /** `give me users` (§4): the caller's contact list. One Query, then one BatchGet per 50 contacts. */
 export async function giveMeUsers(deps: Deps, userId: number): Promise<ContactUser[]> {
   const links = await linksOf(deps, userId, { listed: true });
-  const found = await getMany(deps, links.flatMap((l) => [userKey(l.other), keyringKey(l.other)]));
-  return links.flatMap((link) => {
-    const user = found.get(keyOf(userKey(link.other))) as UserRecord | undefined;
-    return user ? [contactOf(link, user, keyringFrom(found, link.other))] : [];
-  });
+  const found = await readEach(deps, links, (l) => ({ user: userRef(l.other), ring: keyringRef(l.other) }));
+  return [...found].flatMap(([link, { user, ring }]) => (user ? [contactOf(link, user, ring)] : []));
 }
 
 /**

@@ -12,13 +12,12 @@ import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import {
   addMember,
-  dialogHeadKey,
-  dialogNamesKey,
+  dialogHeadRef,
+  dialogNamesRef,
   putNames,
   removeMember,
   removeNames,
   replaceHead,
-  toHead,
   type DialogHead,
   type StoredName,
 } from '../storage/dialogs';
@@ -26,24 +25,23 @@ import {
   addGroupMember,
   createGroup,
   groupIdsOf,
-  groupKey,
   groupProjection,
+  groupRef,
   isMember,
   memberIdsOf,
   removeGroupMember,
   replaceGroup,
   setAvatar,
-  toGroup,
   type GroupRecord,
   type StoredMember,
 } from '../storage/groups';
 import { keyringsOf, type Keyring } from '../storage/keys';
-import { linkFrom, linkKey } from '../storage/links';
+import { linkRef } from '../storage/links';
 import { presenceOf, type Presences } from '../storage/presence';
-import { getMany, keyOf } from '../storage/store';
+import { each, readEach, readRecords, type Decoded } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
-import { userKey, type UserRecord } from '../storage/users';
+import { userRef } from '../storage/users';
 import { pushDialog } from './dialogs';
 import { assertContent, buildMessage, creatorOf, pushCopies, writeMessage, type BuiltMessage } from './messages';
 import { pushEach } from './presence';
@@ -55,11 +53,8 @@ import { dialogView, groupView, messageView } from './views';
 /** The groups a user belongs to: Query of the memberships, BatchGet of the groups (the viewer's name only). */
 async function groupsOf(deps: Deps, userId: number): Promise<GroupRecord[]> {
   const ids = await groupIdsOf(deps, userId);
-  const found = await getMany(deps, ids.map(groupKey), { projection: groupProjection(userId) });
-  return ids.flatMap((id) => {
-    const group = toGroup(found.get(keyOf(groupKey(id))));
-    return isMember(group, userId) ? [group] : [];
-  });
+  const found = await readEach(deps, ids, (id) => ({ group: groupRef(id) }), { projection: groupProjection(userId) });
+  return [...found.values()].flatMap(({ group }) => (isMember(group, userId) ? [group] : []));
 }
 
 /** `give me groups`: memberships, groups, then the members' keyrings (BatchGet, 100 a request). */
@@ -76,19 +71,20 @@ async function pushGroup(deps: Deps, group: GroupRecord, except?: string, presen
   return keys;
 }
 
-/** Reads the admin's links with, and the profiles of, users joining a group; each must be an accepted contact of the admin. */
-function joiningMembers(found: Map<string, Record<string, unknown>>, admin: number, joining: readonly number[]): Record<string, StoredMember> {
+/** What to read of users joining a group: their profiles and the admin's links with them. */
+const joiningRefs = (admin: number, joining: readonly number[]) =>
+  each(joining, (id) => ({ user: userRef(id), link: id === admin ? undefined : linkRef(admin, id) }));
+
+/** The joining members as stored; each must be an accepted contact of the admin. */
+function joiningMembers(found: Decoded<ReturnType<typeof joiningRefs>>, admin: number): Record<string, StoredMember> {
   const members: Record<string, StoredMember> = {};
-  for (const id of joining) {
-    const user = found.get(keyOf(userKey(id))) as UserRecord | undefined;
-    if (id !== admin && linkFrom(found, admin, id)?.status !== 'accepted') throw denied(`${id} is not an accepted contact of the admin`);
+  for (const [id, { user, link }] of found) {
+    if (id !== admin && link?.status !== 'accepted') throw denied(`${id} is not an accepted contact of the admin`);
     if (!user) throw denied(`no user ${id}`);
     members[String(id)] = { id, username: user.username, domain_id: user.domain_id };
   }
   return members;
 }
-
-const joiningKeys = (admin: number, joining: readonly number[]) => joining.flatMap((id) => (id === admin ? [userKey(id)] : [userKey(id), linkKey(admin, id)]));
 
 // ---------------------------------------------------------------- new group
 
@@ -107,8 +103,8 @@ export async function newGroup(deps: Deps, session: BoundConnection, input: Fram
   const avatar = input.avatar ?? null;
   if (avatar !== null && !isUuidV4(avatar)) throw wrongData('avatar is not a file uuid');
   const group = await withRetries(async () => {
-    const found = await getMany(deps, joiningKeys(me, recipients), { consistent: true });
-    const members = joiningMembers(found, me, recipients);
+    const { joining } = await readRecords(deps, { joining: joiningRefs(me, recipients) }, { consistent: true });
+    const members = joiningMembers(joining, me);
     assertOnePerRecipient(input.bodies, recipients, 'bodies');
     const now = deps.now();
     const date = formatDate(now);
@@ -195,7 +191,7 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Fra
 
 async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit group'>): Promise<EditPlan> {
   const change = input.group;
-  const read = toGroup((await getMany(deps, [groupKey(change.id)], { consistent: true })).get(keyOf(groupKey(change.id))));
+  const { group: read } = await readRecords(deps, { group: groupRef(change.id) }, { consistent: true });
   if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
 
   // The membership change must add up: recipients = members − kicked + added.
@@ -208,17 +204,14 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
   if (change.bodies.length > 0) assertOnePerRecipient(change.bodies, after, 'group bodies');
   else if (change.added.length > 0) throw wrongData('new members need the group name');
 
-  const found = await getMany(
+  const found = await readRecords(
     deps,
-    [userKey(me), ...joiningKeys(me, change.added), ...read.dialogs.flatMap((d) => [dialogHeadKey(d), dialogNamesKey(d)])],
+    { self: userRef(me), joining: joiningRefs(me, change.added), dialogs: each(read.dialogs, (d) => ({ head: dialogHeadRef(d), names: dialogNamesRef(d) })) },
     { consistent: true },
   );
-  const joining = joiningMembers(found, me, change.added);
-  const heads = new Map(read.dialogs.flatMap((d) => {
-    const head = toHead(found.get(keyOf(dialogHeadKey(d))));
-    return head ? [[d, head] as const] : [];
-  }));
-  const namesOf = (d: number) => ({ ...((found.get(keyOf(dialogNamesKey(d)))?.bodies as Record<string, StoredName> | undefined) ?? {}) });
+  const joining = joiningMembers(found.joining, me);
+  const heads = new Map([...found.dialogs].flatMap(([d, { head }]) => (head ? [[d, head] as const] : [])));
+  const namesOf = (d: number) => ({ ...found.dialogs.get(d)?.names });
 
   const now = deps.now();
   const date = formatDate(now);
@@ -257,7 +250,7 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
   }
 
   // Service messages, to each dialog's recipients after the change, in the order given.
-  const self = found.get(keyOf(userKey(me))) as UserRecord | undefined;
+  const { self } = found;
   if (!self) throw new Error(`user ${me} missing`);
   const creator = creatorOf(self);
   const messages: BuiltMessage[] = [];

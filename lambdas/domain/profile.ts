@@ -5,20 +5,18 @@ import type { SelfUser } from '../protocol/objects';
 import { isUuidV4 } from '../protocol/file-ids';
 import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
-import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
-import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
-import { getMany, keyOf } from '../storage/store';
+import { domainRef, publicDomain } from '../storage/domains';
+import { keyringRef, keysOf } from '../storage/keys';
+import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { readRecords } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
-import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
+import { getUser, updateUser, userRef, UserChangedError } from '../storage/users';
 import { setGroupAvatar } from './groups';
 import { hashPassword, verifyPassword } from './passwords';
 import { endOtherLogins } from './sessions';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
-  const found = await getMany(deps, [userKey(session.userId), domainKey(session.domainId), keyringKey(session.userId)]);
-  const user = found.get(keyOf(userKey(session.userId))) as UserRecord | undefined;
-  const domain = found.get(keyOf(domainKey(session.domainId))) as DomainRecord | undefined;
+  const { user, domain, ring } = await readRecords(deps, { user: userRef(session.userId), domain: domainRef(session.domainId), ring: keyringRef(session.userId) });
   if (!user || !domain) throw new Error(`user ${session.userId} or domain ${session.domainId} missing`);
   const { id, name, url, passphrase, is_base, config } = publicDomain(domain);
   return {
@@ -29,7 +27,7 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
     username: user.username,
     is_planned_password_change: user.is_planned_password_change,
     is_planned_client_update: user.is_planned_client_update,
-    PublicKeys: keysOf(keyringFrom(found, session.userId)),
+    PublicKeys: keysOf(ring),
     Domain: { id, name, url, passphrase, is_base, config },
   };
 }
@@ -61,8 +59,7 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
   if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
   const user = await getUser(deps, session.userId);
   if (!user) throw new Error(`user ${session.userId} missing`);
-  const found = await getMany(deps, [failuresKey(user.username)]);
-  const failures = found.get(keyOf(failuresKey(user.username))) as FailureRecord | undefined;
+  const { failures } = await readRecords(deps, { failures: failuresRef(user.username) });
   if (isLocked(failures, config.loginMaxFailures, deps.now().getTime())) throw new ProtocolError(ERRORS.tooManyAttempts);
   if (!(await verifyPassword(change.current, user.passwordHash))) {
     await recordFailure(deps, user.username, config.loginWindowSeconds, deps.now().getTime());

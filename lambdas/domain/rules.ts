@@ -6,8 +6,8 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { NameBodyInput } from '../protocol/schemas';
 import type { StoredName } from '../storage/dialogs';
-import { linkFrom, linkKey } from '../storage/links';
-import { getMany } from '../storage/store';
+import { linkKey, linkRef } from '../storage/links';
+import { readEach } from '../storage/store';
 import { TransactionCancelled, TransactionTooLarge, type Transaction } from '../storage/transact';
 
 /**
@@ -54,9 +54,9 @@ export function storedNames(bodies: readonly NameBodyInput[], date: string): Rec
  */
 export async function requireAccepted(deps: Deps, me: number, others: readonly number[]): Promise<void> {
   if (others.length === 0) return;
-  const found = await getMany(deps, others.map((o) => linkKey(me, o)), { consistent: true });
-  for (const other of others) {
-    if (linkFrom(found, me, other)?.status !== 'accepted') throw denied(`no accepted link with ${other}`);
+  const found = await readEach(deps, others, (other) => ({ link: linkRef(me, other) }), { consistent: true });
+  for (const [other, { link }] of found) {
+    if (link?.status !== 'accepted') throw denied(`no accepted link with ${other}`);
   }
 }
 

@@ -8,11 +8,11 @@ import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { Credentials } from '../protocol/schemas';
 import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
-import { domainKey, type DomainRecord } from '../storage/domains';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
-import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
+import { domainRef, type DomainRecord } from '../storage/domains';
+import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { epochSeconds, mapBounded, readRecords } from '../storage/store';
 import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
-import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
+import { userRef, usernameRef, type UserRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
 import { bindSession, connectionEnded, pushToConnection } from './presence';
 import { issueToken, newTokenId, readToken } from './tokens';
@@ -22,19 +22,13 @@ export function storageUrls(filesUrl: string): StorageUrls {
 }
 
 async function userAndDomain(deps: Deps, userId: number, domainId: number) {
-  const found = await getMany(deps, [userKey(userId), domainKey(domainId)]);
-  const user = found.get(keyOf(userKey(userId))) as UserRecord | undefined;
-  const domain = found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined;
-  return { user, domain };
+  return readRecords(deps, { user: userRef(userId), domain: domainRef(domainId) });
 }
 
 export async function loginWithPassword(deps: Deps, connectionId: string, { username, password }: Credentials): Promise<AuthResult> {
   const { config } = deps;
-  const found = await getMany(deps, [usernameKey(username), failuresKey(username)]);
-  if (isLocked(found.get(keyOf(failuresKey(username))) as FailureRecord | undefined, config.loginMaxFailures)) {
-    throw new ProtocolError(ERRORS.tooManyAttempts);
-  }
-  const entry = found.get(keyOf(usernameKey(username))) as UsernameRecord | undefined;
+  const { entry, failures } = await readRecords(deps, { entry: usernameRef(username), failures: failuresRef(username) });
+  if (isLocked(failures, config.loginMaxFailures)) throw new ProtocolError(ERRORS.tooManyAttempts);
   const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
   // Unknown users are checked against a decoy hash: same time, same answer.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
@@ -42,7 +36,7 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
     await recordFailure(deps, username, config.loginWindowSeconds);
     throw new ProtocolError(ERRORS.wrongPassword);
   }
-  if (found.has(keyOf(failuresKey(username)))) await clearFailures(deps, username);
+  if (failures) await clearFailures(deps, username);
 
   const familyId = newTokenId();
   const jti = newTokenId();

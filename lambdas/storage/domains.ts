@@ -2,7 +2,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Domain, DomainConfig } from '../protocol/objects';
 import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { isConditionFailure, ref, withoutKey, type Store } from './store';
 
 export interface DomainRecord extends Domain {
   /** One live device per user: a new login logs the others out. */
@@ -53,15 +53,11 @@ export async function createDomain(store: Store, name: string, settings: Partial
   return record;
 }
 
-function toRecord(item: Record<string, unknown> | undefined): DomainRecord | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = item;
-  return record as unknown as DomainRecord;
-}
+export const domainRef = (id: number) => ref(domainKey(id), withoutKey<DomainRecord>);
 
 export async function getDomain(store: Store, id: number): Promise<DomainRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: domainKey(id) }));
-  return toRecord(Item);
+  return withoutKey<DomainRecord>(Item);
 }
 
 export async function findDomainByName(store: Store, name: string): Promise<DomainRecord | undefined> {
@@ -97,5 +93,5 @@ export async function updateDomainSettings(store: Store, id: number, settings: P
       ReturnValues: 'ALL_NEW',
     }),
   );
-  return toRecord(Attributes)!;
+  return withoutKey<DomainRecord>(Attributes)!;
 }

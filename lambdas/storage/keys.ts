@@ -13,7 +13,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import type { Key } from '../protocol/objects';
 import { nextId } from './ids';
-import { getMany, isConditionFailure, keyOf, type Store } from './store';
+import { isConditionFailure, readEach, ref, type Item, type Store } from './store';
 
 /** A key as stored in the ring (owner and default flag are the ring's). */
 interface StoredKey {
@@ -42,7 +42,7 @@ export class UnknownKeyError extends Error {}
 
 const emptyRing = (userId: number): Keyring => ({ userId, keys: [], defaultKeyId: null, version: 0 });
 
-function toRing(userId: number, item: Record<string, unknown> | undefined): Keyring {
+function toRing(userId: number, item: Item | undefined): Keyring {
   if (!item) return emptyRing(userId);
   return { userId, keys: (item.keys as StoredKey[]) ?? [], defaultKeyId: (item.defaultKeyId as number | null) ?? null, version: item.version as number };
 }
@@ -61,15 +61,13 @@ export async function getKeyring(store: Store, userId: number): Promise<Keyring>
   return toRing(userId, Item);
 }
 
-/** The rings of many users: BatchGet, 100 users per request. Users without keys get an empty ring. */
-export async function keyringsOf(store: Store, userIds: readonly number[]): Promise<Map<number, Keyring>> {
-  const found = await getMany(store, userIds.map(keyringKey));
-  return new Map(userIds.map((id) => [id, toRing(id, found.get(keyOf(keyringKey(id))))]));
-}
+/** A user's ring; a user without keys has an empty one. */
+export const keyringRef = (userId: number) => ref(keyringKey(userId), (item) => toRing(userId, item));
 
-/** The ring read from an item fetched together with others (see getMany). */
-export function keyringFrom(found: Map<string, Record<string, unknown>>, userId: number): Keyring {
-  return toRing(userId, found.get(keyOf(keyringKey(userId))));
+/** The rings of many users: BatchGet, 100 users per request. */
+export async function keyringsOf(store: Store, userIds: readonly number[]): Promise<Map<number, Keyring>> {
+  const found = await readEach(store, userIds, (id) => ({ ring: keyringRef(id) }));
+  return new Map([...found].map(([id, { ring }]) => [id, ring]));
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
-import { isConditionFailure, keyOf, queryAll, type Store } from './store';
+import { isConditionFailure, queryAll, ref, withoutKey, type Store } from './store';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
 export type CanonicalStatus = 'requested' | 'accepted' | 'rejected' | 'withdrawn';
@@ -41,15 +41,8 @@ export const linkKey = (owner: number, other: number) => ({ pk: `USER#${owner}`,
 
 export class LinkConflictError extends Error {}
 
-const toLink = (item: Record<string, unknown> | undefined): LinkItem | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...link } = item;
-  return link as unknown as LinkItem;
-};
-
-export function linkFrom(found: Map<string, Record<string, unknown>>, owner: number, other: number): LinkItem | undefined {
-  return toLink(found.get(keyOf(linkKey(owner, other))));
-}
+/** The owner's side of a link. */
+export const linkRef = (owner: number, other: number) => ref(linkKey(owner, other), withoutKey<LinkItem>);
 
 export interface LinksQuery {
   /** Only links the owner lists. */
@@ -80,7 +73,7 @@ export async function linksOf(store: Store, owner: number, filter: LinksQuery = 
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: values,
   });
-  return items.map((item) => toLink(item)!);
+  return items.map((item) => withoutKey<LinkItem>(item)!);
 }
 
 export interface PairWrite {

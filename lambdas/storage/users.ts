@@ -2,7 +2,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { isConditionFailure, ref, withoutKey, type Store } from './store';
 import { searchItems } from './user-search';
 
 export interface UserRecord {
@@ -27,6 +27,8 @@ export interface UsernameRecord {
 
 export const userKey = (id: number) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
 export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
+export const userRef = (id: number) => ref(userKey(id), withoutKey<UserRecord>);
+export const usernameRef = (username: string) => ref(usernameKey(username), withoutKey<UsernameRecord>);
 
 export class UsernameTakenError extends Error {}
 
@@ -70,20 +72,14 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
   return user;
 }
 
-function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
-
 export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: userKey(id) }));
-  return strip<UserRecord>(Item);
+  return withoutKey<UserRecord>(Item);
 }
 
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: usernameKey(username) }));
-  return strip<UsernameRecord>(Item);
+  return withoutKey<UsernameRecord>(Item);
 }
 
 /** What the profile frames may change on a user item. */
@@ -128,7 +124,7 @@ export async function updateUser(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return strip<UserRecord>(Attributes)!;
+    return withoutKey<UserRecord>(Attributes)!;
   } catch (error) {
     if (isConditionFailure(error)) throw new UserChangedError(`user ${id} is gone or changed`);
     throw error;
