@@ -4,10 +4,14 @@
  * action named by its tag), over 100 actions is refused before sending, two
  * actions on one item are a programming error.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
+import { RetriesExhausted } from '../lambdas/storage/retry';
 import { readEach, readRecords, ref } from '../lambdas/storage/store';
 import { MAX_TRANSACTION_ACTIONS, TransactionCancelled, TransactionTooLarge, transaction } from '../lambdas/storage/transact';
+import { createUser, getUser, UsernameTakenError } from '../lambdas/storage/users';
 import type { LocalStack } from '../local/stack';
 import { startTestStack } from './support/stack';
 
@@ -65,5 +69,47 @@ describe('Transaction', () => {
     for (let n = 0; n <= MAX_TRANSACTION_ACTIONS; n++) tx.put(`p${n}`, { ...key(1000 + n) });
     await expect(tx.commit(deps)).rejects.toBeInstanceOf(TransactionTooLarge);
     expect((await readRecords(deps, { item: raw(1000) }, { consistent: true })).item).toBeUndefined();
+  });
+});
+
+/**
+ * DynamoDB cancels a transaction that meets another one on an item with
+ * `TransactionConflict` (the local store serialises every write, so it cannot
+ * happen here): emulated by answering the first TransactWriteItems with the
+ * exception the SDK raises for it, then passing everything through.
+ */
+describe('a transaction conflict', () => {
+  const conflicting = (failures: number) => {
+    const deps = getDeps();
+    let left = failures;
+    const db = {
+      send: (command: unknown) => {
+        if (command instanceof TransactWriteCommand && left-- > 0) {
+          const reasons = command.input.TransactItems!.map((_, i) => ({ Code: i === 0 ? 'TransactionConflict' : 'None' }));
+          return Promise.reject(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: reasons }));
+        }
+        return deps.db.send(command as never);
+      },
+    } as unknown as typeof deps.db;
+    return { ...deps, db };
+  };
+
+  it('is retried, never reported as the username being taken', async () => {
+    const username = `conflict-${Date.now()}`;
+    const user = await createUser(conflicting(2), { username, domain_id: 1, passwordHash: 'x' });
+    expect((await getUser(getDeps(), user.id))?.username).toBe(username);
+  });
+
+  it('that never clears is answered `too many attempts`, not `username taken`', async () => {
+    const error = await createUser(conflicting(1000), { username: `stuck-${Date.now()}`, domain_id: 1, passwordHash: 'x' }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(UsernameTakenError);
+    expect(error).toBeInstanceOf(RetriesExhausted);
+    expect((error as RetriesExhausted).error).toBe('too many attempts');
+  });
+
+  it('a taken username is still reported as such', async () => {
+    const username = `taken-${Date.now()}`;
+    await createUser(getDeps(), { username, domain_id: 1, passwordHash: 'x' });
+    await expect(createUser(getDeps(), { username, domain_id: 1, passwordHash: 'x' })).rejects.toBeInstanceOf(UsernameTakenError);
   });
 });

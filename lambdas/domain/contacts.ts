@@ -19,6 +19,7 @@ import { nextId } from '../storage/ids';
 import { keyringRef, keysOf, type Keyring } from '../storage/keys';
 import { LinkConflictError, linkRef, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
 import { liveMembers, presenceRef, type PresenceMember } from '../storage/presence';
+import { retry } from '../storage/retry';
 import { readEach, readRecords } from '../storage/store';
 import { normaliseSearch, searchUsers } from '../storage/user-search';
 import { userRef, type UserRecord } from '../storage/users';
@@ -34,8 +35,6 @@ export type UserlinkAction = FrameData<'handle userlink'>['action'];
 export const FIND_LIMIT = 50;
 /** ... reading at most this many index pages of 100 entries (a fixed cost). */
 const FIND_PAGES = 5;
-/** Re-reads of a pair that changed between read and write. */
-const MAX_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------- views
 
@@ -228,19 +227,18 @@ type Transition = { pair: Pair; plan: Plan; written: Committed } | { pair: Pair;
 /**
  * Reads the pair, asks `decide` for a plan (undefined: nothing to write; it
  * may throw to refuse), and writes it. A pair that changed between the read
- * and the write is read and decided again, at most MAX_ATTEMPTS times.
+ * and the write is read and decided again (storage/retry.ts's policy).
  */
 async function transition(deps: Deps, me: number, them: number, domainId: number | undefined, decide: (pair: Pair) => Plan | undefined): Promise<Transition> {
-  for (let attempt = 1; ; attempt++) {
-    const pair = await loadPair(deps, me, them, domainId);
-    const plan = decide(pair);
-    if (!plan) return { pair };
-    try {
+  return retry(
+    async (): Promise<Transition> => {
+      const pair = await loadPair(deps, me, them, domainId);
+      const plan = decide(pair);
+      if (!plan) return { pair };
       return { pair, plan, written: await commit(deps, pair, plan) };
-    } catch (error) {
-      if (!(error instanceof LinkConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    (error) => error instanceof LinkConflictError,
+  );
 }
 
 /** After a link became accepted, each side learns whether the other is online. */

@@ -13,6 +13,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import type { Key } from '../protocol/objects';
 import { nextId } from './ids';
+import { retry } from './retry';
 import { isConditionFailure, readEach, ref, type Item, type Store } from './store';
 
 /** A key as stored in the ring (owner and default flag are the ring's). */
@@ -33,7 +34,6 @@ export interface Keyring {
 
 /** At ~150 bytes a key, far below the 400 KB item limit. */
 export const MAX_KEYS = 500;
-const MAX_ATTEMPTS = 10;
 
 export const keyringKey = (userId: number) => ({ pk: `USER#${userId}`, sk: 'KEYS' });
 
@@ -76,25 +76,21 @@ export async function keyringsOf(store: Store, userIds: readonly number[]): Prom
  * otherwise the ring is read again and `change` re-applied.
  */
 async function updateRing<T>(store: Store, userId: number, change: (ring: Keyring) => { ring: Keyring; result: T }): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retry(async () => {
     const current = await getKeyring(store, userId);
     const { ring, result } = change(current);
     if (ring === current) return result;
-    try {
-      await store.db.send(
-        new PutCommand({
-          TableName: store.config.dataTable,
-          Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
-          ...(current.version === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),
-        }),
-      );
-      return result;
-    } catch (error) {
-      if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await store.db.send(
+      new PutCommand({
+        TableName: store.config.dataTable,
+        Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
+        ...(current.version === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),
+      }),
+    );
+    return result;
+  }, isConditionFailure);
 }
 
 /** Adds a key; a default one replaces the previous default in the same write. */

@@ -1,6 +1,8 @@
 /** What every storage module needs, and helpers they share. */
 import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config';
+import { retry, TryAgain, UNPROCESSED } from './retry';
 
 export interface Store {
   db: DynamoDBDocumentClient;
@@ -16,10 +18,8 @@ export function alive<T extends { expiresAt?: number }>(item: T | undefined, now
   return item;
 }
 
-export function isConditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
-}
+/** A single-item write whose condition failed (transactions report theirs as TransactionCancelled). */
+export const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException => error instanceof ConditionalCheckFailedException;
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -134,13 +134,17 @@ async function getItems(store: Store, requested: Key[], options: ReadOptions): P
   const keys = [...new Map(requested.map((k) => [keyOf(k), k])).values()];
   const found = new Map<string, Item>();
   for (let start = 0; start < keys.length; start += 100) {
-    let pending: Item[] | undefined = keys.slice(start, start + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending, ConsistentRead: options.consistent, ...projection } } }));
-      for (const item of out.Responses?.[store.config.dataTable] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-      pending = out.UnprocessedKeys?.[store.config.dataTable]?.Keys as Item[] | undefined;
-    }
+    let pending: Item[] = keys.slice(start, start + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+    await retry(
+      async () => {
+        const out = await store.db.send(new BatchGetCommand({ RequestItems: { [store.config.dataTable]: { Keys: pending, ConsistentRead: options.consistent, ...projection } } }));
+        for (const item of out.Responses?.[store.config.dataTable] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+        pending = (out.UnprocessedKeys?.[store.config.dataTable]?.Keys as Item[] | undefined) ?? [];
+        if (pending.length > 0) throw new TryAgain(`${pending.length} keys unprocessed`);
+      },
+      () => false,
+      UNPROCESSED,
+    );
   }
   return found;
 }

@@ -1,8 +1,9 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { nextId } from './ids';
 import { isConditionFailure, ref, withoutKey, type Store } from './store';
+import { transaction, TransactionCancelled } from './transact';
 import { searchItems } from './user-search';
 
 export interface UserRecord {
@@ -49,24 +50,15 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     created_at: created,
     updated_at: created,
   };
+  const tx = transaction(store);
+  tx.put('username', { ...usernameKey(user.username), userId: id, domainId: user.domain_id }, { expression: 'attribute_not_exists(pk)' });
+  tx.put('user', { ...userKey(id), ...user });
+  for (const item of searchItems(user)) tx.put(`search ${item.sk}`, item);
   try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.config.dataTable,
-              Item: { ...usernameKey(user.username), userId: id, domainId: user.domain_id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Put: { TableName: store.config.dataTable, Item: { ...userKey(id), ...user } } },
-          ...searchItems(user).map((Item) => ({ Put: { TableName: store.config.dataTable, Item } })),
-        ],
-      }),
-    );
+    await tx.commitRetryingConflicts(store);
   } catch (error) {
-    if (isConditionFailure(error)) throw new UsernameTakenError(`username ${user.username} is taken`);
+    // Only the username's own condition means it is taken; a conflict has been retried.
+    if (error instanceof TransactionCancelled && error.failed.has('username')) throw new UsernameTakenError(`username ${user.username} is taken`);
     throw error;
   }
   return user;
