@@ -6,18 +6,19 @@
  * rejected (to refused from's request), withdrawn — and each side its own
  * `listed` and `read`. What a user sees (`link_status`) is derived:
  * `requested` for the requester, `received` for the addressee, the status
- * itself otherwise. The rules (planTransition) are in docs/access-patterns.md.
+ * itself otherwise. The rules are the pure link-rules.ts (planTransition);
+ * docs/access-patterns.md explains them.
  */
 import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
-import type { ContactUser, Dialog, FoundUser, Link, LinkStatus, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
+import type { ContactUser, Dialog, FoundUser, Link, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
 import { formatDate } from '../protocol/frames';
 import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import { domainRef, getDomain, type DomainRecord } from '../storage/domains';
 import { nextId } from '../storage/ids';
 import { keyringRef, keysOf, type Keyring } from '../storage/keys';
-import { LinkConflictError, linkRef, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
+import { LinkConflictError, linkRef, linksOf, markRead, writePair, type LinkItem, type SharedLink } from '../storage/links';
 import { liveMembers, presenceRef, type PresenceMember } from '../storage/presence';
 import { retry } from '../storage/retry';
 import { readEach, readRecords } from '../storage/store';
@@ -27,9 +28,8 @@ import { dialogMembershipsOf } from '../storage/dialogs';
 import { unreadCopies } from '../storage/messages';
 import { dialogsFor } from './dialogs';
 import { newestAndUnread, UNREAD_LIMIT } from './messages';
+import { canRequest, planTransition, shared, statusFor, type PairState, type Plan } from './link-rules';
 import { pushToMembers, pushToUsers } from './presence';
-
-export type UserlinkAction = FrameData<'handle userlink'>['action'];
 
 /** `find contacts` answers at most this many users ... */
 export const FIND_LIMIT = 50;
@@ -37,12 +37,6 @@ export const FIND_LIMIT = 50;
 const FIND_PAGES = 5;
 
 // ---------------------------------------------------------------- views
-
-/** The status of a link as `viewer` sees it (protocol §3 link_status). */
-export function statusFor(link: Pick<SharedLink, 'status' | 'from_user_id'>, viewer: number): LinkStatus {
-  if (link.status === 'requested') return link.from_user_id === viewer ? 'requested' : 'received';
-  return link.status;
-}
 
 /** The link object (§3) as its owner sees it: the owner's own `read`. */
 export function linkObject(link: LinkItem): Link {
@@ -87,65 +81,6 @@ export async function conversationOf(deps: Deps, userId: number, otherId: number
   const visible = dialogs.map((d) => ({ membership: outside.find((m) => m.dialogId === d.head.id)!, head: d.head }));
   const messages = await newestAndUnread(deps, userId, visible, await unreadCopies(deps, userId, UNREAD_LIMIT));
   return { dialogs: dialogs.map((d) => d.view).sort((a, b) => a.id - b.id), messages };
-}
-
-// ---------------------------------------------------------------- rules
-
-interface PairState {
-  /** The caller's item and the other user's item (either may be missing). */
-  mine?: LinkItem;
-  theirs?: LinkItem;
-}
-
-export interface Plan {
-  status: SharedLink['status'];
-  from: number;
-  to: number;
-  me: LinkSide;
-  them: LinkSide;
-  /** The status changed (dates and author move; `remove` only hides). */
-  touch: boolean;
-  /** What the other user is told. */
-  notify: 'container' | 'update' | 'none';
-}
-
-const shared = (pair: PairState) => pair.mine ?? pair.theirs;
-
-/** `request` is valid: no link, a withdrawn one, or one the caller rejected (they changed their mind). */
-function canRequest(link: SharedLink | undefined, me: number): boolean {
-  return !link || link.status === 'withdrawn' || (link.status === 'rejected' && link.to_user_id === me);
-}
-
-/**
- * The transition `action` of `me` on the pair, or undefined when it makes no
- * sense (answered `something went wrong`, nothing written).
- */
-export function planTransition(action: Exclude<UserlinkAction, 'read'>, pair: PairState, me: number, them: number): Plan | undefined {
-  const link = shared(pair);
-  const themListed = pair.theirs?.listed ?? false;
-  const receivedByMe = link?.status === 'requested' && link.to_user_id === me;
-  switch (action) {
-    case 'request':
-      // Both asked at the same time: the second request is an acceptance.
-      if (receivedByMe) return planTransition('accept', pair, me, them);
-      if (!canRequest(link, me)) return undefined;
-      return { status: 'requested', from: me, to: them, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: themListed ? 'update' : 'container' };
-    case 'accept':
-      if (!receivedByMe) return undefined;
-      return { status: 'accepted', from: link.from_user_id, to: me, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: 'container' };
-    case 'reject':
-      // The requester sees `rejected`; the request leaves the rejecter's list.
-      if (!receivedByMe) return undefined;
-      return { status: 'rejected', from: link.from_user_id, to: me, me: { listed: false, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
-    case 'withdraw':
-      // The requester takes a request back, or either side breaks an accepted link off.
-      if (!link || !((link.status === 'requested' && link.from_user_id === me) || link.status === 'accepted')) return undefined;
-      return { status: 'withdrawn', from: link.from_user_id, to: link.to_user_id, me: { listed: true, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
-    case 'remove':
-      // Only dead entries leave the list: a withdrawn link, or my request they rejected.
-      if (!link || !pair.mine?.listed || !(link.status === 'withdrawn' || (link.status === 'rejected' && link.from_user_id === me))) return undefined;
-      return { status: link.status, from: link.from_user_id, to: link.to_user_id, me: { listed: false, read: true }, them: { listed: themListed, read: pair.theirs?.read ?? true }, touch: false, notify: 'none' };
-  }
 }
 
 // ---------------------------------------------------------------- pair I/O
