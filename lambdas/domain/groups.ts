@@ -41,7 +41,7 @@ import { presenceOf, type Presences } from '../storage/presence';
 import { each, readEach, readRecords, type Decoded } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
-import { userRef } from '../storage/users';
+import { userRef, type UserRecord } from '../storage/users';
 import { pushDialog } from './dialogs';
 import { assertContent, buildMessage, creatorOf, pushCopies, writeMessage, type BuiltMessage } from './messages';
 import { pushEach } from './presence';
@@ -141,12 +141,27 @@ interface DialogChange {
   names: Record<string, StoredName>;
   /** Recipients or names changed (a `dialog` push); false when only messages came. */
   changed: boolean;
+  /** Listed in the edit: its names are replaced; otherwise only the kicked members' go. */
+  listed: boolean;
 }
 
-interface EditPlan {
+/** An `edit group` decided: everything the commit writes and the pushes tell. */
+export interface EditPlan {
   group: GroupRecord;
+  /** The group's version the edit was decided on (the commit's condition). */
+  version: number;
+  added: number[];
+  kicked: number[];
   dialogs: DialogChange[];
   messages: BuiltMessage[];
+}
+
+/** What an edit is decided from: the group, then the admin, those joining and the group's dialogs, as read. */
+export interface EditReads {
+  group: GroupRecord | undefined;
+  self: UserRecord | undefined;
+  joining: Decoded<ReturnType<typeof joiningRefs>>;
+  dialogs: ReadonlyMap<number, { head: DialogHead | undefined; names: Record<string, StoredName> }>;
 }
 
 /**
@@ -191,10 +206,24 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Fra
 
 async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit group'>): Promise<EditPlan> {
   const change = input.group;
-  const { group: read } = await readRecords(deps, { group: groupRef(change.id) }, { consistent: true });
-  if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
+  const { group } = await readRecords(deps, { group: groupRef(change.id) }, { consistent: true });
+  // Refused before reading more; planEdit checks again, so that it stands alone.
+  checkEdit(group, me, input);
+  const reads = await readRecords(
+    deps,
+    { self: userRef(me), joining: joiningRefs(me, change.added), dialogs: each(group.dialogs, (d) => ({ head: dialogHeadRef(d), names: dialogNamesRef(d) })) },
+    { consistent: true },
+  );
+  const now = deps.now();
+  const plan = planEdit(input, me, { group, ...reads }, now, (after) => newId(now, after));
+  await commitEdit(deps, plan);
+  return plan;
+}
 
-  // The membership change must add up: recipients = members − kicked + added.
+/** Pure: the caller runs the group, and the membership change adds up (recipients = members − kicked + added). */
+export function checkEdit(read: GroupRecord | undefined, me: number, input: FrameData<'edit group'>): asserts read is GroupRecord {
+  const change = input.group;
+  if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
   const before = memberIdsOf(read);
   if (change.kicked.some((k) => !before.includes(k))) throw wrongData('kicked: not a member');
   if (change.kicked.includes(me)) throw wrongData('the admin cannot be kicked');
@@ -203,17 +232,20 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
   if (!sameMembers(after, change.recipients)) throw wrongData('recipients are not members − kicked + added');
   if (change.bodies.length > 0) assertOnePerRecipient(change.bodies, after, 'group bodies');
   else if (change.added.length > 0) throw wrongData('new members need the group name');
+}
 
-  const found = await readRecords(
-    deps,
-    { self: userRef(me), joining: joiningRefs(me, change.added), dialogs: each(read.dialogs, (d) => ({ head: dialogHeadRef(d), names: dialogNamesRef(d) })) },
-    { consistent: true },
-  );
-  const joining = joiningMembers(found.joining, me);
-  const heads = new Map([...found.dialogs].flatMap(([d, { head }]) => (head ? [[d, head] as const] : [])));
-  const namesOf = (d: number) => ({ ...found.dialogs.get(d)?.names });
+/**
+ * Pure: the whole edit decided from what was read (`newMessageId(after)`
+ * gives an id greater than `after`); a refusal is thrown as a protocol error.
+ */
+export function planEdit(input: FrameData<'edit group'>, me: number, reads: EditReads, now: Date, newMessageId: (after: number) => number): EditPlan {
+  const change = input.group;
+  const read = reads.group;
+  checkEdit(read, me, input);
+  const joining = joiningMembers(reads.joining, me);
+  const heads = new Map([...reads.dialogs].flatMap(([d, { head }]) => (head ? [[d, head] as const] : [])));
+  const namesOf = (d: number) => ({ ...reads.dialogs.get(d)?.names });
 
-  const now = deps.now();
   const date = formatDate(now);
   const members = Object.fromEntries(Object.entries({ ...read.members, ...joining }).filter(([id]) => !change.kicked.includes(Number(id))));
   const bodies =
@@ -235,6 +267,7 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
       head: { ...head, recipients: [...listed.recipients], updated_at: date, updated_by: me, version: head.version + 1 },
       names: storedNames(listed.bodies, date),
       changed: true,
+      listed: true,
     });
   }
   for (const [id, head] of heads) {
@@ -246,11 +279,12 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
       head: { ...head, recipients: head.recipients.filter((r) => !change.kicked.includes(r)), updated_at: date, updated_by: me, version: head.version + 1 },
       names,
       changed: true,
+      listed: false,
     });
   }
 
   // Service messages, to each dialog's recipients after the change, in the order given.
-  const { self } = found;
+  const { self } = reads;
   if (!self) throw new Error(`user ${me} missing`);
   const creator = creatorOf(self);
   const messages: BuiltMessage[] = [];
@@ -258,11 +292,11 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
     const id = m.message.dialog_id;
     const head = heads.get(id);
     if (!head || head.group_id !== read.id) throw denied(`dialog ${id} is not in the group`);
-    const entry = dialogs.get(id) ?? { read: head, head: { ...head }, names: namesOf(id), changed: false };
+    const entry = dialogs.get(id) ?? { read: head, head: { ...head }, names: namesOf(id), changed: false, listed: false };
     if (!entry.head.recipients.includes(me)) throw denied(`the admin is not a recipient of dialog ${id}`);
     assertContent(m.bodies, m.attachments, entry.head.recipients);
     const message = buildMessage({
-      id: newId(now, entry.head.lastId),
+      id: newMessageId(entry.head.lastId),
       dialogId: id,
       type: m.message.type,
       creator,
@@ -276,22 +310,28 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
     messages.push(message);
   }
 
+  return { group, version: read.version, added: change.added, kicked: change.kicked, dialogs: [...dialogs.values()], messages };
+}
+
+/** Writes a plan in one transaction, conditional on the group and every dialog head being as read (TransactionCancelled otherwise). */
+async function commitEdit(deps: Deps, plan: EditPlan): Promise<void> {
+  const { group } = plan;
   const tx = transaction(deps);
-  replaceGroup(tx, group, read.version);
-  for (const id of change.added) addGroupMember(tx, id, group.id);
-  for (const id of change.kicked) removeGroupMember(tx, id, group.id);
-  for (const d of dialogs.values()) {
+  replaceGroup(tx, group, plan.version);
+  for (const id of plan.added) addGroupMember(tx, id, group.id);
+  for (const id of plan.kicked) removeGroupMember(tx, id, group.id);
+  for (const d of plan.dialogs) {
     replaceHead(tx, d.head, d.read);
     if (!d.changed) continue;
-    if (input.dialogs.some((l) => l.id === d.head.id)) putNames(tx, d.head.id, d.names);
-    else removeNames(tx, d.head.id, d.read.recipients.filter((r) => change.kicked.includes(r)));
+    if (d.listed) putNames(tx, d.head.id, d.names);
+    else removeNames(tx, d.head.id, d.read.recipients.filter((r) => plan.kicked.includes(r)));
     for (const r of d.head.recipients) if (!d.read.recipients.includes(r)) addMember(tx, r, { dialogId: d.head.id, groupId: group.id, since: d.read.lastId });
     for (const r of d.read.recipients) if (!d.head.recipients.includes(r)) removeMember(tx, r, d.head.id);
   }
-  for (const m of messages) writeMessage(tx, m);
+  for (const m of plan.messages) writeMessage(tx, m);
   await tx.commit(deps);
-  return { group, dialogs: [...dialogs.values()], messages };
 }
+
 
 // ---------------------------------------------------------------- avatar
 
