@@ -10,7 +10,7 @@ import { Agent } from 'node:http';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readConfig, type Config } from './config';
-import { recordDynamoRequest } from './metrics';
+import { recordDynamoRequest } from './frame-cost';
 import { createPusher, type Pusher } from './push';
 
 export interface Deps {

@@ -6,7 +6,7 @@
  * users and connections (`pushToUsers`, `pushEach`, `pushToConnection`).
  */
 import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { recordPush } from './metrics';
+import { recordPush } from './frame-cost';
 import type { PushName, ServerPushes } from './protocol/events';
 import type { PushFrame } from './protocol/frames';
 

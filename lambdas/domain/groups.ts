@@ -221,7 +221,7 @@ async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit grou
 }
 
 /** Pure: the caller runs the group, and the membership change adds up (recipients = members − kicked + added). */
-export function checkEdit(read: GroupRecord | undefined, me: number, input: FrameData<'edit group'>): asserts read is GroupRecord {
+function checkEdit(read: GroupRecord | undefined, me: number, input: FrameData<'edit group'>): asserts read is GroupRecord {
   const change = input.group;
   if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
   const before = memberIdsOf(read);

@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
-import { measureFrame, reportFrame } from '../metrics';
+import { measureFrame, reportFrame } from '../frame-cost';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '../protocol/events';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';

@@ -68,7 +68,6 @@ export const LIMITS = {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export const id = z.int().check(z.positive(), z.maximum(MAX_SAFE));
-export const noData = z.unknown();
 
 /** A public key: canonical base64 of exactly 32 bytes (43 characters and one `=`; the last character carries 4 bits). */
 export const publicKey = z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'base64 of 32 bytes'));
@@ -165,7 +164,6 @@ export const schemas = {
     token: nonEmpty(LIMITS.token),
     isLightweight: z.nullish(z.boolean()),
   }),
-  noData,
   findContacts: z.object({ search: nonEmpty(LIMITS.search) }),
   handleUserlink: z.object({ from_user_id: id, to_user_id: id, action: z.enum(USERLINK_ACTIONS) }),
   newKey: z.object({ name: publicKey, is_default: z.boolean() }),

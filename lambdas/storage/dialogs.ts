@@ -45,7 +45,7 @@ export const dialogMemberKey = (userId: number, dialogId: number) => ({ pk: `USE
 
 const HEAD_FIELDS = ['id', 'group_id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'recipients', 'version', 'lastId'] as const;
 
-export const toHead = fieldsDecoder<DialogHead>(HEAD_FIELDS);
+const toHead = fieldsDecoder<DialogHead>(HEAD_FIELDS);
 export const dialogHeadRef = (id: number) => ref(dialogHeadKey(id), toHead);
 
 /** The names item: recipient id → name (read with `dialogProjection(viewer)`, that viewer's only). */

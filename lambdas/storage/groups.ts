@@ -42,7 +42,7 @@ export const groupMemberKey = (userId: number, groupId: number) => ({ pk: `USER#
 
 const FIELDS = ['id', 'admin_id', 'avatar', 'created_at', 'updated_at', 'created_by', 'updated_by', 'members', 'bodies', 'dialogs', 'version', 'former'] as const;
 
-export const toGroup = fieldsDecoder<GroupRecord>(FIELDS);
+const toGroup = fieldsDecoder<GroupRecord>(FIELDS);
 export const groupRef = (id: number) => ref(groupKey(id), toGroup);
 
 export const memberIdsOf = (group: Pick<GroupRecord, 'members'>): number[] => Object.keys(group.members).map(Number);

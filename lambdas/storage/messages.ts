@@ -71,8 +71,8 @@ const unreadKey = (userId: number, id: number) => ({ gsi1pk: `UNREAD#${userId}`,
 const RECORD_FIELDS = ['id', 'dialog_id', 'type', 'created_by', 'created_at', 'updated_by', 'updated_at', 'edited_at', 'recipients'] as const;
 const INBOX_FIELDS = ['id', 'dialog_id', 'type', 'edited_at', 'created_by', 'created_at', 'updated_by', 'updated_at', 'creator', 'recipient_id', 'body', 'attachments'] as const;
 
-export const toRecord = fieldsDecoder<MessageRecord>(RECORD_FIELDS, null);
-export const toInbox = fieldsDecoder<InboxItem>(INBOX_FIELDS, null);
+const toRecord = fieldsDecoder<MessageRecord>(RECORD_FIELDS, null);
+const toInbox = fieldsDecoder<InboxItem>(INBOX_FIELDS, null);
 export const messageRef = (id: number) => ref(messageKey(id), toRecord);
 export const inboxRef = (userId: number, dialogId: number, id: number) => ref(inboxKey(userId, dialogId, id), toInbox);
 

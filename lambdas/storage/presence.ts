@@ -32,7 +32,7 @@ export interface PresenceMember {
   light: boolean;
 }
 
-export function membersOf(item: Item | undefined): PresenceMember[] {
+function membersOf(item: Item | undefined): PresenceMember[] {
   if (!item) return [];
   return Object.entries(item)
     .filter(([name]) => name.startsWith(PREFIX))

@@ -36,7 +36,7 @@ export class RetriesExhausted extends ProtocolError {
 /** Thrown by an attempt that did part of its work and wants another go (no exception of its own to throw). */
 export class TryAgain extends Error {}
 
-export const backoffMs = (policy: RetryPolicy, attempt: number, random = Math.random) =>
+const backoffMs = (policy: RetryPolicy, attempt: number, random = Math.random) =>
   random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
 
 /** Runs `attempt` until it succeeds, throws something `retryable` rejects, or the policy's attempts are spent. */
