@@ -12,7 +12,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { retry } from './retry';
-import { keyOf, type Store } from './store';
+import { keyOf, type Key, type Store } from './store';
 
 export const MAX_TRANSACTION_ACTIONS = 100;
 
@@ -22,11 +22,6 @@ export interface Condition {
   expression: string;
   names?: Record<string, string>;
   values?: Record<string, unknown>;
-}
-
-export interface Key {
-  pk: string;
-  sk: string;
 }
 
 /** The transaction would need more actions than DynamoDB allows. */
