@@ -90,7 +90,7 @@ type SchemaOf<E> = RouteOf<E> extends { schema: infer S extends z.core.SomeType 
 /** What a handler gets: the payload after its schema (defaults filled in); undefined for a frame without one. */
 export type FrameData<E extends FrameName> = SchemaOf<E> extends z.core.SomeType ? z.output<SchemaOf<E>> : undefined;
 /** What a client sends. */
-export type FrameInput<E extends FrameName> = SchemaOf<E> extends z.core.SomeType ? z.input<SchemaOf<E>> : void;
+type FrameInput<E extends FrameName> = SchemaOf<E> extends z.core.SomeType ? z.input<SchemaOf<E>> : void;
 export type FrameResult<E extends FrameName> = FrameResults[E];
 
 /** Client frame → payload and ack result: the SDK's event map. */

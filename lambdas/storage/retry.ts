@@ -18,7 +18,7 @@ export interface RetryPolicy {
 }
 
 /** Writes on one contended item (a dialog head, a group, a keyring, a link pair). */
-export const CONTENDED: RetryPolicy = { attempts: 12, baseMs: 10, capMs: 640 };
+const CONTENDED: RetryPolicy = { attempts: 12, baseMs: 10, capMs: 640 };
 
 /** DynamoDB left work undone (throttling): the SDK has retried the request already. */
 export const UNPROCESSED: RetryPolicy = { attempts: 8, baseMs: 25, capMs: 1000 };
