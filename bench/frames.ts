@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog, Group } from '../lambdas/protocol/objects';
-import { observeFrames, type FrameRecord } from '../lambdas/metrics';
+import { observeFrames, type FrameRecord } from '../lambdas/frame-cost';
 import { routeOf } from '../lambdas/routes/table';
 import { startLocalStack } from '../local/stack';
 import { TestClient } from '../test/support/client';

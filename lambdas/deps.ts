@@ -1,6 +1,8 @@
 /**
  * The one place that decides local vs AWS: clients are built from Config
- * (endpoints set locally, absent on AWS) and memoised per container.
+ * and memoised per container. An endpoint decides for its own client: a
+ * plain-HTTP one is the local stack's (AWS's are HTTPS), DynamoDB's is set
+ * only locally.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,8 +10,7 @@ import { Agent } from 'node:http';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readConfig, type Config } from './config';
-import { connectionEnded } from './domain/presence';
-import { recordDynamoRequest } from './metrics';
+import { recordDynamoRequest } from './frame-cost';
 import { createPusher, type Pusher } from './push';
 
 export interface Deps {
@@ -19,21 +20,25 @@ export interface Deps {
   now: () => Date;
 }
 
-/** Local endpoints are plain HTTP: keep connections open (measured: ~30% less time per request). */
-const localClientOptions = (endpoint: string) => ({
-  endpoint,
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
-});
+/**
+ * Client options for an endpoint: none (the SDK's default) when absent; the
+ * local stack's plain HTTP with static credentials and connections kept open
+ * (measured: ~30% less time per request); otherwise just the endpoint.
+ */
+function endpointOptions(endpoint: string | undefined) {
+  if (!endpoint) return {};
+  if (!endpoint.startsWith('http://')) return { endpoint };
+  return {
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+  };
+}
 
 const READS_WITHOUT_CAPACITY = new Set(['DescribeTableCommand', 'DescribeTimeToLiveCommand', 'ListTablesCommand', 'CreateTableCommand']);
 
 export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoint'>): DynamoDBDocumentClient {
-  const local = config.dynamoEndpoint !== undefined;
-  const client = new DynamoDBClient({
-    region: config.region,
-    ...(local ? localClientOptions(config.dynamoEndpoint!) : {}),
-  });
+  const client = new DynamoDBClient({ region: config.region, ...endpointOptions(config.dynamoEndpoint) });
   // Ask every request for its consumed capacity (free), and count it for the frame's log line.
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -49,25 +54,17 @@ export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoi
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createManagementClient(config: Pick<Config, 'region' | 'managementEndpoint' | 'dynamoEndpoint'>) {
-  const local = config.dynamoEndpoint !== undefined;
-  return new ApiGatewayManagementApiClient({
-    region: config.region,
-    ...(local ? localClientOptions(config.managementEndpoint) : { endpoint: config.managementEndpoint }),
-  });
+export function createManagementClient(config: Pick<Config, 'region' | 'managementEndpoint'>) {
+  return new ApiGatewayManagementApiClient({ region: config.region, ...endpointOptions(config.managementEndpoint) });
 }
 
 export function createDeps(config: Config): Deps {
-  const db = createDynamoClient(config);
-  const deps: Deps = {
+  return {
     config,
-    db,
-    push: createPusher({ db, config, management: createManagementClient(config) }),
+    db: createDynamoClient(config),
+    push: createPusher(createManagementClient(config)),
     now: () => new Date(),
   };
-  // A connection found gone during a push leaves presence (and its user may go offline).
-  deps.push.onGone = (connection) => connectionEnded(deps, connection);
-  return deps;
 }
 
 let memo: Deps | undefined;

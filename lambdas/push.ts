@@ -1,76 +1,48 @@
 /**
- * Server-initiated frames through the API Gateway Management API: in parallel
- * with a bound; a connection that answers 410 Gone is deleted (the gone one,
- * never the sender) and reported to `onGone` so presence can follow.
- * Pushes to users (whose connections come from their presence items) are
- * domain/presence.ts's `pushToUsers` / `pushEach`.
+ * Server-initiated frames through the API Gateway Management API: transport
+ * only. A post answers `sent`, or `gone` when API Gateway no longer knows the
+ * connection (410); what a gone connection means (its item, its user's
+ * presence) is domain/presence.ts's, which is also the one way to push to
+ * users and connections (`pushToUsers`, `pushEach`, `pushToConnection`).
  */
 import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Config } from './config';
-import { log } from './log';
-import { recordPush } from './metrics';
+import { recordPush } from './frame-cost';
+import type { PushName, ServerPushes } from './protocol/events';
 import type { PushFrame } from './protocol/frames';
-import { closeConnection, type Connection } from './storage/connections';
-import { mapBounded } from './storage/store';
 
-/** Lightweight connections (`isLightweight`) receive only these pushes. */
-export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please', 'messages']);
+export type Delivery = 'sent' | 'gone';
 
 export interface Pusher {
-  /** true if delivered, false if the connection is gone. */
-  toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
-  /** The same frame to several connections; lightweight ones only get LIGHTWEIGHT_EVENTS. */
-  toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown): Promise<void>;
-  /** Closes a connection from the server side. */
+  /** Posts one push to one connection. Failures other than 410 Gone throw. */
+  toConnection<P extends PushName>(connectionId: string, event: P, data: ServerPushes[P]): Promise<Delivery>;
+  /** Closes a connection from the server side (one already gone is fine). */
   disconnect(connectionId: string): Promise<void>;
-  /** Called once for every connection found gone during a push. */
-  onGone: ((connection: Connection) => Promise<void>) | undefined;
 }
 
 const isGone = (error: unknown) =>
   (error as { name?: string })?.name === 'GoneException' || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 410;
 
-export function createPusher(deps: { db: DynamoDBDocumentClient; config: Config; management: ApiGatewayManagementApiClient }): Pusher {
-  const store = { db: deps.db, config: deps.config };
+export function createPusher(management: ApiGatewayManagementApiClient): Pusher {
   const encoder = new TextEncoder();
-
-  const pusher: Pusher = {
-    onGone: undefined,
-
+  return {
     async toConnection(connectionId, event, data) {
       const frame: PushFrame = { event, data };
       try {
         recordPush();
-        await deps.management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
-        return true;
+        await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
+        return 'sent';
       } catch (error) {
-        if (!isGone(error)) throw error;
-        const removed = await closeConnection(store, connectionId);
-        if (removed && pusher.onGone) await pusher.onGone(removed);
-        return false;
+        if (isGone(error)) return 'gone';
+        throw error;
       }
-    },
-
-    async toConnections(connections, event, data) {
-      const targets = connections.filter((c) => !c.lightweight || LIGHTWEIGHT_EVENTS.has(event));
-      await mapBounded(targets, deps.config.pushConcurrency, async (c) => {
-        try {
-          await pusher.toConnection(c.connectionId, event, data);
-        } catch (error) {
-          // One failing device must not stop the others; the cause is logged, not the payload.
-          log.error('push failed', { event, connectionId: c.connectionId, error: String(error) });
-        }
-      });
     },
 
     async disconnect(connectionId) {
       try {
-        await deps.management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+        await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
       } catch (error) {
         if (!isGone(error)) throw error;
       }
     },
   };
-  return pusher;
 }

@@ -1,8 +1,8 @@
 /**
  * The file server's AWS adapter (HTTP API payload 2.0 events in, results out)
  * over the in-memory store: the event translation is all that differs from
- * the local server, so that is what this checks. The S3 store itself needs
- * S3 (AWS), which cannot run here: it is not exercised (see docs/files.md).
+ * the local server, so that is what this checks. The S3 store itself is
+ * test/s3-store.test.ts (against s3rver).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
-import type { FrameRecord } from '../lambdas/metrics';
+import type { FrameRecord } from '../lambdas/frame-cost';
 import type { Dialog, Group, Message } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';

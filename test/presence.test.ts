@@ -139,7 +139,7 @@ describe('races', () => {
 });
 
 describe('connections that vanished', () => {
-  it('a gone connection found during a push (push.onGone) ends its presence', async () => {
+  it('a gone connection found during a push is forgotten and ends its presence', async () => {
     const { watcher, subject } = await watcherAndSubject();
     const deps = getDeps();
     // A connection API Gateway forgot without $disconnect: the item is there, the socket is not.

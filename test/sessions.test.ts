@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
+import { pushToConnection } from '../lambdas/domain/presence';
 import { configureDomain } from '../lambdas/domain/provisioning';
 import { connectionsOfUser } from '../lambdas/storage/connections';
 import { epochSeconds } from '../lambdas/storage/store';
@@ -51,7 +52,8 @@ describe('one stack', () => {
     // A connection whose $disconnect never arrived (API Gateway delivers it best effort).
     const ghost = { connectionId: 'ghost-connection=', connectedAt: Date.now(), expiresAt: epochSeconds() + 3600, userId, domainId: 1, familyId: 'f', lightweight: false };
     await deps.db.send(new PutCommand({ TableName: table, Item: ghost }));
-    await deps.push.toConnections(await connectionsOfUser(deps, userId), 'storage urls', { get: 'g', put: 'p', putRaw: 'r', delete: 'd' });
+    const urls = { get: 'g', put: 'p', putRaw: 'r', delete: 'd' };
+    await Promise.all((await connectionsOfUser(deps, userId)).map((c) => pushToConnection(deps, c, 'storage urls', urls)));
     expect(await client.push('storage urls')).toEqual({ get: 'g', put: 'p', putRaw: 'r', delete: 'd' });
     expect((await deps.db.send(new GetCommand({ TableName: table, Key: { connectionId: ghost.connectionId } }))).Item).toBeUndefined();
     const live = await deps.db.send(new GetCommand({ TableName: table, Key: { connectionId: [...(await connectionIds(userId))][0]! } }));

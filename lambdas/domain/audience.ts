@@ -3,9 +3,9 @@
  * user's presence / keys", in one place.
  */
 import type { Deps } from '../deps';
-import { groupIdsOf, groupKey, isMember, memberIdsOf, membersProjection, toGroup } from '../storage/groups';
+import { groupIdsOf, groupRef, isMember, memberIdsOf, membersProjection } from '../storage/groups';
 import { linksOf, type LinksQuery } from '../storage/links';
-import { getMany, keyOf } from '../storage/store';
+import { readEach } from '../storage/store';
 
 /** The other users of a user's links (one Query of the user's partition). */
 export async function contactIdsOf(deps: Deps, userId: number, filter: LinksQuery = {}): Promise<number[]> {
@@ -19,9 +19,8 @@ export async function contactIdsOf(deps: Deps, userId: number, filter: LinksQuer
  */
 export async function groupCoMemberIdsOf(deps: Deps, userId: number, options: { former?: boolean } = {}): Promise<number[]> {
   const ids = await groupIdsOf(deps, userId);
-  const found = await getMany(deps, ids.map(groupKey), { projection: membersProjection });
-  const members = ids.flatMap((id) => {
-    const group = toGroup(found.get(keyOf(groupKey(id))));
+  const found = await readEach(deps, ids, (id) => ({ group: groupRef(id) }), { projection: membersProjection });
+  const members = [...found.values()].flatMap(({ group }) => {
     if (!isMember(group, userId)) return [];
     return options.former ? [...memberIdsOf(group), ...(group.former ?? [])] : memberIdsOf(group);
   });

@@ -6,44 +6,37 @@
  * rejected (to refused from's request), withdrawn — and each side its own
  * `listed` and `read`. What a user sees (`link_status`) is derived:
  * `requested` for the requester, `received` for the addressee, the status
- * itself otherwise. The rules (planTransition) are in docs/access-patterns.md.
+ * itself otherwise. The rules are the pure link-rules.ts (planTransition);
+ * docs/access-patterns.md explains them.
  */
 import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
-import type { ContactUser, Dialog, FoundUser, Link, LinkStatus, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
+import type { ContactUser, Dialog, FoundUser, Link, Message, UserContainer, UserlinkUpdate } from '../protocol/objects';
 import { formatDate } from '../protocol/frames';
-import type { UserlinkRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
-import { domainKey, getDomain, type DomainRecord } from '../storage/domains';
+import { domainRef, getDomain, type DomainRecord } from '../storage/domains';
 import { nextId } from '../storage/ids';
-import { keyringFrom, keyringKey, keysOf, type Keyring } from '../storage/keys';
-import { LinkConflictError, linkFrom, linkKey, linksOf, markRead, writePair, type LinkItem, type LinkSide, type SharedLink } from '../storage/links';
-import { liveMembers, membersOf, presenceKey, type PresenceMember } from '../storage/presence';
-import { getMany, keyOf } from '../storage/store';
+import { keyringRef, keysOf, type Keyring } from '../storage/keys';
+import { LinkConflictError, linkRef, linksOf, markRead, writePair, type LinkItem, type SharedLink } from '../storage/links';
+import { liveMembers, presenceRef, type PresenceMember } from '../storage/presence';
+import { retry } from '../storage/retry';
+import { readEach, readRecords } from '../storage/store';
 import { normaliseSearch, searchUsers } from '../storage/user-search';
-import { userKey, type UserRecord } from '../storage/users';
+import { userRef, type UserRecord } from '../storage/users';
 import { dialogMembershipsOf } from '../storage/dialogs';
 import { unreadCopies } from '../storage/messages';
 import { dialogsFor } from './dialogs';
 import { newestAndUnread, UNREAD_LIMIT } from './messages';
+import { canRequest, planTransition, shared, statusFor, type PairState, type Plan } from './link-rules';
 import { pushToMembers, pushToUsers } from './presence';
-
-export type UserlinkAction = UserlinkRequest['action'];
 
 /** `find contacts` answers at most this many users ... */
 export const FIND_LIMIT = 50;
 /** ... reading at most this many index pages of 100 entries (a fixed cost). */
 const FIND_PAGES = 5;
-/** Re-reads of a pair that changed between read and write. */
-const MAX_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------- views
-
-/** The status of a link as `viewer` sees it (protocol §3 link_status). */
-export function statusFor(link: Pick<SharedLink, 'status' | 'from_user_id'>, viewer: number): LinkStatus {
-  if (link.status === 'requested') return link.from_user_id === viewer ? 'requested' : 'received';
-  return link.status;
-}
 
 /** The link object (§3) as its owner sees it: the owner's own `read`. */
 export function linkObject(link: LinkItem): Link {
@@ -90,65 +83,6 @@ export async function conversationOf(deps: Deps, userId: number, otherId: number
   return { dialogs: dialogs.map((d) => d.view).sort((a, b) => a.id - b.id), messages };
 }
 
-// ---------------------------------------------------------------- rules
-
-interface PairState {
-  /** The caller's item and the other user's item (either may be missing). */
-  mine?: LinkItem;
-  theirs?: LinkItem;
-}
-
-export interface Plan {
-  status: SharedLink['status'];
-  from: number;
-  to: number;
-  me: LinkSide;
-  them: LinkSide;
-  /** The status changed (dates and author move; `remove` only hides). */
-  touch: boolean;
-  /** What the other user is told. */
-  notify: 'container' | 'update' | 'none';
-}
-
-const shared = (pair: PairState) => pair.mine ?? pair.theirs;
-
-/** `request` is valid: no link, a withdrawn one, or one the caller rejected (they changed their mind). */
-function canRequest(link: SharedLink | undefined, me: number): boolean {
-  return !link || link.status === 'withdrawn' || (link.status === 'rejected' && link.to_user_id === me);
-}
-
-/**
- * The transition `action` of `me` on the pair, or undefined when it makes no
- * sense (answered `something went wrong`, nothing written).
- */
-export function planTransition(action: Exclude<UserlinkAction, 'read'>, pair: PairState, me: number, them: number): Plan | undefined {
-  const link = shared(pair);
-  const themListed = pair.theirs?.listed ?? false;
-  const receivedByMe = link?.status === 'requested' && link.to_user_id === me;
-  switch (action) {
-    case 'request':
-      // Both asked at the same time: the second request is an acceptance.
-      if (receivedByMe) return planTransition('accept', pair, me, them);
-      if (!canRequest(link, me)) return undefined;
-      return { status: 'requested', from: me, to: them, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: themListed ? 'update' : 'container' };
-    case 'accept':
-      if (!receivedByMe) return undefined;
-      return { status: 'accepted', from: link.from_user_id, to: me, me: { listed: true, read: true }, them: { listed: true, read: false }, touch: true, notify: 'container' };
-    case 'reject':
-      // The requester sees `rejected`; the request leaves the rejecter's list.
-      if (!receivedByMe) return undefined;
-      return { status: 'rejected', from: link.from_user_id, to: me, me: { listed: false, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
-    case 'withdraw':
-      // The requester takes a request back, or either side breaks an accepted link off.
-      if (!link || !((link.status === 'requested' && link.from_user_id === me) || link.status === 'accepted')) return undefined;
-      return { status: 'withdrawn', from: link.from_user_id, to: link.to_user_id, me: { listed: true, read: true }, them: { listed: themListed, read: false }, touch: true, notify: themListed ? 'update' : 'none' };
-    case 'remove':
-      // Only dead entries leave the list: a withdrawn link, or my request they rejected.
-      if (!link || !pair.mine?.listed || !(link.status === 'withdrawn' || (link.status === 'rejected' && link.from_user_id === me))) return undefined;
-      return { status: link.status, from: link.from_user_id, to: link.to_user_id, me: { listed: false, read: true }, them: { listed: themListed, read: pair.theirs?.read ?? true }, touch: false, notify: 'none' };
-  }
-}
-
 // ---------------------------------------------------------------- pair I/O
 
 interface Pair extends PairState {
@@ -162,30 +96,35 @@ interface Pair extends PairState {
 
 /** Everything a pair transition needs, in one (consistent) BatchGet of 9 keys. */
 async function loadPair(deps: Deps, me: number, them: number, domainId?: number): Promise<Pair> {
-  const ids = [me, them];
-  const found = await getMany(
+  const r = await readRecords(
     deps,
-    [...(domainId !== undefined ? [domainKey(domainId)] : []), linkKey(me, them), linkKey(them, me), ...ids.flatMap((id) => [userKey(id), keyringKey(id), presenceKey(id)])],
+    {
+      domain: domainId !== undefined ? domainRef(domainId) : undefined,
+      mine: linkRef(me, them),
+      theirs: linkRef(them, me),
+      myUser: userRef(me),
+      theirUser: userRef(them),
+      myRing: keyringRef(me),
+      theirRing: keyringRef(them),
+      myPresence: presenceRef(me),
+      theirPresence: presenceRef(them),
+    },
     { consistent: true },
   );
   const now = deps.now().getTime();
-  const users = new Map<number, UserRecord>();
-  const present = new Map<number, PresenceMember[]>();
-  for (const id of ids) {
-    const user = found.get(keyOf(userKey(id)));
-    if (user) users.set(id, user as unknown as UserRecord);
-    const live = liveMembers(membersOf(found.get(keyOf(presenceKey(id)))), now);
-    if (live.length > 0) present.set(id, live);
-  }
+  const sides = [
+    { id: me, user: r.myUser, ring: r.myRing, live: liveMembers(r.myPresence, now) },
+    { id: them, user: r.theirUser, ring: r.theirRing, live: liveMembers(r.theirPresence, now) },
+  ];
   return {
     me,
     them,
-    domain: domainId !== undefined ? (found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined) : undefined,
-    mine: linkFrom(found, me, them),
-    theirs: linkFrom(found, them, me),
-    users,
-    rings: new Map(ids.map((id) => [id, keyringFrom(found, id)])),
-    present,
+    domain: r.domain,
+    mine: r.mine,
+    theirs: r.theirs,
+    users: new Map(sides.flatMap((s) => (s.user ? [[s.id, s.user] as const] : []))),
+    rings: new Map(sides.map((s) => [s.id, s.ring])),
+    present: new Map(sides.flatMap((s) => (s.live.length > 0 ? [[s.id, s.live] as const] : []))),
   };
 }
 
@@ -223,19 +162,18 @@ type Transition = { pair: Pair; plan: Plan; written: Committed } | { pair: Pair;
 /**
  * Reads the pair, asks `decide` for a plan (undefined: nothing to write; it
  * may throw to refuse), and writes it. A pair that changed between the read
- * and the write is read and decided again, at most MAX_ATTEMPTS times.
+ * and the write is read and decided again (storage/retry.ts's policy).
  */
 async function transition(deps: Deps, me: number, them: number, domainId: number | undefined, decide: (pair: Pair) => Plan | undefined): Promise<Transition> {
-  for (let attempt = 1; ; attempt++) {
-    const pair = await loadPair(deps, me, them, domainId);
-    const plan = decide(pair);
-    if (!plan) return { pair };
-    try {
+  return retry(
+    async (): Promise<Transition> => {
+      const pair = await loadPair(deps, me, them, domainId);
+      const plan = decide(pair);
+      if (!plan) return { pair };
       return { pair, plan, written: await commit(deps, pair, plan) };
-    } catch (error) {
-      if (!(error instanceof LinkConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    (error) => error instanceof LinkConflictError,
+  );
 }
 
 /** After a link became accepted, each side learns whether the other is online. */
@@ -263,7 +201,7 @@ async function notify(deps: Deps, kind: Plan['notify'], link: LinkItem, about: U
 // ---------------------------------------------------------------- frames
 
 /** `handle userlink` (§4): the caller acts on their link with `to_user_id`. */
-export async function handleUserlink(deps: Deps, session: BoundConnection, input: UserlinkRequest): Promise<UserContainer | 'success'> {
+export async function handleUserlink(deps: Deps, session: BoundConnection, input: FrameData<'handle userlink'>): Promise<UserContainer | 'success'> {
   if (input.from_user_id !== session.userId) throw new ProtocolError(ERRORS.accessDenied, 'from_user_id is not the caller');
   const me = session.userId;
   const them = input.to_user_id;
@@ -296,11 +234,8 @@ export async function handleUserlink(deps: Deps, session: BoundConnection, input
 /** `give me users` (§4): the caller's contact list. One Query, then one BatchGet per 50 contacts. */
 export async function giveMeUsers(deps: Deps, userId: number): Promise<ContactUser[]> {
   const links = await linksOf(deps, userId, { listed: true });
-  const found = await getMany(deps, links.flatMap((l) => [userKey(l.other), keyringKey(l.other)]));
-  return links.flatMap((link) => {
-    const user = found.get(keyOf(userKey(link.other))) as UserRecord | undefined;
-    return user ? [contactOf(link, user, keyringFrom(found, link.other))] : [];
-  });
+  const found = await readEach(deps, links, (l) => ({ user: userRef(l.other), ring: keyringRef(l.other) }));
+  return [...found].flatMap(([link, { user, ring }]) => (user ? [contactOf(link, user, ring)] : []));
 }
 
 /**

@@ -7,25 +7,24 @@
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
 import type { Dialog } from '../protocol/objects';
-import { LIMITS, type NewDialogRequest, type RenameDialogRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import { LIMITS } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import {
   addMember,
   createHead,
-  dialogHeadKey,
+  dialogHeadRef,
   dialogMembershipsOf,
-  dialogNamesKey,
+  dialogNamesRef,
   dialogProjection,
-  nameOf,
   putNames,
-  toHead,
   touchHead,
   type DialogHead,
   type StoredName,
 } from '../storage/dialogs';
-import { appendDialog, groupKey, isMember, toGroup } from '../storage/groups';
+import { appendDialog, groupRef, isMember } from '../storage/groups';
 import type { Presences } from '../storage/presence';
-import { getMany, keyOf } from '../storage/store';
+import { readEach, readRecords } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
 import { pushEach } from './presence';
@@ -34,11 +33,10 @@ import { dialogView } from './views';
 
 /** Dialogs as views for their viewer, read with one BatchGet of heads and names (the viewer's name only). */
 export async function dialogsFor(deps: Deps, viewer: number, dialogIds: readonly number[], options: { consistent?: boolean } = {}): Promise<Map<number, { head: DialogHead; view: Dialog }>> {
-  const found = await getMany(deps, dialogIds.flatMap((id) => [dialogHeadKey(id), dialogNamesKey(id)]), { projection: dialogProjection(viewer), ...options });
+  const found = await readEach(deps, dialogIds, (id) => ({ head: dialogHeadRef(id), names: dialogNamesRef(id) }), { projection: dialogProjection(viewer), ...options });
   const result = new Map<number, { head: DialogHead; view: Dialog }>();
-  for (const id of dialogIds) {
-    const head = toHead(found.get(keyOf(dialogHeadKey(id))));
-    if (head?.recipients.includes(viewer)) result.set(id, { head, view: dialogView(head, viewer, nameOf(found.get(keyOf(dialogNamesKey(id))), viewer)) });
+  for (const [id, { head, names }] of found) {
+    if (head?.recipients.includes(viewer)) result.set(id, { head, view: dialogView(head, viewer, names[String(viewer)]) });
   }
   return result;
 }
@@ -62,7 +60,7 @@ export async function pushDialog(deps: Deps, head: DialogHead, names: Record<str
  * GetItem of the group, then head, names, memberships and the group's dialog
  * list (conditional on the group's version: the members are those read).
  */
-export async function newDialog(deps: Deps, session: BoundConnection, input: NewDialogRequest): Promise<Dialog> {
+export async function newDialog(deps: Deps, session: BoundConnection, input: FrameData<'new dialog'>): Promise<Dialog> {
   const me = session.userId;
   const { recipients, bodies } = input;
   const groupId = input.dialog.group_id;
@@ -77,8 +75,7 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: New
       await requireAccepted(deps, me, others);
       checkAccepted(tx, me, others);
     } else {
-      const found = await getMany(deps, [groupKey(groupId)], { consistent: true });
-      const group = toGroup(found.get(keyOf(groupKey(groupId))));
+      const { group } = await readRecords(deps, { group: groupRef(groupId) }, { consistent: true });
       if (!isMember(group, me)) throw denied(`not a member of group ${groupId}`);
       if (others.some((r) => !isMember(group, r))) throw denied('a recipient is not a member of the group');
       if (group.dialogs.length >= LIMITS.groupDialogs) throw wrongData(`a group has at most ${LIMITS.groupDialogs} dialogs`);
@@ -106,11 +103,10 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: New
  * and version (conditional on the version read), the names, and outside
  * groups a check that each link is still accepted.
  */
-export async function renameDialog(deps: Deps, session: BoundConnection, input: RenameDialogRequest): Promise<Dialog> {
+export async function renameDialog(deps: Deps, session: BoundConnection, input: FrameData<'rename dialog'>): Promise<Dialog> {
   const me = session.userId;
   const { head, names } = await withRetries(async () => {
-    const found = await getMany(deps, [dialogHeadKey(input.id)], { consistent: true });
-    const read = toHead(found.get(keyOf(dialogHeadKey(input.id))));
+    const { head: read } = await readRecords(deps, { head: dialogHeadRef(input.id) }, { consistent: true });
     if (!read || !read.recipients.includes(me)) throw denied(`not a recipient of dialog ${input.id}`);
     const others = read.recipients.filter((r) => r !== me);
     if (read.group_id === null) await requireAccepted(deps, me, others);

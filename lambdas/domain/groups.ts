@@ -8,17 +8,16 @@ import type { Deps } from '../deps';
 import { isUuidV4 } from '../protocol/file-ids';
 import { formatDate } from '../protocol/frames';
 import type { Dialog, EditedGroup, Group, Message } from '../protocol/objects';
-import type { EditGroupRequest, NewGroupRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import {
   addMember,
-  dialogHeadKey,
-  dialogNamesKey,
+  dialogHeadRef,
+  dialogNamesRef,
   putNames,
   removeMember,
   removeNames,
   replaceHead,
-  toHead,
   type DialogHead,
   type StoredName,
 } from '../storage/dialogs';
@@ -26,24 +25,23 @@ import {
   addGroupMember,
   createGroup,
   groupIdsOf,
-  groupKey,
   groupProjection,
+  groupRef,
   isMember,
   memberIdsOf,
   removeGroupMember,
   replaceGroup,
   setAvatar,
-  toGroup,
   type GroupRecord,
   type StoredMember,
 } from '../storage/groups';
 import { keyringsOf, type Keyring } from '../storage/keys';
-import { linkFrom, linkKey } from '../storage/links';
+import { linkRef } from '../storage/links';
 import { presenceOf, type Presences } from '../storage/presence';
-import { getMany, keyOf } from '../storage/store';
+import { each, readEach, readRecords, type Decoded } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
-import { userKey, type UserRecord } from '../storage/users';
+import { userRef, type UserRecord } from '../storage/users';
 import { pushDialog } from './dialogs';
 import { assertContent, buildMessage, creatorOf, pushCopies, writeMessage, type BuiltMessage } from './messages';
 import { pushEach } from './presence';
@@ -55,11 +53,8 @@ import { dialogView, groupView, messageView } from './views';
 /** The groups a user belongs to: Query of the memberships, BatchGet of the groups (the viewer's name only). */
 async function groupsOf(deps: Deps, userId: number): Promise<GroupRecord[]> {
   const ids = await groupIdsOf(deps, userId);
-  const found = await getMany(deps, ids.map(groupKey), { projection: groupProjection(userId) });
-  return ids.flatMap((id) => {
-    const group = toGroup(found.get(keyOf(groupKey(id))));
-    return isMember(group, userId) ? [group] : [];
-  });
+  const found = await readEach(deps, ids, (id) => ({ group: groupRef(id) }), { projection: groupProjection(userId) });
+  return [...found.values()].flatMap(({ group }) => (isMember(group, userId) ? [group] : []));
 }
 
 /** `give me groups`: memberships, groups, then the members' keyrings (BatchGet, 100 a request). */
@@ -76,19 +71,20 @@ async function pushGroup(deps: Deps, group: GroupRecord, except?: string, presen
   return keys;
 }
 
-/** Reads the admin's links with, and the profiles of, users joining a group; each must be an accepted contact of the admin. */
-function joiningMembers(found: Map<string, Record<string, unknown>>, admin: number, joining: readonly number[]): Record<string, StoredMember> {
+/** What to read of users joining a group: their profiles and the admin's links with them. */
+const joiningRefs = (admin: number, joining: readonly number[]) =>
+  each(joining, (id) => ({ user: userRef(id), link: id === admin ? undefined : linkRef(admin, id) }));
+
+/** The joining members as stored; each must be an accepted contact of the admin. */
+function joiningMembers(found: Decoded<ReturnType<typeof joiningRefs>>, admin: number): Record<string, StoredMember> {
   const members: Record<string, StoredMember> = {};
-  for (const id of joining) {
-    const user = found.get(keyOf(userKey(id))) as UserRecord | undefined;
-    if (id !== admin && linkFrom(found, admin, id)?.status !== 'accepted') throw denied(`${id} is not an accepted contact of the admin`);
+  for (const [id, { user, link }] of found) {
+    if (id !== admin && link?.status !== 'accepted') throw denied(`${id} is not an accepted contact of the admin`);
     if (!user) throw denied(`no user ${id}`);
     members[String(id)] = { id, username: user.username, domain_id: user.domain_id };
   }
   return members;
 }
-
-const joiningKeys = (admin: number, joining: readonly number[]) => joining.flatMap((id) => (id === admin ? [userKey(id)] : [userKey(id), linkKey(admin, id)]));
 
 // ---------------------------------------------------------------- new group
 
@@ -98,7 +94,7 @@ const joiningKeys = (admin: number, joining: readonly number[]) => joining.flatM
  * them). One BatchGet (links, profiles), one transaction: the group (id free),
  * a membership per member, a check per link.
  */
-export async function newGroup(deps: Deps, session: BoundConnection, input: NewGroupRequest): Promise<Group> {
+export async function newGroup(deps: Deps, session: BoundConnection, input: FrameData<'new group'>): Promise<Group> {
   const me = session.userId;
   if (input.admin_id !== me) throw denied('admin_id is not the caller');
   const { recipients } = input;
@@ -107,8 +103,8 @@ export async function newGroup(deps: Deps, session: BoundConnection, input: NewG
   const avatar = input.avatar ?? null;
   if (avatar !== null && !isUuidV4(avatar)) throw wrongData('avatar is not a file uuid');
   const group = await withRetries(async () => {
-    const found = await getMany(deps, joiningKeys(me, recipients), { consistent: true });
-    const members = joiningMembers(found, me, recipients);
+    const { joining } = await readRecords(deps, { joining: joiningRefs(me, recipients) }, { consistent: true });
+    const members = joiningMembers(joining, me);
     assertOnePerRecipient(input.bodies, recipients, 'bodies');
     const now = deps.now();
     const date = formatDate(now);
@@ -145,12 +141,27 @@ interface DialogChange {
   names: Record<string, StoredName>;
   /** Recipients or names changed (a `dialog` push); false when only messages came. */
   changed: boolean;
+  /** Listed in the edit: its names are replaced; otherwise only the kicked members' go. */
+  listed: boolean;
 }
 
-interface EditPlan {
+/** An `edit group` decided: everything the commit writes and the pushes tell. */
+export interface EditPlan {
   group: GroupRecord;
+  /** The group's version the edit was decided on (the commit's condition). */
+  version: number;
+  added: number[];
+  kicked: number[];
   dialogs: DialogChange[];
   messages: BuiltMessage[];
+}
+
+/** What an edit is decided from: the group, then the admin, those joining and the group's dialogs, as read. */
+export interface EditReads {
+  group: GroupRecord | undefined;
+  self: UserRecord | undefined;
+  joining: Decoded<ReturnType<typeof joiningRefs>>;
+  dialogs: ReadonlyMap<number, { head: DialogHead | undefined; names: Record<string, StoredName> }>;
 }
 
 /**
@@ -168,7 +179,7 @@ interface EditPlan {
  * More than DynamoDB's 100 actions is `wrong data provided` (the formula and
  * the bounds that keep common edits far from it: docs/access-patterns.md).
  */
-export async function editGroup(deps: Deps, session: BoundConnection, input: EditGroupRequest): Promise<EditedGroup> {
+export async function editGroup(deps: Deps, session: BoundConnection, input: FrameData<'edit group'>): Promise<EditedGroup> {
   const me = session.userId;
   const change = input.group;
   assertDistinct([...change.recipients], 'recipients');
@@ -193,12 +204,26 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Edi
   return { group: groupView(plan.group, me, rings), dialogs, messages };
 }
 
-async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): Promise<EditPlan> {
+async function planAndCommit(deps: Deps, me: number, input: FrameData<'edit group'>): Promise<EditPlan> {
   const change = input.group;
-  const read = toGroup((await getMany(deps, [groupKey(change.id)], { consistent: true })).get(keyOf(groupKey(change.id))));
-  if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
+  const { group } = await readRecords(deps, { group: groupRef(change.id) }, { consistent: true });
+  // Refused before reading more; planEdit checks again, so that it stands alone.
+  checkEdit(group, me, input);
+  const reads = await readRecords(
+    deps,
+    { self: userRef(me), joining: joiningRefs(me, change.added), dialogs: each(group.dialogs, (d) => ({ head: dialogHeadRef(d), names: dialogNamesRef(d) })) },
+    { consistent: true },
+  );
+  const now = deps.now();
+  const plan = planEdit(input, me, { group, ...reads }, now, (after) => newId(now, after));
+  await commitEdit(deps, plan);
+  return plan;
+}
 
-  // The membership change must add up: recipients = members − kicked + added.
+/** Pure: the caller runs the group, and the membership change adds up (recipients = members − kicked + added). */
+function checkEdit(read: GroupRecord | undefined, me: number, input: FrameData<'edit group'>): asserts read is GroupRecord {
+  const change = input.group;
+  if (!isMember(read, me) || read.admin_id !== me) throw denied(`not the admin of group ${change.id}`);
   const before = memberIdsOf(read);
   if (change.kicked.some((k) => !before.includes(k))) throw wrongData('kicked: not a member');
   if (change.kicked.includes(me)) throw wrongData('the admin cannot be kicked');
@@ -207,20 +232,20 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
   if (!sameMembers(after, change.recipients)) throw wrongData('recipients are not members − kicked + added');
   if (change.bodies.length > 0) assertOnePerRecipient(change.bodies, after, 'group bodies');
   else if (change.added.length > 0) throw wrongData('new members need the group name');
+}
 
-  const found = await getMany(
-    deps,
-    [userKey(me), ...joiningKeys(me, change.added), ...read.dialogs.flatMap((d) => [dialogHeadKey(d), dialogNamesKey(d)])],
-    { consistent: true },
-  );
-  const joining = joiningMembers(found, me, change.added);
-  const heads = new Map(read.dialogs.flatMap((d) => {
-    const head = toHead(found.get(keyOf(dialogHeadKey(d))));
-    return head ? [[d, head] as const] : [];
-  }));
-  const namesOf = (d: number) => ({ ...((found.get(keyOf(dialogNamesKey(d)))?.bodies as Record<string, StoredName> | undefined) ?? {}) });
+/**
+ * Pure: the whole edit decided from what was read (`newMessageId(after)`
+ * gives an id greater than `after`); a refusal is thrown as a protocol error.
+ */
+export function planEdit(input: FrameData<'edit group'>, me: number, reads: EditReads, now: Date, newMessageId: (after: number) => number): EditPlan {
+  const change = input.group;
+  const read = reads.group;
+  checkEdit(read, me, input);
+  const joining = joiningMembers(reads.joining, me);
+  const heads = new Map([...reads.dialogs].flatMap(([d, { head }]) => (head ? [[d, head] as const] : [])));
+  const namesOf = (d: number) => ({ ...reads.dialogs.get(d)?.names });
 
-  const now = deps.now();
   const date = formatDate(now);
   const members = Object.fromEntries(Object.entries({ ...read.members, ...joining }).filter(([id]) => !change.kicked.includes(Number(id))));
   const bodies =
@@ -242,6 +267,7 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
       head: { ...head, recipients: [...listed.recipients], updated_at: date, updated_by: me, version: head.version + 1 },
       names: storedNames(listed.bodies, date),
       changed: true,
+      listed: true,
     });
   }
   for (const [id, head] of heads) {
@@ -253,11 +279,12 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
       head: { ...head, recipients: head.recipients.filter((r) => !change.kicked.includes(r)), updated_at: date, updated_by: me, version: head.version + 1 },
       names,
       changed: true,
+      listed: false,
     });
   }
 
   // Service messages, to each dialog's recipients after the change, in the order given.
-  const self = found.get(keyOf(userKey(me))) as UserRecord | undefined;
+  const { self } = reads;
   if (!self) throw new Error(`user ${me} missing`);
   const creator = creatorOf(self);
   const messages: BuiltMessage[] = [];
@@ -265,11 +292,11 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
     const id = m.message.dialog_id;
     const head = heads.get(id);
     if (!head || head.group_id !== read.id) throw denied(`dialog ${id} is not in the group`);
-    const entry = dialogs.get(id) ?? { read: head, head: { ...head }, names: namesOf(id), changed: false };
+    const entry = dialogs.get(id) ?? { read: head, head: { ...head }, names: namesOf(id), changed: false, listed: false };
     if (!entry.head.recipients.includes(me)) throw denied(`the admin is not a recipient of dialog ${id}`);
     assertContent(m.bodies, m.attachments, entry.head.recipients);
     const message = buildMessage({
-      id: newId(now, entry.head.lastId),
+      id: newMessageId(entry.head.lastId),
       dialogId: id,
       type: m.message.type,
       creator,
@@ -283,22 +310,28 @@ async function planAndCommit(deps: Deps, me: number, input: EditGroupRequest): P
     messages.push(message);
   }
 
+  return { group, version: read.version, added: change.added, kicked: change.kicked, dialogs: [...dialogs.values()], messages };
+}
+
+/** Writes a plan in one transaction, conditional on the group and every dialog head being as read (TransactionCancelled otherwise). */
+async function commitEdit(deps: Deps, plan: EditPlan): Promise<void> {
+  const { group } = plan;
   const tx = transaction(deps);
-  replaceGroup(tx, group, read.version);
-  for (const id of change.added) addGroupMember(tx, id, group.id);
-  for (const id of change.kicked) removeGroupMember(tx, id, group.id);
-  for (const d of dialogs.values()) {
+  replaceGroup(tx, group, plan.version);
+  for (const id of plan.added) addGroupMember(tx, id, group.id);
+  for (const id of plan.kicked) removeGroupMember(tx, id, group.id);
+  for (const d of plan.dialogs) {
     replaceHead(tx, d.head, d.read);
     if (!d.changed) continue;
-    if (input.dialogs.some((l) => l.id === d.head.id)) putNames(tx, d.head.id, d.names);
-    else removeNames(tx, d.head.id, d.read.recipients.filter((r) => change.kicked.includes(r)));
+    if (d.listed) putNames(tx, d.head.id, d.names);
+    else removeNames(tx, d.head.id, d.read.recipients.filter((r) => plan.kicked.includes(r)));
     for (const r of d.head.recipients) if (!d.read.recipients.includes(r)) addMember(tx, r, { dialogId: d.head.id, groupId: group.id, since: d.read.lastId });
     for (const r of d.read.recipients) if (!d.head.recipients.includes(r)) removeMember(tx, r, d.head.id);
   }
-  for (const m of messages) writeMessage(tx, m);
+  for (const m of plan.messages) writeMessage(tx, m);
   await tx.commit(deps);
-  return { group, dialogs: [...dialogs.values()], messages };
 }
+
 
 // ---------------------------------------------------------------- avatar
 

@@ -7,7 +7,8 @@ import type { Deps } from '../deps';
 import { log } from '../log';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { Key } from '../protocol/objects';
-import { publicKey, type NewKeyRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import { publicKey } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import { getDomain } from '../storage/domains';
 import * as keyring from '../storage/keys';
@@ -67,7 +68,7 @@ export async function makeDefaultKey(deps: Deps, userId: number, keyId: number):
   return outcome.key;
 }
 
-export async function newKey(deps: Deps, session: BoundConnection, input: NewKeyRequest): Promise<Key> {
+export async function newKey(deps: Deps, session: BoundConnection, input: FrameData<'new key'>): Promise<Key> {
   await requireKeyManagement(deps, session);
   return addKey(deps, session.userId, input.name, input.is_default);
 }

@@ -6,22 +6,21 @@
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
 import type { Message, MessageCreator, MessageType } from '../protocol/objects';
-import { parseDate, type AttachmentInput, type GetMessagesBeforeRequest, type MessageBodyInput, type NewMessageRequest, type ReadMessagesRequest, type UpdateMessageRequest } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import { parseDate, type AttachmentInput, type MessageBodyInput } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
-import { advanceLastId, checkVersion, dialogHeadKey, dialogMemberKey, dialogMembershipsOf, toHead, type DialogHead, type DialogMembership } from '../storage/dialogs';
+import { advanceLastId, checkVersion, dialogHeadRef, dialogMemberRef, dialogMembershipsOf, type DialogHead, type DialogMembership } from '../storage/dialogs';
 import {
-  clientMessageKey,
+  clientMessageRef,
   copiesBetween,
-  inboxKey,
+  inboxRef,
   markCopyRead,
-  messageKey,
+  messageRef,
   putClientMessage,
   putCopy,
   putRecord,
   reviseCopy,
   reviseRecord,
-  toInbox,
-  toRecord,
   unreadCopies,
   CLIENT_ID_TTL_SECONDS,
   type ClientMessage,
@@ -30,10 +29,10 @@ import {
   type Revision,
 } from '../storage/messages';
 import type { Presences } from '../storage/presence';
-import { alive, epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
+import { alive, each, epochSeconds, mapBounded, readEach, readRecords } from '../storage/store';
 import { dateOfId, idRangeOfDates, newId } from '../storage/time-ids';
 import { transaction, type Transaction } from '../storage/transact';
-import { userKey, type UserRecord } from '../storage/users';
+import { userRef, type UserRecord } from '../storage/users';
 import { pushEach } from './presence';
 import { assertOnePerRecipient, checkAccepted, denied, requireAccepted, withRetries, wrongData } from './rules';
 import { messageView } from './views';
@@ -144,23 +143,25 @@ export function withinBudget(messages: Message[], budget = ANSWER_BUDGET_BYTES):
  * message item (conditional on the id being free), n copies, the `client_id`
  * item (conditional on being new). Then the `messages` push.
  */
-export async function newMessage(deps: Deps, session: BoundConnection, input: NewMessageRequest): Promise<Message> {
+export async function newMessage(deps: Deps, session: BoundConnection, input: FrameData<'new message'>): Promise<Message> {
   const me = session.userId;
   const dialogId = input.message.dialog_id;
   const clientId = input.message.client_id ?? undefined;
   const outcome = await withRetries(async (): Promise<{ mine: InboxItem; copies?: InboxItem[] }> => {
-    const found = await getMany(deps, [dialogHeadKey(dialogId), userKey(me), ...(clientId ? [clientMessageKey(me, clientId)] : [])], { consistent: true });
-    const head = toHead(found.get(keyOf(dialogHeadKey(dialogId))));
+    const { head, user, sent } = await readRecords(
+      deps,
+      { head: dialogHeadRef(dialogId), user: userRef(me), sent: clientId ? clientMessageRef(me, clientId) : undefined },
+      { consistent: true },
+    );
     if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
     const others = head.recipients.filter((r) => r !== me);
     if (head.group_id === null) await requireAccepted(deps, me, others);
     const now = deps.now();
     if (clientId) {
-      const stored = alive(found.get(keyOf(clientMessageKey(me, clientId))) as ClientMessage | undefined, now.getTime());
+      const stored = alive(sent, now.getTime());
       if (stored) return { mine: await storedCopy(deps, me, dialogId, stored) };
     }
     assertContent(input.bodies, input.attachments, head.recipients);
-    const user = found.get(keyOf(userKey(me))) as UserRecord | undefined;
     if (!user) throw new Error(`user ${me} missing`);
     const message = buildMessage({
       id: newId(now, head.lastId),
@@ -188,8 +189,7 @@ export async function newMessage(deps: Deps, session: BoundConnection, input: Ne
 /** The caller's copy of the message a `client_id` made; the same `client_id` for another dialog is a client's mistake. */
 async function storedCopy(deps: Deps, me: number, dialogId: number, stored: ClientMessage): Promise<InboxItem> {
   if (stored.dialogId !== dialogId) throw wrongData('client_id already used in another dialog');
-  const found = await getMany(deps, [inboxKey(me, dialogId, stored.messageId)], { consistent: true });
-  const copy = toInbox(found.get(keyOf(inboxKey(me, dialogId, stored.messageId))));
+  const { copy } = await readRecords(deps, { copy: inboxRef(me, dialogId, stored.messageId) }, { consistent: true });
   if (!copy) throw new Error(`message ${stored.messageId} of client id missing`);
   return copy;
 }
@@ -204,11 +204,8 @@ interface Visible {
 
 /** Heads of the dialogs of some memberships (BatchGet, 100 a request), kept where the user is still a recipient. */
 export async function visibleDialogs(deps: Deps, userId: number, memberships: DialogMembership[]): Promise<Visible[]> {
-  const found = await getMany(deps, memberships.map((m) => dialogHeadKey(m.dialogId)));
-  return memberships.flatMap((membership) => {
-    const head = toHead(found.get(keyOf(dialogHeadKey(membership.dialogId))));
-    return head?.recipients.includes(userId) ? [{ membership, head }] : [];
-  });
+  const found = await readEach(deps, memberships, (m) => ({ head: dialogHeadRef(m.dialogId) }));
+  return [...found].flatMap(([membership, { head }]) => (head?.recipients.includes(userId) ? [{ membership, head }] : []));
 }
 
 /**
@@ -218,14 +215,11 @@ export async function visibleDialogs(deps: Deps, userId: number, memberships: Di
  * beforehand (in parallel with the heads).
  */
 export async function newestAndUnread(deps: Deps, userId: number, dialogs: Visible[], unread: InboxItem[]): Promise<Message[]> {
-  const latestKeys = dialogs.filter((d) => d.head.lastId > d.membership.since).map((d) => inboxKey(userId, d.head.id, d.head.lastId));
-  const found = await getMany(deps, latestKeys);
+  const received = dialogs.filter((d) => d.head.lastId > d.membership.since).map((d) => d.head);
+  const found = await readEach(deps, received, (head) => ({ copy: inboxRef(userId, head.id, head.lastId) }));
   const visible = new Set(dialogs.map((d) => d.head.id));
   const copies = new Map<number, InboxItem>();
-  for (const key of latestKeys) {
-    const copy = toInbox(found.get(keyOf(key)));
-    if (copy) copies.set(copy.id, copy);
-  }
+  for (const { copy } of found.values()) if (copy) copies.set(copy.id, copy);
   const latest = [...copies.values()].sort((a, b) => b.id - a.id);
   // A kicked member's old unread copies stay stored, out of reach.
   const pending = unread.filter((c) => visible.has(c.dialog_id) && !copies.has(c.id));
@@ -247,10 +241,10 @@ export async function giveMeMessages(deps: Deps, userId: number): Promise<Messag
  * one Query of the caller's copies of the dialog between the ids of
  * `first_date` and `last_date` (inclusive, whole seconds), newest first.
  */
-export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: GetMessagesBeforeRequest): Promise<Message[]> {
+export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: FrameData<'get messages before'>): Promise<Message[]> {
   const me = session.userId;
-  const found = await getMany(deps, [dialogMemberKey(me, input.dialog_id)], { consistent: true });
-  if (!found.has(keyOf(dialogMemberKey(me, input.dialog_id)))) throw denied(`not a recipient of dialog ${input.dialog_id}`);
+  const { membership } = await readRecords(deps, { membership: dialogMemberRef(me, input.dialog_id) }, { consistent: true });
+  if (!membership) throw denied(`not a recipient of dialog ${input.dialog_id}`);
   const first = input.first_date ? parseDate(input.first_date) : undefined;
   const { min, max } = idRangeOfDates(first, parseDate(input.last_date)!);
   const copies = await copiesBetween(deps, me, input.dialog_id, min, max, input.limit);
@@ -268,20 +262,22 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
  * delete empties every copy. The recipients still in the dialog get the
  * `messages` push.
  */
-export async function updateMessage(deps: Deps, session: BoundConnection, input: UpdateMessageRequest): Promise<Message> {
+export async function updateMessage(deps: Deps, session: BoundConnection, input: FrameData<'update message'>): Promise<Message> {
   const me = session.userId;
   const outcome = await withRetries(async () => {
-    const recordItem = await getMany(deps, [messageKey(input.id)], { consistent: true });
-    const record = toRecord(recordItem.get(keyOf(messageKey(input.id))));
+    const { record } = await readRecords(deps, { record: messageRef(input.id) }, { consistent: true });
     if (!record || record.created_by !== me) throw denied(`message ${input.id} is not the caller's`);
     const dialogId = record.dialog_id;
-    const found = await getMany(deps, [dialogHeadKey(dialogId), ...record.recipients.map((r) => inboxKey(r, dialogId, record.id))], { consistent: true });
-    const head = toHead(found.get(keyOf(dialogHeadKey(dialogId))));
+    const { head, copiesOf } = await readRecords(
+      deps,
+      { head: dialogHeadRef(dialogId), copiesOf: each(record.recipients, (r) => ({ copy: inboxRef(r, dialogId, record.id) })) },
+      { consistent: true },
+    );
     if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
     const others = head.recipients.filter((r) => r !== me);
     const linked = !input.toDelete && head.group_id === null;
     if (linked) await requireAccepted(deps, me, others);
-    const copies = record.recipients.flatMap((r) => toInbox(found.get(keyOf(inboxKey(r, dialogId, record.id)))) ?? []);
+    const copies = [...copiesOf.values()].flatMap(({ copy }) => copy ?? []);
     const present = new Set(head.recipients);
     if (input.toDelete && record.type === 'message.deleted') return { copies, present };
     if (!input.toDelete) {
@@ -331,14 +327,14 @@ function revise(copy: InboxItem, revision: Revision, body: MessageBodyInput | un
  * UpdateItem per unread copy of the caller. Ids that are not the caller's, of
  * dialogs the caller left, or already read, are ignored.
  */
-export async function readMessages(deps: Deps, session: BoundConnection, input: ReadMessagesRequest): Promise<void> {
+export async function readMessages(deps: Deps, session: BoundConnection, input: FrameData<'read messages'>): Promise<void> {
   const me = session.userId;
   const ids = [...new Set(input.ids)];
-  const found = await getMany(deps, ids.map(messageKey));
-  const mine = ids.flatMap((id) => toRecord(found.get(keyOf(messageKey(id)))) ?? []).filter((r) => r.recipients.includes(me));
+  const found = await readEach(deps, ids, (id) => ({ record: messageRef(id) }));
+  const mine = [...found.values()].flatMap(({ record }) => record ?? []).filter((r) => r.recipients.includes(me));
   const dialogs = [...new Set(mine.map((r) => r.dialog_id))];
-  const memberships = await getMany(deps, dialogs.map((d) => dialogMemberKey(me, d)), { consistent: true });
-  const targets = mine.filter((r) => memberships.has(keyOf(dialogMemberKey(me, r.dialog_id))));
+  const memberships = await readEach(deps, dialogs, (d) => ({ membership: dialogMemberRef(me, d) }), { consistent: true });
+  const targets = mine.filter((r) => memberships.get(r.dialog_id)?.membership);
   const date = formatDate(deps.now());
   await mapBounded(targets, deps.config.pushConcurrency, (r) => markCopyRead(deps, me, r.dialog_id, r.id, date));
 }

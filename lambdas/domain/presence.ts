@@ -4,30 +4,68 @@
  * that binds a connection goes through `bindSession`; every path that unbinds
  * or forgets one calls `connectionEnded` with what it removed. The transitions
  * are decided by the presence item (storage/presence.ts), so each is announced
- * exactly once. docs/access-patterns.md explains the design and its limits.
+ * exactly once. A connection a push finds gone is forgotten here too
+ * (`pushToConnection`), so every push goes through this module.
+ * docs/access-patterns.md explains the design and its limits.
  */
 import type { Deps } from '../deps';
 import { log } from '../log';
+import type { PushName, ServerPushes } from '../protocol/events';
 import type { Presence } from '../protocol/objects';
-import { LIGHTWEIGHT_EVENTS } from '../push';
-import { bindConnection, type Binding, type Connection } from '../storage/connections';
+import { bindConnection, closeConnection, type Binding, type Connection } from '../storage/connections';
 import { linksOf } from '../storage/links';
 import { joinPresence, leavePresence, presenceOf, type PresenceMember, type Presences } from '../storage/presence';
 import { epochSeconds, mapBounded } from '../storage/store';
 import { contactIdsOf } from './audience';
 
+/** Lightweight connections (`isLightweight`) receive only these pushes. */
+const LIGHTWEIGHT_PUSHES: ReadonlySet<PushName> = new Set<PushName>(['log out please', 'subscribe please', 'messages']);
+
+/** Where a push goes: a connection, and the user it was found under (presence member or binding). */
+export interface PushTarget {
+  connectionId: string;
+  userId?: number;
+  lightweight?: boolean;
+}
+
+/**
+ * The one way a push is delivered: lightweight connections get only
+ * LIGHTWEIGHT_PUSHES; a connection found gone is forgotten and leaves
+ * presence (its user may go offline); a failure is logged, never thrown — one
+ * failing device must not fail the frame or stop the others.
+ */
+export async function pushToConnection<P extends PushName>(deps: Deps, target: PushTarget, event: P, data: ServerPushes[P]): Promise<void> {
+  if (target.lightweight && !LIGHTWEIGHT_PUSHES.has(event)) return;
+  try {
+    if ((await deps.push.toConnection(target.connectionId, event, data)) === 'gone') await connectionGone(deps, target);
+  } catch (error) {
+    // The cause is logged, not the payload.
+    log.error('push failed', { event, connectionId: target.connectionId, error: String(error) });
+  }
+}
+
+/**
+ * API Gateway no longer knows the connection (a lost `$disconnect`): its item
+ * goes, and presence ends for the user it was bound to and the user it was
+ * found under (usually one; leaving twice is a no-op).
+ */
+async function connectionGone(deps: Deps, target: PushTarget): Promise<void> {
+  const removed = await closeConnection(deps, target.connectionId);
+  const users = new Set([removed?.userId ?? removed?.lastUserId, target.userId].filter((id) => id !== undefined));
+  for (const userId of users) await endPresence(deps, userId, target.connectionId);
+}
+
 /**
  * Pushes to every live connection of many users, found through their presence
  * items (one BatchGet per 100 users, no Query per user), posting in parallel
- * with the configured bound. A connection found gone leaves presence.
+ * with the configured bound.
  */
-export async function pushToUsers(deps: Deps, userIds: readonly number[], event: string, data: unknown): Promise<void> {
-  if (userIds.length === 0) return;
-  await pushToMembers(deps, await presenceOf(deps, userIds, deps.now().getTime()), event, data);
+export async function pushToUsers<P extends PushName>(deps: Deps, userIds: readonly number[], event: P, data: ServerPushes[P]): Promise<void> {
+  await pushEach(deps, userIds, event, () => data);
 }
 
 /** Pushes to the live members already read from presence items (user id → members). */
-export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: string, data: unknown): Promise<void> {
+export async function pushToMembers<P extends PushName>(deps: Deps, present: ReadonlyMap<number, PresenceMember[]>, event: P, data: ServerPushes[P]): Promise<void> {
   await pushEachToMembers(deps, present, event, () => data);
 }
 
@@ -37,11 +75,11 @@ export async function pushToMembers(deps: Deps, present: ReadonlyMap<number, Pre
  * to that user). Connections are found through the users' presence items (one
  * BatchGet per 100 users); `except` leaves out one connection (the sender's).
  */
-export async function pushEach(
+export async function pushEach<P extends PushName>(
   deps: Deps,
   userIds: readonly number[],
-  event: string,
-  dataFor: (userId: number, light: boolean) => unknown,
+  event: P,
+  dataFor: (userId: number, light: boolean) => ServerPushes[P] | undefined,
   options: { except?: string; present?: Presences } = {},
 ): Promise<void> {
   if (userIds.length === 0) return;
@@ -53,27 +91,22 @@ export async function pushEach(
   await pushEachToMembers(deps, present, event, dataFor, options);
 }
 
-async function pushEachToMembers(
+async function pushEachToMembers<P extends PushName>(
   deps: Deps,
   present: ReadonlyMap<number, PresenceMember[]>,
-  event: string,
-  dataFor: (userId: number, light: boolean) => unknown,
+  event: P,
+  dataFor: (userId: number, light: boolean) => ServerPushes[P] | undefined,
   options: { except?: string } = {},
 ): Promise<void> {
   const targets = [...present].flatMap(([userId, members]) =>
     members
-      .filter((m) => m.connectionId !== options.except && (!m.light || LIGHTWEIGHT_EVENTS.has(event)))
-      .map((m) => ({ userId, connectionId: m.connectionId, data: dataFor(userId, m.light) }))
-      .filter((t) => t.data !== undefined),
+      .filter((m) => m.connectionId !== options.except)
+      .flatMap((m) => {
+        const data = dataFor(userId, m.light);
+        return data === undefined ? [] : [{ target: { userId, connectionId: m.connectionId, lightweight: m.light }, data }];
+      }),
   );
-  await mapBounded(targets, deps.config.pushConcurrency, async ({ userId, connectionId, data }) => {
-    try {
-      // Gone: push.onGone has ended it if the connection item was still there; this covers the case it was not.
-      if (!(await deps.push.toConnection(connectionId, event, data))) await endPresence(deps, userId, connectionId);
-    } catch (error) {
-      log.error('push failed', { event, connectionId, error: String(error) });
-    }
-  });
+  await mapBounded(targets, deps.config.pushConcurrency, ({ target, data }) => pushToConnection(deps, target, event, data));
 }
 
 /** Tells a user's accepted contacts that the user came online or went offline. */

@@ -3,22 +3,20 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { SelfUser } from '../protocol/objects';
 import { isUuidV4 } from '../protocol/file-ids';
-import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
-import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
-import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
-import { getMany, keyOf } from '../storage/store';
+import { domainRef, publicDomain } from '../storage/domains';
+import { keyringRef, keysOf } from '../storage/keys';
+import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { readRecords } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
-import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
+import { getUser, updateUser, userRef, UserChangedError } from '../storage/users';
 import { setGroupAvatar } from './groups';
 import { hashPassword, verifyPassword } from './passwords';
 import { endOtherLogins } from './sessions';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
-  const found = await getMany(deps, [userKey(session.userId), domainKey(session.domainId), keyringKey(session.userId)]);
-  const user = found.get(keyOf(userKey(session.userId))) as UserRecord | undefined;
-  const domain = found.get(keyOf(domainKey(session.domainId))) as DomainRecord | undefined;
+  const { user, domain, ring } = await readRecords(deps, { user: userRef(session.userId), domain: domainRef(session.domainId), ring: keyringRef(session.userId) });
   if (!user || !domain) throw new Error(`user ${session.userId} or domain ${session.domainId} missing`);
   const { id, name, url, passphrase, is_base, config } = publicDomain(domain);
   return {
@@ -29,7 +27,7 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
     username: user.username,
     is_planned_password_change: user.is_planned_password_change,
     is_planned_client_update: user.is_planned_client_update,
-    PublicKeys: keysOf(keyringFrom(found, session.userId)),
+    PublicKeys: keysOf(ring),
     Domain: { id, name, url, passphrase, is_base, config },
   };
 }
@@ -41,7 +39,7 @@ export async function whoAmI(deps: Deps, session: BoundConnection): Promise<Self
 export const isBlankName = (name: string): boolean => /^[\p{White_Space}\p{Cf}]*$/u.test(name);
 
 /** `change profile`: both names, trimmed; blank ones are refused. */
-export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: ProfileChange): Promise<void> {
+export async function changeProfile(deps: Deps, session: BoundConnection, { first_name, last_name }: FrameData<'change profile'>): Promise<void> {
   const first = first_name.trim();
   const last = last_name.trim();
   if (isBlankName(first) || isBlankName(last)) throw new ProtocolError(ERRORS.enterName);
@@ -61,14 +59,13 @@ const samePassword = (a: string, b: string) => a.normalize('NFKC') === b.normali
  * the planned change is cleared, and every other login of the user is revoked.
  * The caller's own login (token family) and connection keep working.
  */
-export async function changePassword(deps: Deps, session: BoundConnection, change: PasswordChange): Promise<void> {
+export async function changePassword(deps: Deps, session: BoundConnection, change: FrameData<'change password'>): Promise<void> {
   const { config } = deps;
   if (change.new !== change.newAgain) throw new ProtocolError(ERRORS.passwordsDiffer);
   if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
   const user = await getUser(deps, session.userId);
   if (!user) throw new Error(`user ${session.userId} missing`);
-  const found = await getMany(deps, [failuresKey(user.username)]);
-  const failures = found.get(keyOf(failuresKey(user.username))) as FailureRecord | undefined;
+  const { failures } = await readRecords(deps, { failures: failuresRef(user.username) });
   if (isLocked(failures, config.loginMaxFailures, deps.now().getTime())) throw new ProtocolError(ERRORS.tooManyAttempts);
   if (!(await verifyPassword(change.current, user.passwordHash))) {
     await recordFailure(deps, user.username, config.loginWindowSeconds, deps.now().getTime());
@@ -97,14 +94,14 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
  * file exists, nor delete the previous one (clients do, as before). With
  * `is_group: true` it is the avatar of group `id`, admin only (see groups).
  */
-export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: AvatarChange): Promise<void> {
+export async function changeAvatar(deps: Deps, session: BoundConnection, { avatar, is_group, id }: FrameData<'change avatar'>): Promise<void> {
   if (!isUuidV4(avatar)) throw new ProtocolError(ERRORS.provideAvatar);
   if (is_group === true) return setGroupAvatar(deps, session, id ?? undefined, avatar);
   await updateUser(deps, session.userId, { avatar }, { now: deps.now() });
 }
 
 /** `delete avatar`: the user (or, with `is_group: true`, group `id`, admin only) has no avatar (`null`) again. */
-export async function deleteAvatar(deps: Deps, session: BoundConnection, data: AvatarDeletion): Promise<void> {
+export async function deleteAvatar(deps: Deps, session: BoundConnection, data: FrameData<'delete avatar'>): Promise<void> {
   if (data?.is_group === true) return setGroupAvatar(deps, session, data.id ?? undefined, null);
   await updateUser(deps, session.userId, { avatar: null }, { now: deps.now() });
 }

@@ -6,8 +6,9 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { NameBodyInput } from '../protocol/schemas';
 import type { StoredName } from '../storage/dialogs';
-import { linkFrom, linkKey } from '../storage/links';
-import { getMany } from '../storage/store';
+import { linkKey, linkRef } from '../storage/links';
+import { readEach } from '../storage/store';
+import { retry } from '../storage/retry';
 import { TransactionCancelled, TransactionTooLarge, type Transaction } from '../storage/transact';
 
 /**
@@ -16,8 +17,6 @@ import { TransactionCancelled, TransactionTooLarge, type Transaction } from '../
  * one dialog take turns: the loser reads the new `lastId` and goes again
  * after a short random pause.
  */
-export const MAX_ATTEMPTS = 8;
-const BACKOFF_MS = 10;
 
 export const denied = (detail: string) => new ProtocolError(ERRORS.accessDenied, detail);
 export const wrongData = (detail: string) => new ProtocolError(ERRORS.wrongData, detail);
@@ -54,9 +53,9 @@ export function storedNames(bodies: readonly NameBodyInput[], date: string): Rec
  */
 export async function requireAccepted(deps: Deps, me: number, others: readonly number[]): Promise<void> {
   if (others.length === 0) return;
-  const found = await getMany(deps, others.map((o) => linkKey(me, o)), { consistent: true });
-  for (const other of others) {
-    if (linkFrom(found, me, other)?.status !== 'accepted') throw denied(`no accepted link with ${other}`);
+  const found = await readEach(deps, others, (other) => ({ link: linkRef(me, other) }), { consistent: true });
+  for (const [other, { link }] of found) {
+    if (link?.status !== 'accepted') throw denied(`no accepted link with ${other}`);
   }
 }
 
@@ -74,13 +73,10 @@ export function checkAccepted(tx: Transaction, me: number, others: readonly numb
  * such. A transaction over DynamoDB's 100 actions is `wrong data provided`.
  */
 export async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (error instanceof TransactionTooLarge) throw wrongData(`too many changes for one transaction (${error.message})`);
-      if (!(error instanceof TransactionCancelled) || n >= MAX_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_MS * n));
-    }
+  try {
+    return await retry(attempt, (error) => error instanceof TransactionCancelled);
+  } catch (error) {
+    if (error instanceof TransactionTooLarge) throw wrongData(`too many changes for one transaction (${error.message})`);
+    throw error;
   }
 }

@@ -5,15 +5,16 @@
 import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
-import type { Credentials, TokenLogin } from '../protocol/schemas';
+import type { FrameData } from '../protocol/events';
+import type { Credentials } from '../protocol/schemas';
 import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
-import { domainKey, type DomainRecord } from '../storage/domains';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
-import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
+import { domainRef, type DomainRecord } from '../storage/domains';
+import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { epochSeconds, mapBounded, readRecords } from '../storage/store';
 import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
-import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
+import { userRef, usernameRef, type UserRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
-import { bindSession, connectionEnded } from './presence';
+import { bindSession, connectionEnded, pushToConnection } from './presence';
 import { issueToken, newTokenId, readToken } from './tokens';
 
 export function storageUrls(filesUrl: string): StorageUrls {
@@ -21,19 +22,13 @@ export function storageUrls(filesUrl: string): StorageUrls {
 }
 
 async function userAndDomain(deps: Deps, userId: number, domainId: number) {
-  const found = await getMany(deps, [userKey(userId), domainKey(domainId)]);
-  const user = found.get(keyOf(userKey(userId))) as UserRecord | undefined;
-  const domain = found.get(keyOf(domainKey(domainId))) as DomainRecord | undefined;
-  return { user, domain };
+  return readRecords(deps, { user: userRef(userId), domain: domainRef(domainId) });
 }
 
 export async function loginWithPassword(deps: Deps, connectionId: string, { username, password }: Credentials): Promise<AuthResult> {
   const { config } = deps;
-  const found = await getMany(deps, [usernameKey(username), failuresKey(username)]);
-  if (isLocked(found.get(keyOf(failuresKey(username))) as FailureRecord | undefined, config.loginMaxFailures)) {
-    throw new ProtocolError(ERRORS.tooManyAttempts);
-  }
-  const entry = found.get(keyOf(usernameKey(username))) as UsernameRecord | undefined;
+  const { entry, failures } = await readRecords(deps, { entry: usernameRef(username), failures: failuresRef(username) });
+  if (isLocked(failures, config.loginMaxFailures)) throw new ProtocolError(ERRORS.tooManyAttempts);
   const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
   // Unknown users are checked against a decoy hash: same time, same answer.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
@@ -41,7 +36,7 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
     await recordFailure(deps, username, config.loginWindowSeconds);
     throw new ProtocolError(ERRORS.wrongPassword);
   }
-  if (found.has(keyOf(failuresKey(username)))) await clearFailures(deps, username);
+  if (failures) await clearFailures(deps, username);
 
   const familyId = newTokenId();
   const jti = newTokenId();
@@ -49,7 +44,7 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
   return openSession(deps, connectionId, { user, domain, familyId, jti, lightweight: false });
 }
 
-export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: TokenLogin): Promise<AuthResult> {
+export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: FrameData<'auth by token'>): Promise<AuthResult> {
   const claims = await readToken(deps.config, token, deps.now());
   if (!claims || claims.userId !== userId) throw new ProtocolError(ERRORS.wrongToken);
   const jti = newTokenId();
@@ -86,7 +81,7 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
   if (!bound) throw new Error('connection vanished during login');
   const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
   if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
-  await deps.push.toConnections([{ connectionId, lightweight: s.lightweight }], 'storage urls', storageUrls(deps.config.filesUrl));
+  await pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl));
   return { userId: s.user.id, token };
 }
 
@@ -96,7 +91,7 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
   await mapBounded(others, deps.config.pushConcurrency, async (other) => {
     // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
     if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
-    await deps.push.toConnection(other.connectionId, 'log out please', 'another device logged in');
+    await pushToConnection(deps, other, 'log out please', 'another device logged in');
     await connectionEnded(deps, await closeConnection(deps, other.connectionId));
     await deps.push.disconnect(other.connectionId);
   });
@@ -111,7 +106,7 @@ export async function endFamily(deps: Deps, userId: number, familyId: string): P
   const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
     await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+    await pushToConnection(deps, c, 'subscribe please', 'token expired');
   });
   return affected;
 }
@@ -133,7 +128,7 @@ export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: s
   await mapBounded([...families], deps.config.pushConcurrency, (familyId) => revokeFamily(deps, familyId));
   await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
     await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await deps.push.toConnection(c.connectionId, 'subscribe please', 'token expired');
+    await pushToConnection(deps, c, 'subscribe please', 'token expired');
   });
   return affected;
 }
@@ -141,5 +136,5 @@ export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: s
 export async function logout(deps: Deps, session: BoundConnection): Promise<void> {
   await revokeFamily(deps, session.familyId);
   await connectionEnded(deps, await unbindConnection(deps, session.connectionId));
-  await deps.push.toConnection(session.connectionId, 'log out please', null);
+  await pushToConnection(deps, session, 'log out please', null);
 }

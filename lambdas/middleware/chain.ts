@@ -7,8 +7,9 @@
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
-import { measureFrame, reportFrame } from '../metrics';
+import { measureFrame, reportFrame } from '../frame-cost';
 import { ERRORS, ProtocolError } from '../protocol/errors';
+import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '../protocol/events';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
 import { routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, type BoundConnection } from '../storage/connections';
@@ -139,17 +140,21 @@ function frameChain(route: RouteDefinition, run: (state: FrameState, connectionI
 }
 
 /** A frame that needs no login (the `auth …` frames): the handler gets the caller's connection id. */
-export function publicRoute<D>(event: string, handler: (caller: Caller, data: D, deps: Deps) => Promise<unknown>) {
+export function publicRoute<E extends PublicFrame | '$default'>(
+  event: E,
+  handler: (caller: Caller, data: E extends FrameName ? FrameData<E> : undefined, deps: Deps) => Promise<E extends FrameName ? FrameResult<E> : never>,
+) {
   const route = routeOf(event);
   if (route.auth) throw new Error(`${event} requires a session: use userRoute`);
-  return frameChain(route, (state, connectionId) => handler({ connectionId }, state.data as D, state.deps));
+  // The payload validator has run the route's schema: `data` is its output.
+  return frameChain(route, (state, connectionId) => handler({ connectionId }, state.data as never, state.deps));
 }
 
 /** A frame of a logged-in user: the handler gets the session (connection bound to a user). */
-export function userRoute<D>(event: string, handler: (session: BoundConnection, data: D, deps: Deps) => Promise<unknown>) {
+export function userRoute<E extends UserFrame>(event: E, handler: (session: BoundConnection, data: FrameData<E>, deps: Deps) => Promise<FrameResult<E>>) {
   const route = routeOf(event);
   if (!route.auth) throw new Error(`${event} needs no session: use publicRoute`);
-  return frameChain(route, (state) => handler(state.session!, state.data as D, state.deps));
+  return frameChain(route, (state) => handler(state.session!, state.data as FrameData<E>, state.deps));
 }
 
 export interface ConnectionEvent {

@@ -1,9 +1,13 @@
 /**
- * Frame names, and for each the payload and the result: one source of truth
- * for the server's route table and the client SDK's types.
+ * The frame contract, the one source of truth for the server and the client
+ * SDK: a frame's name and payload schema come from the route table (its
+ * payload type is the schema's), its result type is declared once here, and
+ * so is every push's payload. `userRoute` / `publicRoute` check a handler's
+ * data and result against this, the pusher checks a push's name and payload,
+ * and the SDK's event maps are `ClientEvents` / `ServerPushes`.
  */
 import type { z } from 'zod/mini';
-import type { schemas } from './schemas';
+import type { RouteTable } from '../routes/table';
 import type {
   AuthResult,
   ContactUser,
@@ -22,38 +26,40 @@ import type {
   UserlinkUpdate,
 } from './objects';
 
-export interface ClientEvents {
-  'auth by credentials': { data: z.input<typeof schemas.authByCredentials>; result: AuthResult };
-  'auth by token': { data: z.input<typeof schemas.authByToken>; result: AuthResult };
-  subscribe: { data: z.input<typeof schemas.authByCredentials>; result: AuthResult };
-  'who am i': { data: void; result: SelfUser };
-  'log me out': { data: void; result: null };
-  ping: { data: void; result: { time: string } };
+/** What each frame's ack carries as `result`. */
+export interface FrameResults {
+  'auth by credentials': AuthResult;
+  'auth by token': AuthResult;
+  subscribe: AuthResult;
+  'who am i': SelfUser;
+  'log me out': null;
+  ping: { time: string };
   // The start-up reads of protocol §2.5.
-  'give me keys': { data: void; result: Key[] };
-  'give me users': { data: void; result: ContactUser[] };
-  'give me groups': { data: void; result: Group[] };
-  'give me dialogs': { data: void; result: Dialog[] };
-  'give me presence': { data: void; result: Presence };
-  'give me messages': { data: void; result: Message[] };
-  'find contacts': { data: z.input<typeof schemas.findContacts>; result: FoundUser[] };
-  'handle userlink': { data: z.input<typeof schemas.handleUserlink>; result: UserContainer | 'success' };
-  'new key': { data: z.input<typeof schemas.newKey>; result: Key };
-  'set default key': { data: z.input<typeof schemas.setDefaultKey>; result: Key };
-  'change profile': { data: z.input<typeof schemas.changeProfile>; result: null };
-  'change password': { data: z.input<typeof schemas.changePassword>; result: null };
-  'change avatar': { data: z.input<typeof schemas.changeAvatar>; result: null };
-  'delete avatar': { data: z.input<typeof schemas.deleteAvatar>; result: null };
-  'new dialog': { data: z.input<typeof schemas.newDialog>; result: Dialog };
-  'rename dialog': { data: z.input<typeof schemas.renameDialog>; result: Dialog };
-  'new group': { data: z.input<typeof schemas.newGroup>; result: Group };
-  'edit group': { data: z.input<typeof schemas.editGroup>; result: EditedGroup };
-  'new message': { data: z.input<typeof schemas.newMessage>; result: Message };
-  'get messages before': { data: z.input<typeof schemas.getMessagesBefore>; result: Message[] };
-  'update message': { data: z.input<typeof schemas.updateMessage>; result: Message };
-  'read messages': { data: z.input<typeof schemas.readMessages>; result: null };
+  'give me keys': Key[];
+  'give me users': ContactUser[];
+  'give me groups': Group[];
+  'give me dialogs': Dialog[];
+  'give me presence': Presence;
+  'give me messages': Message[];
+  'find contacts': FoundUser[];
+  'handle userlink': UserContainer | 'success';
+  'new key': Key;
+  'set default key': Key;
+  'change profile': null;
+  'change password': null;
+  'change avatar': null;
+  'delete avatar': null;
+  'new dialog': Dialog;
+  'rename dialog': Dialog;
+  'new group': Group;
+  'edit group': EditedGroup;
+  'new message': Message;
+  'get messages before': Message[];
+  'update message': Message;
+  'read messages': null;
 }
 
+/** Every push (server-initiated frame) and its `data`. */
 export interface ServerPushes {
   'storage urls': StorageUrls;
   'log out please': LogOutReason;
@@ -68,5 +74,29 @@ export interface ServerPushes {
   group: Group;
 }
 
-export type ClientEventName = keyof ClientEvents;
 export type PushName = keyof ServerPushes;
+
+type Route = RouteTable[number];
+type RouteOf<E> = Extract<Route, { event: E }>;
+
+/** A frame a client can send (the `$…` routes are API Gateway's). */
+export type FrameName = Exclude<Route['event'], `$${string}`>;
+/** Frames that need a session, and those that do not. */
+export type UserFrame = Extract<Route, { auth: true }>['event'] & FrameName;
+export type PublicFrame = Extract<Route, { auth: false }>['event'] & FrameName;
+
+type SchemaOf<E> = RouteOf<E> extends { schema: infer S extends z.core.SomeType } ? S : undefined;
+
+/** What a handler gets: the payload after its schema (defaults filled in); undefined for a frame without one. */
+export type FrameData<E extends FrameName> = SchemaOf<E> extends z.core.SomeType ? z.output<SchemaOf<E>> : undefined;
+/** What a client sends. */
+type FrameInput<E extends FrameName> = SchemaOf<E> extends z.core.SomeType ? z.input<SchemaOf<E>> : void;
+export type FrameResult<E extends FrameName> = FrameResults[E];
+
+/** Client frame → payload and ack result: the SDK's event map. */
+export type ClientEvents = { [E in FrameName]: { data: FrameInput<E>; result: FrameResult<E> } };
+
+// Every route has a result type and every result a route: a frame added to one and not the other fails here.
+type Unmatched = Exclude<FrameName, keyof FrameResults> | Exclude<keyof FrameResults, FrameName>;
+const everyFrameHasAResult: [Unmatched] extends [never] ? true : Unmatched = true;
+void everyFrameHasAResult;

@@ -104,9 +104,6 @@ export interface GroupName extends EncryptedNameFields {
   group_id: number;
 }
 
-/** Either kind of encrypted name. */
-export type EncryptedName = DialogName | GroupName;
-
 export interface Dialog extends Stamps {
   id: number;
   /** null for a dialog outside groups. */

@@ -68,7 +68,6 @@ export const LIMITS = {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export const id = z.int().check(z.positive(), z.maximum(MAX_SAFE));
-export const noData = z.unknown();
 
 /** A public key: canonical base64 of exactly 32 bytes (43 characters and one `=`; the last character carries 4 bits). */
 export const publicKey = z.string().check(z.regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'base64 of 32 bytes'));
@@ -179,7 +178,6 @@ export const schemas = {
     token: nonEmpty(LIMITS.token),
     isLightweight: z.nullish(z.boolean()),
   }),
-  noData,
   findContacts: z.object({ search: nonEmpty(LIMITS.search) }),
   handleUserlink: z.object({ from_user_id: id, to_user_id: id, action: z.enum(USERLINK_ACTIONS) }),
   newKey: z.object({ name: publicKey, is_default: z.boolean() }),
@@ -261,24 +259,8 @@ export const schemas = {
   readMessages: z.object({ ids: ids(LIMITS.readIds) }),
 } as const;
 
+/** The payload types of frames are protocol/events.ts's `FrameData`; these are the parts several frames share. */
 export type Credentials = z.infer<typeof credentials>;
-export type TokenLogin = z.infer<typeof schemas.authByToken>;
-export type UserlinkRequest = z.infer<typeof schemas.handleUserlink>;
-export type NewKeyRequest = z.infer<typeof schemas.newKey>;
-export type FindContactsRequest = z.infer<typeof schemas.findContacts>;
-export type SetDefaultKeyRequest = z.infer<typeof schemas.setDefaultKey>;
-export type ProfileChange = z.infer<typeof schemas.changeProfile>;
-export type PasswordChange = z.infer<typeof schemas.changePassword>;
-export type AvatarChange = z.infer<typeof schemas.changeAvatar>;
-export type AvatarDeletion = z.infer<typeof schemas.deleteAvatar>;
 export type NameBodyInput = z.infer<typeof nameBody>;
 export type MessageBodyInput = z.infer<typeof messageBody>;
 export type AttachmentInput = z.infer<typeof attachment>;
-export type NewDialogRequest = z.infer<typeof schemas.newDialog>;
-export type RenameDialogRequest = z.infer<typeof schemas.renameDialog>;
-export type NewGroupRequest = z.infer<typeof schemas.newGroup>;
-export type EditGroupRequest = z.infer<typeof schemas.editGroup>;
-export type NewMessageRequest = z.infer<typeof schemas.newMessage>;
-export type GetMessagesBeforeRequest = z.infer<typeof schemas.getMessagesBefore>;
-export type UpdateMessageRequest = z.infer<typeof schemas.updateMessage>;
-export type ReadMessagesRequest = z.infer<typeof schemas.readMessages>;

@@ -1,9 +1,8 @@
 import { changeAvatar } from '../domain/profile';
 import { userRoute } from '../middleware/chain';
-import type { AvatarChange } from '../protocol/schemas';
 
 /** The caller's own avatar, or with `is_group: true` a group's (admin only). */
-export const handler = userRoute<AvatarChange>('change avatar', async (session, change, deps) => {
+export const handler = userRoute('change avatar', async (session, change, deps) => {
   await changeAvatar(deps, session, change);
   return null;
 });

@@ -1,5 +1,4 @@
 import { editGroup } from '../domain/groups';
 import { userRoute } from '../middleware/chain';
-import type { EditGroupRequest } from '../protocol/schemas';
 
-export const handler = userRoute<EditGroupRequest>('edit group', (session, request, deps) => editGroup(deps, session, request));
+export const handler = userRoute('edit group', (session, request, deps) => editGroup(deps, session, request));

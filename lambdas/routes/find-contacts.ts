@@ -1,5 +1,4 @@
 import { findContacts } from '../domain/contacts';
 import { userRoute } from '../middleware/chain';
-import type { FindContactsRequest } from '../protocol/schemas';
 
-export const handler = userRoute<FindContactsRequest>('find contacts', (session, { search }, deps) => findContacts(deps, session, search));
+export const handler = userRoute('find contacts', (session, { search }, deps) => findContacts(deps, session, search));

@@ -1,5 +1,4 @@
 import { getMessagesBefore } from '../domain/messages';
 import { userRoute } from '../middleware/chain';
-import type { GetMessagesBeforeRequest } from '../protocol/schemas';
 
-export const handler = userRoute<GetMessagesBeforeRequest>('get messages before', (session, request, deps) => getMessagesBefore(deps, session, request));
+export const handler = userRoute('get messages before', (session, request, deps) => getMessagesBefore(deps, session, request));

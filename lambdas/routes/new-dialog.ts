@@ -1,5 +1,4 @@
 import { newDialog } from '../domain/dialogs';
 import { userRoute } from '../middleware/chain';
-import type { NewDialogRequest } from '../protocol/schemas';
 
-export const handler = userRoute<NewDialogRequest>('new dialog', (session, request, deps) => newDialog(deps, session, request));
+export const handler = userRoute('new dialog', (session, request, deps) => newDialog(deps, session, request));

@@ -1,5 +1,4 @@
 import { newGroup } from '../domain/groups';
 import { userRoute } from '../middleware/chain';
-import type { NewGroupRequest } from '../protocol/schemas';
 
-export const handler = userRoute<NewGroupRequest>('new group', (session, request, deps) => newGroup(deps, session, request));
+export const handler = userRoute('new group', (session, request, deps) => newGroup(deps, session, request));

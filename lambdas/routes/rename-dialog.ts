@@ -1,5 +1,4 @@
 import { renameDialog } from '../domain/dialogs';
 import { userRoute } from '../middleware/chain';
-import type { RenameDialogRequest } from '../protocol/schemas';
 
-export const handler = userRoute<RenameDialogRequest>('rename dialog', (session, request, deps) => renameDialog(deps, session, request));
+export const handler = userRoute('rename dialog', (session, request, deps) => renameDialog(deps, session, request));

@@ -1,8 +1,10 @@
 /**
  * The route table: one entry per frame. It drives the middleware chain
  * (schema, auth), the CDK stack (one route + one function each), the local
- * gateway (route selection) and the docs. Adding a frame = one entry here and
- * one handler module `lambdas/routes/<module>.ts`.
+ * gateway (route selection), the docs and the frame contract. Adding a frame =
+ * its schema (protocol/schemas.ts), one entry here, its result type
+ * (protocol/events.ts `FrameResults`; the compiler asks for it) and one handler
+ * module `lambdas/routes/<module>.ts`, whose data and result types follow.
  */
 import type { ZodMiniType } from 'zod/mini';
 import { schemas } from '../protocol/schemas';
@@ -28,7 +30,7 @@ export interface RouteDefinition {
 const rw = { Connections: 'write', Data: 'write' } as const;
 const read = { Connections: 'read', Data: 'read' } as const;
 
-export const routes: readonly RouteDefinition[] = [
+const table = [
   { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
   { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
   { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
@@ -60,7 +62,12 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'get messages before', schema: schemas.getMessagesBefore, auth: true, access: read, summary: 'A page of a dialog\'s history between two dates, newest first.' },
   { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, summary: 'Creator: edits or deletes a message; `messages` push.' },
   { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Marks the caller\'s own copies read.' },
-];
+] as const satisfies readonly RouteDefinition[];
+
+/** Every entry with its literal types: what protocol/events.ts derives the frames' payload types from. */
+export type RouteTable = typeof table;
+
+export const routes: readonly RouteDefinition[] = table;
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */
 export const routeKeyOf = (event: string): string => event;

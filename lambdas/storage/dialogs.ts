@@ -17,7 +17,7 @@
  * joined: a newer `lastId` is a message the user received.
  */
 import type { EncryptedNameFields, Stamps } from '../protocol/objects';
-import { queryPrefix, type Store } from './store';
+import { fieldsDecoder, queryPrefix, ref, type Item, type Store } from './store';
 import type { Transaction } from './transact';
 
 /** An encrypted name as stored for one recipient (keyed by recipient; the id is the dialog's or group's). */
@@ -45,14 +45,14 @@ export const dialogMemberKey = (userId: number, dialogId: number) => ({ pk: `USE
 
 const HEAD_FIELDS = ['id', 'group_id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'recipients', 'version', 'lastId'] as const;
 
-export function toHead(item: Record<string, unknown> | undefined): DialogHead | undefined {
-  if (!item) return undefined;
-  return Object.fromEntries(HEAD_FIELDS.map((f) => [f, item[f]])) as unknown as DialogHead;
-}
+const toHead = fieldsDecoder<DialogHead>(HEAD_FIELDS);
+export const dialogHeadRef = (id: number) => ref(dialogHeadKey(id), toHead);
 
-/** The names item read with `namesProjection(viewer)`: that viewer's body only. */
-export const nameOf = (item: Record<string, unknown> | undefined, viewer: number): StoredName | undefined =>
-  (item?.bodies as Record<string, StoredName> | undefined)?.[String(viewer)];
+/** The names item: recipient id → name (read with `dialogProjection(viewer)`, that viewer's only). */
+export const dialogNamesRef = (id: number) => ref(dialogNamesKey(id), (item): Record<string, StoredName> => ({ ...((item?.bodies as Record<string, StoredName> | undefined) ?? {}) }));
+
+const toMembership = (item: Item): DialogMembership => ({ dialogId: item.dialogId as number, groupId: (item.groupId as number | null) ?? null, since: (item.since as number) ?? 0 });
+export const dialogMemberRef = (userId: number, dialogId: number) => ref(dialogMemberKey(userId, dialogId), (item) => (item ? toMembership(item) : undefined));
 
 /**
  * One BatchGet projection for heads and names together, that reads of the
@@ -66,7 +66,7 @@ export const dialogProjection = (viewer: number) => ({
 /** The user's dialog memberships (one Query of their partition). */
 export async function dialogMembershipsOf(store: Store, userId: number): Promise<DialogMembership[]> {
   const items = await queryPrefix(store, `USER#${userId}`, 'DIALOG#');
-  return items.map((i) => ({ dialogId: i.dialogId as number, groupId: (i.groupId as number | null) ?? null, since: (i.since as number) ?? 0 }));
+  return items.map(toMembership);
 }
 
 // ---------------------------------------------------------------- writes (into a transaction)

@@ -1,8 +1,9 @@
 /** Domains: a user's organisation, with the settings that limit what users may do. */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Domain, DomainConfig } from '../protocol/objects';
 import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { ref, withoutKey, type Store } from './store';
+import { transaction, TransactionCancelled } from './transact';
 
 export interface DomainRecord extends Domain {
   /** One live device per user: a new login logs the others out. */
@@ -37,31 +38,23 @@ export async function createDomain(store: Store, name: string, settings: Partial
     config: { key_management_by_user: s.key_management_by_user, contactlist_management_by_user: s.contactlist_management_by_user },
     single_device: s.single_device,
   };
+  const tx = transaction(store);
+  tx.put('name', { ...nameKey(name), domainId: id }, { expression: 'attribute_not_exists(pk)' });
+  tx.put('domain', { ...domainKey(id), ...record });
   try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: store.config.dataTable, Item: { ...nameKey(name), domainId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: store.config.dataTable, Item: { ...domainKey(id), ...record } } },
-        ],
-      }),
-    );
+    await tx.commitRetryingConflicts(store);
   } catch (error) {
-    if (isConditionFailure(error)) throw new DomainExistsError(`domain ${name} exists`);
+    if (error instanceof TransactionCancelled && error.failed.has('name')) throw new DomainExistsError(`domain ${name} exists`);
     throw error;
   }
   return record;
 }
 
-function toRecord(item: Record<string, unknown> | undefined): DomainRecord | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = item;
-  return record as unknown as DomainRecord;
-}
+export const domainRef = (id: number) => ref(domainKey(id), withoutKey<DomainRecord>);
 
 export async function getDomain(store: Store, id: number): Promise<DomainRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: domainKey(id) }));
-  return toRecord(Item);
+  return withoutKey<DomainRecord>(Item);
 }
 
 export async function findDomainByName(store: Store, name: string): Promise<DomainRecord | undefined> {
@@ -97,5 +90,5 @@ export async function updateDomainSettings(store: Store, id: number, settings: P
       ReturnValues: 'ALL_NEW',
     }),
   );
-  return toRecord(Attributes)!;
+  return withoutKey<DomainRecord>(Attributes)!;
 }

@@ -16,7 +16,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
 import type { StoredName } from './dialogs';
-import { isConditionFailure, queryPrefix, type Store } from './store';
+import { fieldsDecoder, isConditionFailure, queryPrefix, ref, type Store } from './store';
 import type { Transaction } from './transact';
 
 export interface StoredMember {
@@ -42,10 +42,8 @@ export const groupMemberKey = (userId: number, groupId: number) => ({ pk: `USER#
 
 const FIELDS = ['id', 'admin_id', 'avatar', 'created_at', 'updated_at', 'created_by', 'updated_by', 'members', 'bodies', 'dialogs', 'version', 'former'] as const;
 
-export function toGroup(item: Record<string, unknown> | undefined): GroupRecord | undefined {
-  if (!item) return undefined;
-  return Object.fromEntries(FIELDS.map((f) => [f, item[f]])) as unknown as GroupRecord;
-}
+const toGroup = fieldsDecoder<GroupRecord>(FIELDS);
+export const groupRef = (id: number) => ref(groupKey(id), toGroup);
 
 export const memberIdsOf = (group: Pick<GroupRecord, 'members'>): number[] => Object.keys(group.members).map(Number);
 

@@ -13,7 +13,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import type { Key } from '../protocol/objects';
 import { nextId } from './ids';
-import { getMany, isConditionFailure, keyOf, type Store } from './store';
+import { retry } from './retry';
+import { isConditionFailure, readEach, ref, type Item, type Store } from './store';
 
 /** A key as stored in the ring (owner and default flag are the ring's). */
 interface StoredKey {
@@ -33,7 +34,6 @@ export interface Keyring {
 
 /** At ~150 bytes a key, far below the 400 KB item limit. */
 export const MAX_KEYS = 500;
-const MAX_ATTEMPTS = 10;
 
 export const keyringKey = (userId: number) => ({ pk: `USER#${userId}`, sk: 'KEYS' });
 
@@ -42,7 +42,7 @@ export class UnknownKeyError extends Error {}
 
 const emptyRing = (userId: number): Keyring => ({ userId, keys: [], defaultKeyId: null, version: 0 });
 
-function toRing(userId: number, item: Record<string, unknown> | undefined): Keyring {
+function toRing(userId: number, item: Item | undefined): Keyring {
   if (!item) return emptyRing(userId);
   return { userId, keys: (item.keys as StoredKey[]) ?? [], defaultKeyId: (item.defaultKeyId as number | null) ?? null, version: item.version as number };
 }
@@ -61,15 +61,13 @@ export async function getKeyring(store: Store, userId: number): Promise<Keyring>
   return toRing(userId, Item);
 }
 
-/** The rings of many users: BatchGet, 100 users per request. Users without keys get an empty ring. */
-export async function keyringsOf(store: Store, userIds: readonly number[]): Promise<Map<number, Keyring>> {
-  const found = await getMany(store, userIds.map(keyringKey));
-  return new Map(userIds.map((id) => [id, toRing(id, found.get(keyOf(keyringKey(id))))]));
-}
+/** A user's ring; a user without keys has an empty one. */
+export const keyringRef = (userId: number) => ref(keyringKey(userId), (item) => toRing(userId, item));
 
-/** The ring read from an item fetched together with others (see getMany). */
-export function keyringFrom(found: Map<string, Record<string, unknown>>, userId: number): Keyring {
-  return toRing(userId, found.get(keyOf(keyringKey(userId))));
+/** The rings of many users: BatchGet, 100 users per request. */
+export async function keyringsOf(store: Store, userIds: readonly number[]): Promise<Map<number, Keyring>> {
+  const found = await readEach(store, userIds, (id) => ({ ring: keyringRef(id) }));
+  return new Map([...found].map(([id, { ring }]) => [id, ring]));
 }
 
 /**
@@ -78,25 +76,21 @@ export function keyringFrom(found: Map<string, Record<string, unknown>>, userId:
  * otherwise the ring is read again and `change` re-applied.
  */
 async function updateRing<T>(store: Store, userId: number, change: (ring: Keyring) => { ring: Keyring; result: T }): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retry(async () => {
     const current = await getKeyring(store, userId);
     const { ring, result } = change(current);
     if (ring === current) return result;
-    try {
-      await store.db.send(
-        new PutCommand({
-          TableName: store.config.dataTable,
-          Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
-          ...(current.version === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),
-        }),
-      );
-      return result;
-    } catch (error) {
-      if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await store.db.send(
+      new PutCommand({
+        TableName: store.config.dataTable,
+        Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
+        ...(current.version === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),
+      }),
+    );
+    return result;
+  }, isConditionFailure);
 }
 
 /** Adds a key; a default one replaces the previous default in the same write. */

@@ -10,9 +10,10 @@
  * other user shows in the owner's contact list). A user's whole list is one
  * Query of their partition; a pair is one BatchGet of two keys.
  */
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
-import { isConditionFailure, keyOf, queryAll, type Store } from './store';
+import { isConditionFailure, queryAll, ref, withoutKey, type Store } from './store';
+import { transaction, TransactionCancelled } from './transact';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
 export type CanonicalStatus = 'requested' | 'accepted' | 'rejected' | 'withdrawn';
@@ -41,15 +42,8 @@ export const linkKey = (owner: number, other: number) => ({ pk: `USER#${owner}`,
 
 export class LinkConflictError extends Error {}
 
-const toLink = (item: Record<string, unknown> | undefined): LinkItem | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...link } = item;
-  return link as unknown as LinkItem;
-};
-
-export function linkFrom(found: Map<string, Record<string, unknown>>, owner: number, other: number): LinkItem | undefined {
-  return toLink(found.get(keyOf(linkKey(owner, other))));
-}
+/** The owner's side of a link. */
+export const linkRef = (owner: number, other: number) => ref(linkKey(owner, other), withoutKey<LinkItem>);
 
 export interface LinksQuery {
   /** Only links the owner lists. */
@@ -80,7 +74,7 @@ export async function linksOf(store: Store, owner: number, filter: LinksQuery = 
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: values,
   });
-  return items.map((item) => toLink(item)!);
+  return items.map((item) => withoutKey<LinkItem>(item)!);
 }
 
 export interface PairWrite {
@@ -99,23 +93,19 @@ export interface PairWrite {
 export async function writePair(store: Store, w: PairWrite): Promise<{ a: LinkItem; b: LinkItem }> {
   const version = Math.max(w.versions.a ?? 0, w.versions.b ?? 0) + 1;
   const item = (owner: number, other: number, side: LinkSide): LinkItem => ({ ...w.link, ...side, owner, other, version });
-  const put = (owner: number, other: number, side: LinkSide, expected: number | undefined) => ({
-    Put: {
-      TableName: store.config.dataTable,
-      Item: { ...linkKey(owner, other), ...item(owner, other, side) },
-      ...(expected === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': expected } }),
-    },
-  });
-  try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [put(w.a, w.b, w.sides.a, w.versions.a), put(w.b, w.a, w.sides.b, w.versions.b)],
-      }),
+  const tx = transaction(store);
+  const put = (owner: number, other: number, side: LinkSide, expected: number | undefined) =>
+    tx.put(
+      `link ${owner}-${other}`,
+      { ...linkKey(owner, other), ...item(owner, other, side) },
+      expected === undefined ? { expression: 'attribute_not_exists(pk)' } : { expression: '#version = :v', names: { '#version': 'version' }, values: { ':v': expected } },
     );
+  put(w.a, w.b, w.sides.a, w.versions.a);
+  put(w.b, w.a, w.sides.b, w.versions.b);
+  try {
+    await tx.commitRetryingConflicts(store);
   } catch (error) {
-    if (isConditionFailure(error)) throw new LinkConflictError(`link ${w.a}-${w.b} changed meanwhile`);
+    if (error instanceof TransactionCancelled) throw new LinkConflictError(`link ${w.a}-${w.b} changed meanwhile`);
     throw error;
   }
   return { a: item(w.a, w.b, w.sides.a), b: item(w.b, w.a, w.sides.b) };

@@ -5,9 +5,10 @@
  * by token are never locked.
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, isConditionFailure, type Store } from './store';
+import { epochSeconds, isConditionFailure, ref, withoutKey, type Store } from './store';
 
 export const failuresKey = (username: string) => ({ pk: `LOGINFAIL#${username.toLowerCase()}`, sk: 'LOGINFAIL' });
+export const failuresRef = (username: string) => ref(failuresKey(username), withoutKey<FailureRecord>);
 
 export interface FailureRecord {
   failures: number;

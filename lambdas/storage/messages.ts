@@ -16,7 +16,7 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
-import { isConditionFailure, type Store } from './store';
+import { fieldsDecoder, isConditionFailure, ref, withoutKey, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
 
@@ -71,17 +71,18 @@ const unreadKey = (userId: number, id: number) => ({ gsi1pk: `UNREAD#${userId}`,
 const RECORD_FIELDS = ['id', 'dialog_id', 'type', 'created_by', 'created_at', 'updated_by', 'updated_at', 'edited_at', 'recipients'] as const;
 const INBOX_FIELDS = ['id', 'dialog_id', 'type', 'edited_at', 'created_by', 'created_at', 'updated_by', 'updated_at', 'creator', 'recipient_id', 'body', 'attachments'] as const;
 
-const pick = <T>(item: Record<string, unknown> | undefined, fields: readonly string[]): T | undefined =>
-  item ? (Object.fromEntries(fields.map((f) => [f, item[f] ?? null])) as T) : undefined;
-
-export const toRecord = (item: Record<string, unknown> | undefined) => pick<MessageRecord>(item, RECORD_FIELDS);
-export const toInbox = (item: Record<string, unknown> | undefined) => pick<InboxItem>(item, INBOX_FIELDS);
+const toRecord = fieldsDecoder<MessageRecord>(RECORD_FIELDS, null);
+const toInbox = fieldsDecoder<InboxItem>(INBOX_FIELDS, null);
+export const messageRef = (id: number) => ref(messageKey(id), toRecord);
+export const inboxRef = (userId: number, dialogId: number, id: number) => ref(inboxKey(userId, dialogId, id), toInbox);
 
 export interface ClientMessage {
   messageId: number;
   dialogId: number;
   expiresAt: number;
 }
+
+export const clientMessageRef = (userId: number, clientId: string) => ref(clientMessageKey(userId, clientId), withoutKey<ClientMessage>);
 
 // ---------------------------------------------------------------- writes
 

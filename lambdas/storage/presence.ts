@@ -18,7 +18,7 @@
  * their live connections without a Query per user.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, getMany, isConditionFailure, keyOf, type Store } from './store';
+import { epochSeconds, isConditionFailure, readEach, ref, type Item, type Store } from './store';
 
 export const presenceKey = (userId: number) => ({ pk: `USER#${userId}`, sk: 'PRESENCE' });
 
@@ -32,12 +32,15 @@ export interface PresenceMember {
   light: boolean;
 }
 
-export function membersOf(item: Record<string, unknown> | undefined): PresenceMember[] {
+function membersOf(item: Item | undefined): PresenceMember[] {
   if (!item) return [];
   return Object.entries(item)
     .filter(([name]) => name.startsWith(PREFIX))
     .map(([name, value]) => ({ connectionId: name.slice(PREFIX.length), ...(value as { exp: number; light: boolean }) }));
 }
+
+/** A user's presence members (none: an empty list). */
+export const presenceRef = (userId: number) => ref(presenceKey(userId), membersOf);
 
 export const liveMembers = (members: PresenceMember[], now = Date.now()) => members.filter((m) => m.exp > epochSeconds(now));
 
@@ -103,10 +106,10 @@ export async function leavePresence(store: Store, userId: number, connectionId: 
 export type Presences = ReadonlyMap<number, PresenceMember[]>;
 
 export async function presenceOf(store: Store, userIds: readonly number[], now = Date.now()): Promise<Map<number, PresenceMember[]>> {
-  const found = await getMany(store, userIds.map(presenceKey));
+  const found = await readEach(store, userIds, (id) => ({ members: presenceRef(id) }));
   const result = new Map<number, PresenceMember[]>();
-  for (const id of userIds) {
-    const live = liveMembers(membersOf(found.get(keyOf(presenceKey(id)))), now);
+  for (const [id, { members }] of found) {
+    const live = liveMembers(members, now);
     if (live.length > 0) result.set(id, live);
   }
   return result;

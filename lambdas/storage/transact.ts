@@ -9,8 +9,10 @@
  * that writes messages is itself capped at 128 KB (LIMITS.payloadBytes), and
  * the copies of one message add a few hundred bytes of header per recipient.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { keyOf, type Store } from './store';
+import { retry } from './retry';
+import { keyOf, type Key, type Store } from './store';
 
 export const MAX_TRANSACTION_ACTIONS = 100;
 
@@ -22,15 +24,14 @@ export interface Condition {
   values?: Record<string, unknown>;
 }
 
-export interface Key {
-  pk: string;
-  sk: string;
-}
-
 /** The transaction would need more actions than DynamoDB allows. */
 export class TransactionTooLarge extends Error {}
 
-/** Cancelled: `failed` holds the tags whose condition failed; `conflict` is true when another transaction was in the way. */
+/**
+ * Cancelled, nothing written: `failed` holds the tags whose condition failed;
+ * `conflict` is true when another transaction (or throttling) was in the way,
+ * which says nothing about the data: the same write may simply be tried again.
+ */
 export class TransactionCancelled extends Error {
   constructor(
     readonly failed: ReadonlySet<string>,
@@ -114,6 +115,16 @@ export class Transaction {
     });
   }
 
+  /**
+   * Commits once, and again while only `conflict` stood in the way (nothing
+   * was wrong with the data; each try is all or nothing). A failed condition
+   * is thrown as TransactionCancelled for the caller to read and decide again;
+   * TransactionTooLarge is thrown before sending.
+   */
+  async commitRetryingConflicts(store: Store): Promise<void> {
+    await retry(() => this.commit(store), (error) => error instanceof TransactionCancelled && error.failed.size === 0);
+  }
+
   /** Commits everything at once; TransactionCancelled (nothing written) or TransactionTooLarge (nothing sent). */
   async commit(store: Store): Promise<void> {
     if (this.items.length === 0) return;
@@ -121,14 +132,14 @@ export class Transaction {
     try {
       await store.db.send(new TransactWriteCommand({ TransactItems: this.items.map((i) => i.item) }));
     } catch (error) {
-      const name = (error as { name?: string })?.name;
-      if (name !== 'TransactionCanceledException') throw error;
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      if (!(error instanceof TransactionCanceledException)) throw error;
       const failed = new Set<string>();
       let conflict = false;
-      reasons.forEach((reason, i) => {
+      (error.CancellationReasons ?? []).forEach((reason, i) => {
         if (reason.Code === 'ConditionalCheckFailed') failed.add(this.items[i]!.tag);
-        else if (reason.Code === 'TransactionConflict') conflict = true;
+        else if (reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError' || reason.Code === 'ProvisionedThroughputExceeded') conflict = true;
+        // A reason of any other code (ValidationError, ItemCollectionSizeLimitExceeded) is a fault, not a race.
+        else if (reason.Code && reason.Code !== 'None') throw error;
       });
       throw new TransactionCancelled(failed, conflict || failed.size === 0);
     }

@@ -11,8 +11,9 @@
  * a prefix of the user's username, first name or last name (each whole field).
  * Fields that are empty have no index entry.
  */
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Store } from './store';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Item, Key, Store } from './store';
+import { transaction } from './transact';
 import type { UserRecord } from './users';
 
 export const SEARCH_FIELDS = ['username', 'first_name', 'last_name'] as const;
@@ -31,7 +32,7 @@ const searchKey = (userId: number, field: string) => ({ pk: `USER#${userId}`, sk
 const domainPartition = (domainId: number) => `USERSEARCH#${domainId}`;
 
 /** The index items of a user (only fields that are not empty). */
-export function searchItems(user: Searchable): Record<string, unknown>[] {
+export function searchItems(user: Searchable): (Key & Item)[] {
   return SEARCH_FIELDS.flatMap((field) => {
     const token = normaliseSearch(user[field] ?? '');
     if (!token) return [];
@@ -46,15 +47,15 @@ export function searchItems(user: Searchable): Record<string, unknown>[] {
  */
 export async function reindexUserSearch(store: Store, user: Searchable): Promise<void> {
   const items = new Map(searchItems(user).map((item) => [item.sk as string, item]));
-  await store.db.send(
-    new TransactWriteCommand({
-      TransactItems: SEARCH_FIELDS.map((field) => {
-        const key = searchKey(user.id, field);
-        const item = items.get(key.sk);
-        return item ? { Put: { TableName: store.config.dataTable, Item: item } } : { Delete: { TableName: store.config.dataTable, Key: key } };
-      }),
-    }),
-  );
+  const tx = transaction(store);
+  for (const field of SEARCH_FIELDS) {
+    const key = searchKey(user.id, field);
+    const item = items.get(key.sk);
+    if (item) tx.put(field, item);
+    else tx.delete(field, key);
+  }
+  // Unconditional: only a conflict can cancel it, and writing the same entries again is harmless.
+  await tx.commitRetryingConflicts(store);
 }
 
 export interface SearchPage {

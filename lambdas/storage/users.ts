@@ -1,8 +1,9 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { isConditionFailure, ref, withoutKey, type Store } from './store';
+import { transaction, TransactionCancelled } from './transact';
 import { searchItems } from './user-search';
 
 export interface UserRecord {
@@ -27,6 +28,8 @@ export interface UsernameRecord {
 
 export const userKey = (id: number) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
 export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
+export const userRef = (id: number) => ref(userKey(id), withoutKey<UserRecord>);
+export const usernameRef = (username: string) => ref(usernameKey(username), withoutKey<UsernameRecord>);
 
 export class UsernameTakenError extends Error {}
 
@@ -47,43 +50,28 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     created_at: created,
     updated_at: created,
   };
+  const tx = transaction(store);
+  tx.put('username', { ...usernameKey(user.username), userId: id, domainId: user.domain_id }, { expression: 'attribute_not_exists(pk)' });
+  tx.put('user', { ...userKey(id), ...user });
+  for (const item of searchItems(user)) tx.put(`search ${item.sk}`, item);
   try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.config.dataTable,
-              Item: { ...usernameKey(user.username), userId: id, domainId: user.domain_id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Put: { TableName: store.config.dataTable, Item: { ...userKey(id), ...user } } },
-          ...searchItems(user).map((Item) => ({ Put: { TableName: store.config.dataTable, Item } })),
-        ],
-      }),
-    );
+    await tx.commitRetryingConflicts(store);
   } catch (error) {
-    if (isConditionFailure(error)) throw new UsernameTakenError(`username ${user.username} is taken`);
+    // Only the username's own condition means it is taken; a conflict has been retried.
+    if (error instanceof TransactionCancelled && error.failed.has('username')) throw new UsernameTakenError(`username ${user.username} is taken`);
     throw error;
   }
   return user;
 }
 
-function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
-
 export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: userKey(id) }));
-  return strip<UserRecord>(Item);
+  return withoutKey<UserRecord>(Item);
 }
 
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: usernameKey(username) }));
-  return strip<UsernameRecord>(Item);
+  return withoutKey<UsernameRecord>(Item);
 }
 
 /** What the profile frames may change on a user item. */
@@ -128,7 +116,7 @@ export async function updateUser(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return strip<UserRecord>(Attributes)!;
+    return withoutKey<UserRecord>(Attributes)!;
   } catch (error) {
     if (isConditionFailure(error)) throw new UserChangedError(`user ${id} is gone or changed`);
     throw error;

@@ -1,6 +1,6 @@
 /** Reads what frames cost from the chain's per-frame measurement (metrics.observeFrames: the `frame` log line's numbers). */
 import { expect } from 'vitest';
-import { observeFrames, type FrameRecord } from '../../lambdas/metrics';
+import { observeFrames, type FrameRecord } from '../../lambdas/frame-cost';
 import type { TestClient } from './client';
 
 export function recordFrames() {
