@@ -83,6 +83,15 @@ describe('auth by credentials', () => {
     expect((await client.request('auth by credentials', { username: 'carol', password: 'carol-secret' })).error).toBeNull();
     await client.close();
   });
+
+  it('limits parallel attempts exactly like sequential ones (the count decides atomically)', async () => {
+    await createTestUser({ username: 'erin', password: 'erin-secret' });
+    const clients = await Promise.all(Array.from({ length: 40 }, () => TestClient.connect(stack.url)));
+    const acks = await Promise.all(clients.map((c, i) => c.request('auth by credentials', { username: 'erin', password: `guess-${i}` })));
+    const count = (error: string) => acks.filter((a) => a.error === error).length;
+    expect({ wrong: count('wrong password'), locked: count('too many attempts') }).toEqual({ wrong: 3, locked: 37 });
+    await Promise.all(clients.map((c) => c.close()));
+  });
 });
 
 describe('auth by token', () => {

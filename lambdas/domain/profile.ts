@@ -7,13 +7,12 @@ import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { getMany, keyOf } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
 import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
 import { setGroupAvatar } from './groups';
 import { hashPassword, verifyPassword } from './passwords';
-import { endOtherLogins } from './sessions';
+import { endOtherLogins, limitedPasswordCheck } from './sessions';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
   const found = await getMany(deps, [userKey(session.userId), domainKey(session.domainId), keyringKey(session.userId)]);
@@ -61,14 +60,9 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
   if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
   const user = await getUser(deps, session.userId);
   if (!user) throw new Error(`user ${session.userId} missing`);
-  const found = await getMany(deps, [failuresKey(user.username)]);
-  const failures = found.get(keyOf(failuresKey(user.username))) as FailureRecord | undefined;
-  if (isLocked(failures, config.loginMaxFailures, deps.now().getTime())) throw new ProtocolError(ERRORS.tooManyAttempts);
-  if (!(await verifyPassword(change.current, user.passwordHash))) {
-    await recordFailure(deps, user.username, config.loginWindowSeconds, deps.now().getTime());
+  if (!(await limitedPasswordCheck(deps, user.username, () => verifyPassword(change.current, user.passwordHash)))) {
     throw new ProtocolError(ERRORS.wrongPassword);
   }
-  if (failures) await clearFailures(deps, user.username);
   const passwordHash = await hashPassword(change.new, config.scryptLogN);
   try {
     await updateUser(

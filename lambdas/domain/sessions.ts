@@ -8,7 +8,7 @@ import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { Credentials, TokenLogin } from '../protocol/schemas';
 import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
 import { domainKey, type DomainRecord } from '../storage/domains';
-import { clearFailures, failuresKey, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
+import { chargeAttempt, clearFailures } from '../storage/login-failures';
 import { epochSeconds, getMany, keyOf, mapBounded } from '../storage/store';
 import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
@@ -27,21 +27,31 @@ async function userAndDomain(deps: Deps, userId: number, domainId: number) {
   return { user, domain };
 }
 
+/**
+ * Checks a password under `username`'s attempt limit (storage/login-failures):
+ * logins and `change password` share it, one budget of guesses per password
+ * whichever way they come. The attempt is charged before `check` runs; a
+ * check that passes (anything but false) clears the count.
+ */
+export async function limitedPasswordCheck<T>(deps: Deps, username: string, check: () => Promise<T | false>): Promise<T | false> {
+  const limit = { maxFailures: deps.config.loginMaxFailures, windowSeconds: deps.config.loginWindowSeconds };
+  if (!(await chargeAttempt(deps, username, limit, deps.now().getTime()))) throw new ProtocolError(ERRORS.tooManyAttempts);
+  const passed = await check();
+  if (passed !== false) await clearFailures(deps, username);
+  return passed;
+}
+
 export async function loginWithPassword(deps: Deps, connectionId: string, { username, password }: Credentials): Promise<AuthResult> {
   const { config } = deps;
-  const found = await getMany(deps, [usernameKey(username), failuresKey(username)]);
-  if (isLocked(found.get(keyOf(failuresKey(username))) as FailureRecord | undefined, config.loginMaxFailures)) {
-    throw new ProtocolError(ERRORS.tooManyAttempts);
-  }
-  const entry = found.get(keyOf(usernameKey(username))) as UsernameRecord | undefined;
-  const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
-  // Unknown users are checked against a decoy hash: same time, same answer.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
-  if (!valid || !user || !domain) {
-    await recordFailure(deps, username, config.loginWindowSeconds);
-    throw new ProtocolError(ERRORS.wrongPassword);
-  }
-  if (found.has(keyOf(failuresKey(username)))) await clearFailures(deps, username);
+  const account = await limitedPasswordCheck(deps, username, async () => {
+    const entry = (await getMany(deps, [usernameKey(username)])).get(keyOf(usernameKey(username))) as UsernameRecord | undefined;
+    const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
+    // Unknown users are checked against a decoy hash: same time, same answer.
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
+    return valid && user && domain ? { user, domain } : false;
+  });
+  if (!account) throw new ProtocolError(ERRORS.wrongPassword);
+  const { user, domain } = account;
 
   const familyId = newTokenId();
   const jti = newTokenId();
