@@ -7,6 +7,7 @@ import type { AvatarChange, AvatarDeletion, PasswordChange, ProfileChange } from
 import type { BoundConnection } from '../storage/connections';
 import { domainKey, publicDomain, type DomainRecord } from '../storage/domains';
 import { keyringFrom, keyringKey, keysOf } from '../storage/keys';
+import { failuresKey, type FailureRecord } from '../storage/login-failures';
 import { getMany, keyOf } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
 import { getUser, updateUser, userKey, UserChangedError, type UserRecord } from '../storage/users';
@@ -60,9 +61,8 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
   if (samePassword(change.new, change.current)) throw new ProtocolError(ERRORS.passwordUnchanged);
   const user = await getUser(deps, session.userId);
   if (!user) throw new Error(`user ${session.userId} missing`);
-  if (!(await limitedPasswordCheck(deps, user.username, () => verifyPassword(change.current, user.passwordHash)))) {
-    throw new ProtocolError(ERRORS.wrongPassword);
-  }
+  const failures = (await getMany(deps, [failuresKey(user.username)])).get(keyOf(failuresKey(user.username))) as FailureRecord | undefined;
+  await limitedPasswordCheck(deps, user.username, failures, async () => (await verifyPassword(change.current, user.passwordHash)) || false);
   const passwordHash = await hashPassword(change.new, config.scryptLogN);
   try {
     await updateUser(

@@ -1,22 +1,33 @@
 /**
- * Password attempts, counted per username (existing or not, so the answer
- * reveals nothing) in a window that expires by itself: a lock lasts at most
- * one window, so nobody can lock a victim out for good, and logins by token
- * are never locked.
+ * Failed password attempts, counted per username (existing or not, so the
+ * answer reveals nothing) in a window that expires by itself: a lock lasts
+ * at most one window, so nobody can lock a victim out for good, and logins
+ * by token are never locked.
  *
- * An attempt is charged *before* its password is checked, by one conditional
- * write that both counts and decides; a right password then clears the count.
- * So attempts in parallel are limited exactly like attempts in sequence
- * (reading the count and adding to it later let 40 parallel guesses through).
+ * The answer to a checked password is decided by one conditional write that
+ * counts and decides at once — a wrong one is counted only while the window
+ * is not full, a right one clears the window only while it is not full — so
+ * attempts in parallel are limited exactly like attempts in sequence (reading
+ * the count first and adding to it after the check let 40 parallel guesses
+ * through). The read before the check only spares scrypt on a full window.
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionFailure, type Store } from './store';
 
 export const failuresKey = (username: string) => ({ pk: `LOGINFAIL#${username.toLowerCase()}`, sk: 'LOGINFAIL' });
 
+export interface FailureRecord {
+  failures: number;
+  expiresAt: number;
+}
+
 export interface AttemptLimit {
   maxFailures: number;
   windowSeconds: number;
+}
+
+export function isLocked(record: FailureRecord | undefined, maxFailures: number, now = Date.now()): boolean {
+  return !!record && record.expiresAt > epochSeconds(now) && record.failures >= maxFailures;
 }
 
 async function conditionHolds(write: Promise<unknown>): Promise<boolean> {
@@ -30,13 +41,13 @@ async function conditionHolds(write: Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Charges one attempt to `username`'s window; false (nothing charged) if the
- * window already holds `maxFailures`. One write, which starts the window if
- * there is none. An expired window that TTL has not removed yet is replaced
- * by a conditional put, which only one of several racing attempts wins — the
- * others count in the winner's window.
+ * Counts a failed attempt of `username`; false (nothing counted) if the
+ * window already holds `maxFailures`: the answer is then `too many attempts`.
+ * One write, which starts the window if there is none. An expired window
+ * that TTL has not removed yet is replaced by a conditional put, which only
+ * one of several racing attempts wins — the others count in its window.
  */
-export async function chargeAttempt(store: Store, username: string, limit: AttemptLimit, now = Date.now()): Promise<boolean> {
+export async function recordFailure(store: Store, username: string, limit: AttemptLimit, now = Date.now()): Promise<boolean> {
   const nowSeconds = epochSeconds(now);
   const count = () =>
     conditionHolds(
@@ -65,6 +76,16 @@ export async function chargeAttempt(store: Store, username: string, limit: Attem
   return started || count();
 }
 
-export async function clearFailures(store: Store, username: string): Promise<void> {
-  await store.db.send(new DeleteCommand({ TableName: store.config.dataTable, Key: failuresKey(username) }));
+/** After a right password: clears the window unless it is full (false: the answer is `too many attempts`). */
+export async function clearFailures(store: Store, username: string, maxFailures: number, now = Date.now()): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(
+      new DeleteCommand({
+        TableName: store.config.dataTable,
+        Key: failuresKey(username),
+        ConditionExpression: 'attribute_not_exists(pk) OR failures < :max OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':max': maxFailures, ':now': epochSeconds(now) },
+      }),
+    ),
+  );
 }
