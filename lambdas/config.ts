@@ -66,3 +66,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
   };
 }
+
+/** What the file server needs to check the capabilities in `storage urls` (the file Lambda has no other settings of the frames). */
+export type FileAuthorityConfig = Pick<Config, 'dataTable' | 'region' | 'dynamoEndpoint' | 'tokenSecret' | 'tokenSecretArn'>;
+
+export function readFileAuthorityConfig(env: NodeJS.ProcessEnv = process.env): FileAuthorityConfig {
+  if (!env.TOKEN_SECRET && !env.TOKEN_SECRET_ARN) throw new Error('set TOKEN_SECRET or TOKEN_SECRET_ARN');
+  return {
+    dataTable: required(env, 'DATA_TABLE'),
+    region: env.AWS_REGION ?? 'local',
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    tokenSecret: env.TOKEN_SECRET || undefined,
+    tokenSecretArn: env.TOKEN_SECRET_ARN || undefined,
+  };
+}

@@ -106,7 +106,10 @@ export class MessengerStack extends Stack {
     });
 
     if (!settings.filesUrl) {
-      this.files = new FileStorage(this, 'Files', settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {});
+      this.files = new FileStorage(this, 'Files', {
+        logins: { table: this.tables.get('Data')!, tokenSecret: this.tokenSecret },
+        ...(settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {}),
+      });
     }
 
     const environment: Readonly<Record<string, string>> = Object.freeze({

@@ -14,10 +14,21 @@ import { attachConnection, familiesOfUser, revokeFamily, rotateFamily, staleConn
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
 import { bindSession, connectionEnded } from './presence';
+import { issueFileCapability } from '../files/capabilities';
 import { issueToken, newTokenId, readToken } from './tokens';
 
-export function storageUrls(filesUrl: string): StorageUrls {
-  return { get: `${filesUrl}get/`, put: `${filesUrl}put/`, putRaw: `${filesUrl}putRaw/`, delete: `${filesUrl}delete/` };
+/**
+ * The file server's prefixes (protocol §7, docs/files.md). Downloads are
+ * open; the upload and delete prefixes carry `capability`, which lets this
+ * login upload (files it uploads are its user's) and delete its user's files.
+ */
+export function storageUrls(filesUrl: string, capability: string): StorageUrls {
+  return {
+    get: `${filesUrl}get/`,
+    put: `${filesUrl}put/${capability}/`,
+    putRaw: `${filesUrl}putRaw/${capability}/`,
+    delete: `${filesUrl}delete/${capability}/`,
+  };
 }
 
 async function userAndDomain(deps: Deps, userId: number, domainId: number) {
@@ -126,7 +137,9 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
   }
   const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
   if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
-  await deps.push.toConnections([{ connectionId, lightweight: s.lightweight }], 'storage urls', storageUrls(deps.config.filesUrl));
+  // Lives as long as the connection can: every login (so every new connection) gets fresh urls.
+  const capability = await issueFileCapability(deps.config, { userId: s.user.id, familyId: s.familyId }, deps.config.connectionTtlSeconds, deps.now());
+  await deps.push.toConnections([{ connectionId, lightweight: s.lightweight }], 'storage urls', storageUrls(deps.config.filesUrl, capability));
   return { userId: s.user.id, token };
 }
 

@@ -124,6 +124,28 @@ export async function revokeFamily(store: Store, familyId: string): Promise<stri
 }
 
 /**
+ * Whether login `familyId` of `userId` is live (not revoked, not expired):
+ * one consistent GetItem of the family's key fields.
+ */
+export async function familyIsLive(
+  store: Pick<Store, 'db'> & { config: Pick<Store['config'], 'dataTable'> },
+  familyId: string,
+  userId: number,
+  now = Date.now(),
+): Promise<boolean> {
+  const { Item } = await store.db.send(
+    new GetCommand({
+      TableName: store.config.dataTable,
+      Key: familyKey(familyId),
+      ConsistentRead: true,
+      ProjectionExpression: 'userId, expiresAt',
+    }),
+  );
+  const family = alive(Item as Pick<TokenFamily, 'userId' | 'expiresAt'> | undefined, now);
+  return family !== undefined && family.userId === userId;
+}
+
+/**
  * Ids of the user's live logins, from gsi1 (eventually consistent: a login
  * started within the last instant may be missing).
  */
