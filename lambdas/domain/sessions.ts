@@ -3,6 +3,7 @@
  * rotates tokens, and enforces the domain's one-device rule.
  */
 import type { Deps } from '../deps';
+import { issueFileCapability } from '../files/capabilities';
 import { ERRORS, ProtocolError, type ErrorString } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { Credentials, TokenLogin } from '../protocol/schemas';
@@ -14,7 +15,6 @@ import { attachConnection, familiesOfUser, revokeFamily, rotateFamily, staleConn
 import { userKey, usernameKey, type UserRecord, type UsernameRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
 import { bindSession, connectionEnded } from './presence';
-import { issueFileCapability } from '../files/capabilities';
 import { issueToken, newTokenId, readToken } from './tokens';
 
 /**

@@ -92,17 +92,34 @@ export async function attachConnection(
   const dropped = stale.filter((id) => id !== connection.connectionId);
   const names = Object.fromEntries([connection.connectionId, ...dropped].map((id, i) => [`#c${i}`, id]));
   const remove = dropped.length ? ` REMOVE ${dropped.map((_, i) => `connections.#c${i + 1}`).join(', ')}` : '';
-  try {
-    await store.db.send(
+  const attach = (update: string, condition: string, names: Record<string, string>, values: Record<string, unknown>) =>
+    store.db.send(
       new UpdateCommand({
         TableName: store.config.dataTable,
         Key: familyKey(familyId),
-        UpdateExpression: `SET connections.#c0 = :goneBy${remove}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':goneBy': connection.goneBy },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
       }),
     );
+  try {
+    await attach(`SET connections.#c0 = :goneBy${remove}`, 'attribute_exists(pk)', names, { ':goneBy': connection.goneBy });
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    if ((error as { name?: string })?.name !== 'ValidationException') throw error;
+  }
+  // A family stored before families listed their connections (a local data directory) has no map yet.
+  try {
+    await attach('SET connections = :map', 'attribute_exists(pk) AND attribute_not_exists(connections)', {}, { ':map': { [connection.connectionId]: connection.goneBy } });
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  // Gone, or another login started the map meanwhile: once more, the usual way.
+  try {
+    await attach('SET connections.#c0 = :goneBy', 'attribute_exists(pk)', { '#c0': connection.connectionId }, { ':goneBy': connection.goneBy });
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
