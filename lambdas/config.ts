@@ -2,6 +2,8 @@
  * Configuration, read from the environment once per container. The local
  * stack sets the same variables that the CDK stack sets on every function.
  */
+import type { BucketLimit } from './storage/rate-limits';
+
 export interface Config {
   connectionsTable: string;
   dataTable: string;
@@ -30,6 +32,36 @@ export interface Config {
   filesUrl: string;
   /** Pushes sent in parallel at most. @default 16 */
   pushConcurrency: number;
+  /**
+   * Per-user token buckets of the frames that cost, by frame name
+   * (`RATE_LIMITS`: JSON merged over DEFAULT_RATE_LIMITS, e.g.
+   * `{"new message":{"burst":5,"intervalMs":1000}}`; `off` disables all).
+   */
+  rateLimits: Readonly<Record<string, BucketLimit>>;
+}
+
+/** Generous for people, tight for scripts: a burst, then one frame per interval. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<string, BucketLimit>> = {
+  'new message': { burst: 60, intervalMs: 250 },
+  'update message': { burst: 30, intervalMs: 1000 },
+  'edit group': { burst: 20, intervalMs: 3000 },
+  'new dialog': { burst: 20, intervalMs: 3000 },
+  'new group': { burst: 10, intervalMs: 10_000 },
+  'find contacts': { burst: 30, intervalMs: 1000 },
+  'handle userlink': { burst: 30, intervalMs: 10_000 },
+  'new key': { burst: 10, intervalMs: 10_000 },
+};
+
+function rateLimits(raw: string | undefined): Record<string, BucketLimit> {
+  if (raw === undefined || raw.trim() === '') return { ...DEFAULT_RATE_LIMITS };
+  if (raw.trim() === 'off') return {};
+  const given = JSON.parse(raw) as Record<string, BucketLimit>;
+  for (const [frame, limit] of Object.entries(given)) {
+    if (!Number.isSafeInteger(limit?.burst) || limit.burst < 1 || !Number.isSafeInteger(limit?.intervalMs) || limit.intervalMs < 1) {
+      throw new Error(`RATE_LIMITS: ${frame} needs a positive integer burst and intervalMs`);
+    }
+  }
+  return { ...DEFAULT_RATE_LIMITS, ...given };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -64,5 +96,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
+    rateLimits: rateLimits(env.RATE_LIMITS),
+  };
+}
+
+/** What the file server needs to check the capabilities in `storage urls` (the file Lambda has no other settings of the frames). */
+export type FileAuthorityConfig = Pick<Config, 'dataTable' | 'region' | 'dynamoEndpoint' | 'tokenSecret' | 'tokenSecretArn'>;
+
+export function readFileAuthorityConfig(env: NodeJS.ProcessEnv = process.env): FileAuthorityConfig {
+  if (!env.TOKEN_SECRET && !env.TOKEN_SECRET_ARN) throw new Error('set TOKEN_SECRET or TOKEN_SECRET_ARN');
+  return {
+    dataTable: required(env, 'DATA_TABLE'),
+    region: env.AWS_REGION ?? 'local',
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    tokenSecret: env.TOKEN_SECRET || undefined,
+    tokenSecretArn: env.TOKEN_SECRET_ARN || undefined,
   };
 }

@@ -2,7 +2,9 @@
  * The file server of protocol §7 on AWS: a private, encrypted S3 bucket behind
  * an HTTP API whose four routes run one small Lambda (lambdas/files/aws-handler.ts)
  * with the same rules as the local server. The stack passes `url` to the
- * frame functions as FILES_URL; `storage urls` are derived from it.
+ * frame functions as FILES_URL; `storage urls` are derived from it. Uploads
+ * and deletes carry a login's capability, which the Lambda checks with the
+ * token secret and one GetItem of the login's token family (`logins`).
  *
  * Why a Lambda that proxies the bytes (and not redirects to presigned S3 URLs):
  * the protocol fixes the client side — it POSTs the file to `{putRaw}<uuid>`.
@@ -19,13 +21,15 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
+import { FILE_ROUTES, needsCapability, type FileAction } from '../lambdas/files/server';
 
 /**
  * Largest file the Lambda can take: the 6 MB (6,291,456 bytes) invocation
@@ -35,6 +39,8 @@ import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
 export const MAX_LAMBDA_FILE_BYTES = 4.25 * 1024 * 1024;
 
 export interface FileStorageProps {
+  /** Where capabilities are checked: the table holding the token families (`Data`) and the token signing secret. */
+  readonly logins: { readonly table: ITable; readonly tokenSecret: ISecret };
   /** Largest upload (request body) in bytes; at most MAX_LAMBDA_FILE_BYTES. @default 4 MiB */
   readonly maxFileBytes?: number;
   /** Browser origins allowed by CORS. @default ['*'] (no credentials are involved) */
@@ -61,7 +67,7 @@ export class FileStorage extends Construct {
   readonly url: string;
   readonly maxFileBytes: number;
 
-  constructor(scope: Construct, id: string, props: FileStorageProps = {}) {
+  constructor(scope: Construct, id: string, props: FileStorageProps) {
     super(scope, id);
     this.maxFileBytes = props.maxFileBytes ?? 4 * 1024 * 1024;
     if (!Number.isSafeInteger(this.maxFileBytes) || this.maxFileBytes <= 0 || this.maxFileBytes > MAX_LAMBDA_FILE_BYTES) {
@@ -97,6 +103,8 @@ export class FileStorage extends Construct {
         FILES_BUCKET: this.bucket.bucketName,
         MAX_FILE_BYTES: String(this.maxFileBytes),
         ALLOWED_ORIGINS: allowedOrigins.includes('*') ? '' : allowedOrigins.join(','),
+        DATA_TABLE: props.logins.table.tableName,
+        TOKEN_SECRET_ARN: props.logins.tokenSecret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
@@ -113,6 +121,15 @@ export class FileStorage extends Construct {
       new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects('*')] }),
     );
     this.handler.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    // Capabilities: the signing secret, and GetItem on token families only.
+    props.logins.tokenSecret.grantRead(this.handler);
+    this.handler.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [props.logins.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKENFAMILY#*'] } },
+      }),
+    );
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Messenger file server (protocol §7)',
@@ -131,7 +148,8 @@ export class FileStorage extends Construct {
     });
     const integration = new HttpLambdaIntegration('Files', this.handler);
     for (const [action, method] of Object.entries(FILE_ROUTES) as [FileAction, 'GET' | 'POST'][]) {
-      this.api.addRoutes({ path: `/${action}/{id}`, methods: [ROUTE_METHOD[method]], integration });
+      const path = needsCapability(action) ? `/${action}/{capability}/{id}` : `/${action}/{id}`;
+      this.api.addRoutes({ path, methods: [ROUTE_METHOD[method]], integration });
     }
 
     this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/

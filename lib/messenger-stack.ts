@@ -9,6 +9,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { WebSocketApi, WebSocketRoute, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
@@ -106,7 +107,10 @@ export class MessengerStack extends Stack {
     });
 
     if (!settings.filesUrl) {
-      this.files = new FileStorage(this, 'Files', settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {});
+      this.files = new FileStorage(this, 'Files', {
+        logins: { table: this.tables.get('Data')!, tokenSecret: this.tokenSecret },
+        ...(settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {}),
+      });
     }
 
     const environment: Readonly<Record<string, string>> = Object.freeze({
@@ -166,6 +170,16 @@ export class MessengerStack extends Stack {
       table.grant(fn, ...DYNAMODB_ACTIONS[level]);
     }
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
+    // A read-only frame that is rate-limited writes its user's buckets, and nothing else.
+    if (route.rateLimited && route.access.Data !== 'write') {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.tables.get('Data')!.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+        }),
+      );
+    }
     if (mayPush(route)) this.stage.grantManagementApiAccess(fn);
 
     new WebSocketRoute(scope, 'Route', {

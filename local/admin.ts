@@ -77,6 +77,7 @@ const baseConfig: Config = {
   allowedOrigins: [],
   filesUrl: '',
   pushConcurrency: 16,
+  rateLimits: {},
 };
 
 async function reachable(endpoint: string): Promise<boolean> {

@@ -4,44 +4,71 @@
  * On AWS the same rules run in a Lambda over S3 (lib/file-storage.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, link, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, link, stat, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { log } from '../lambdas/log';
-import { BodyTooLargeError, handleFileRequest, precheck, type FileRequest, type FileServerOptions, type FileStore } from '../lambdas/files/server';
+import { loginAuthority } from '../lambdas/files/authority';
+import { BodyTooLargeError, handleFileRequest, precheck, type FileAuthority, type FileRequest, type FileServerOptions, type FileStore } from '../lambdas/files/server';
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException)?.code;
+const OWNER_SUFFIX = '.owner';
 
 export class MemoryFileStore implements FileStore {
-  private readonly files = new Map<string, Uint8Array>();
+  private readonly files = new Map<string, { bytes: Uint8Array; owner: number }>();
 
   async read(id: string) {
-    return this.files.get(id);
+    return this.files.get(id)?.bytes;
   }
 
-  async create(id: string, bytes: Uint8Array) {
+  async create(id: string, bytes: Uint8Array, owner: number) {
     if (this.files.has(id)) return false;
-    this.files.set(id, bytes);
+    this.files.set(id, { bytes, owner });
     return true;
   }
 
+  async ownerOf(id: string) {
+    return this.files.get(id)?.owner;
+  }
+
   async remove(id: string) {
-    return this.files.delete(id);
+    this.files.delete(id);
+  }
+}
+
+const ignoreMissing = (error: unknown) => {
+  if (errno(error) !== 'ENOENT') throw error;
+};
+
+async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
 /**
- * One file per id. A new file is written and synced under a temporary name,
- * then hard-linked to its id: the link fails if the id exists (write-once
- * without a race), and a crash never leaves a half-written file under an id.
+ * One file per id, and its uploader's user id in `<id>.owner`. The owner file
+ * is created first, exclusively (it claims the id); the content is written
+ * and synced under a temporary name, then hard-linked to its id: the link
+ * fails if the id exists (write-once without a race), and a crash never
+ * leaves a half-written file, nor a file without its owner, under an id.
+ * Owner files left without content by a crash are removed at start-up.
  */
 export class DiskFileStore implements FileStore {
   private constructor(private readonly dir: string) {}
 
   static async open(dir: string): Promise<DiskFileStore> {
     await mkdir(dir, { recursive: true });
-    // Temporary files of uploads cut short by a crash.
-    for (const name of await readdir(dir)) if (name.startsWith('.tmp-')) await unlink(join(dir, name)).catch(() => {});
+    // Temporary files and owner files of uploads (or deletes) cut short by a crash.
+    const names = new Set(await readdir(dir));
+    for (const name of names) {
+      const orphan = name.startsWith('.tmp-') || (name.endsWith(OWNER_SUFFIX) && !names.has(name.slice(0, -OWNER_SUFFIX.length)));
+      if (orphan) await unlink(join(dir, name)).catch(() => {});
+    }
     return new DiskFileStore(dir);
   }
 
@@ -54,19 +81,25 @@ export class DiskFileStore implements FileStore {
     }
   }
 
-  async create(id: string, bytes: Uint8Array) {
-    const temporary = join(this.dir, `.tmp-${randomUUID()}`);
-    const handle = await open(temporary, 'wx', 0o600);
+  private ownerFile(id: string) {
+    return join(this.dir, `${id}${OWNER_SUFFIX}`);
+  }
+
+  async create(id: string, bytes: Uint8Array, owner: number) {
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await writeSynced(this.ownerFile(id), String(owner));
+    } catch (error) {
+      if (errno(error) === 'EEXIST') return false;
+      throw error;
     }
+    const temporary = join(this.dir, `.tmp-${randomUUID()}`);
     try {
+      await writeSynced(temporary, bytes);
       await link(temporary, join(this.dir, id));
       return true;
     } catch (error) {
+      // A file stored before owners were recorded holds the id: it keeps having none.
+      await unlink(this.ownerFile(id)).catch(() => {});
       if (errno(error) === 'EEXIST') return false;
       throw error;
     } finally {
@@ -74,14 +107,25 @@ export class DiskFileStore implements FileStore {
     }
   }
 
-  async remove(id: string) {
+  async ownerOf(id: string) {
     try {
-      await unlink(join(this.dir, id));
-      return true;
+      await stat(join(this.dir, id));
     } catch (error) {
-      if (errno(error) === 'ENOENT') return false;
-      throw error;
+      ignoreMissing(error);
+      return undefined;
     }
+    try {
+      const raw = (await readFile(this.ownerFile(id), 'utf8')).trim();
+      return /^\d+$/.test(raw) ? Number(raw) : null;
+    } catch (error) {
+      ignoreMissing(error);
+      return null;
+    }
+  }
+
+  async remove(id: string) {
+    await unlink(join(this.dir, id)).catch(ignoreMissing);
+    await unlink(this.ownerFile(id)).catch(ignoreMissing);
   }
 }
 
@@ -121,6 +165,8 @@ function bodyReader(req: IncomingMessage) {
 }
 
 export interface LocalFileServerOptions extends FileServerOptions {
+  /** Who may upload and delete. @default loginAuthority(): the capabilities of live logins, as on AWS */
+  authority?: FileAuthority;
   /** 0 = any free port. */
   port: number;
   /** @default 127.0.0.1 */
@@ -140,6 +186,7 @@ export interface LocalFileServer {
 export async function startFileServer(options: LocalFileServerOptions): Promise<LocalFileServer> {
   const host = options.host ?? '127.0.0.1';
   const store = options.dataDir ? await DiskFileStore.open(join(options.dataDir, 'files')) : new MemoryFileStore();
+  const services = { store, authority: options.authority ?? loginAuthority() };
 
   const requestOf = (req: IncomingMessage): FileRequest => ({
     method: req.method ?? 'GET',
@@ -148,7 +195,7 @@ export async function startFileServer(options: LocalFileServerOptions): Promise<
   });
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    const response = await handleFileRequest(store, options, requestOf(req), bodyReader(req));
+    const response = await handleFileRequest(services, options, requestOf(req), bodyReader(req));
     // A body left unread (refused upload) is drained by Node before the connection is reused.
     res.writeHead(response.status, response.headers).end(response.body);
   };

@@ -25,7 +25,7 @@ describe('auth by credentials', () => {
     expect(result.token.split('.')).toHaveLength(3);
     const urls = await client.push<Record<string, string>>('storage urls');
     expect(Object.keys(urls).sort()).toEqual(['delete', 'get', 'put', 'putRaw']);
-    expect(urls.putRaw).toMatch(/^http:\/\/.+\/putRaw\/$/);
+    expect(urls.putRaw).toMatch(/^http:\/\/.+\/putRaw\/[\w-]+\.[\w-]+\.[\w-]+\/$/);
     const me = await client.call<Record<string, unknown>>('who am i');
     expect(me).toEqual({
       id: aliceId,
@@ -83,6 +83,19 @@ describe('auth by credentials', () => {
     expect((await client.request('auth by credentials', { username: 'carol', password: 'carol-secret' })).error).toBeNull();
     await client.close();
   });
+
+  it('limits parallel attempts exactly like sequential ones (the count decides atomically)', async () => {
+    await createTestUser({ username: 'erin', password: 'erin-secret' });
+    const clients = await Promise.all(Array.from({ length: 40 }, () => TestClient.connect(stack.url)));
+    const acks = await Promise.all(clients.map((c, i) => c.request('auth by credentials', { username: 'erin', password: `guess-${i}` })));
+    const count = (error: string) => acks.filter((a) => a.error === error).length;
+    expect({ wrong: count('wrong password'), locked: count('too many attempts') }).toEqual({ wrong: 3, locked: 37 });
+    // Right passwords in parallel are not attempts that fail: none is refused.
+    await createTestUser({ username: 'gina', password: 'gina-secret' });
+    const logins = await Promise.all(clients.slice(0, 10).map((c) => c.request('auth by credentials', { username: 'gina', password: 'gina-secret' })));
+    expect(logins.map((a) => a.error)).toEqual(Array(10).fill(null));
+    await Promise.all(clients.map((c) => c.close()));
+  });
 });
 
 describe('auth by token', () => {
@@ -123,6 +136,28 @@ describe('auth by token', () => {
     await Promise.all([original.close(), otherLogin.close(), device.close(), attacker.close()]);
   });
 
+  it('a token presented twice in the same tick ends the winner\'s session too (3 rounds of 10 races at once)', async () => {
+    await createTestUser({ username: 'frank', password: 'frank-secret' });
+    // Ten races at once interleave their handlers: alone, one race is decided in the same order every time.
+    for (let round = 0; round < 3; round++) {
+      const logins = await Promise.all(Array.from({ length: 10 }, () => loggedIn(stack, 'frank', 'frank-secret')));
+      await Promise.all(logins.map((l) => l.client.close()));
+      await Promise.all(
+        logins.map(async ({ userId, token }) => {
+          const racers = await Promise.all([TestClient.connect(stack.url), TestClient.connect(stack.url)]);
+          const acks = await Promise.all(racers.map((c) => c.request('auth by token', { userId, token })));
+          const won = acks.flatMap((a) => (a.error === null ? [(a.result as { token: string }).token] : []));
+          expect(won.length).toBeLessThanOrEqual(1);
+          // The loser's replay revoked the login: neither connection is frank any more...
+          for (const racer of racers) expect((await racer.request('who am i')).error).toBe('not authenticated');
+          // ...and the winner's new token is refused.
+          for (const next of won) expect((await racers[0]!.request('auth by token', { userId, token: next })).error).toBe('wrong token, use credentials');
+          await Promise.all(racers.map((c) => c.close()));
+        }),
+      );
+    }
+  });
+
   it('refuses forged, foreign and malformed tokens', async () => {
     const { client, userId, token } = await loggedIn(stack, 'alice', 'alice-secret');
     const other = await TestClient.connect(stack.url);
@@ -158,5 +193,17 @@ describe('log me out', () => {
     expect((await client.request('who am i')).error).toBe('not authenticated');
     expect((await client.request('auth by token', { userId, token })).error).toBe('wrong token, use credentials');
     await client.close();
+  });
+
+  it('ends the other connections of the same login (asked to authenticate again), not other logins', async () => {
+    const { client, userId, token } = await loggedIn(stack, 'bob', 'bob-secret');
+    const sameLogin = await TestClient.connect(stack.url);
+    await sameLogin.call('auth by token', { userId, token, isLightweight: true });
+    const { client: otherLogin } = await loggedIn(stack, 'bob', 'bob-secret');
+    await client.call('log me out');
+    expect(await sameLogin.push('subscribe please')).toBe('token expired');
+    expect((await sameLogin.request('who am i')).error).toBe('not authenticated');
+    expect((await otherLogin.request('who am i')).error).toBeNull();
+    await Promise.all([client.close(), sameLogin.close(), otherLogin.close()]);
   });
 });

@@ -78,10 +78,15 @@ function statementsOf(route: RouteDefinition): Statement[] {
 }
 
 /** Actions a route may take on resources that mention `logicalId` (table, its indexes, the secret). */
-function actionsOn(route: RouteDefinition, logicalId: string): Set<string> {
+/** The rate limiter's grant: UpdateItem on its users' bucket items only (`RATE#…` keys). */
+const isBucketGrant = (s: Statement) =>
+  JSON.stringify((s as { Condition?: unknown }).Condition ?? null) === JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+
+function actionsOn(route: RouteDefinition, logicalId: string, options: { bucketGrant?: boolean } = {}): Set<string> {
   return new Set(
     statementsOf(route)
       .filter((s) => asArray(s.Resource).some((r) => mentions(r, logicalId)))
+      .filter((s) => options.bucketGrant === undefined || isBucketGrant(s) === options.bucketGrant)
       .flatMap((s) => asArray(s.Action)),
   );
 }
@@ -253,7 +258,7 @@ describe('least privilege', () => {
     for (const route of routes) {
       for (const definition of tables) {
         const tableId = logicalIdOfTable(definition);
-        const actions = actionsOn(route, tableId);
+        const actions = actionsOn(route, tableId, { bucketGrant: false });
         const access = route.access[definition.name];
         const label = `${route.event} on ${definition.name}`;
         if (!access) {
@@ -271,6 +276,15 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets rate-limited read-only routes update their users\' buckets, nothing else', () => {
+    const dataId = logicalIdOfTable(tables.find((t) => t.name === 'Data')!);
+    for (const route of routes) {
+      const expected = route.rateLimited && route.access.Data !== 'write' ? ['dynamodb:UpdateItem'] : [];
+      expect([...actionsOn(route, dataId, { bucketGrant: true })], route.event).toEqual(expected);
+    }
+    expect(routes.filter((r) => r.rateLimited && r.access.Data !== 'write').map((r) => r.event)).toEqual(['find contacts']);
+  });
+
   it('gives who am i no write action on the data table', () => {
     const route = routeOf('who am i');
     expect(route.access.Data).toBe('read');
@@ -284,11 +298,12 @@ describe('least privilege', () => {
     const expected = routes.filter((r) => r.tokenSecret).map((r) => r.event);
     expect(expected.length).toBeGreaterThan(0);
     expect(readers.sort()).toEqual(expected.sort());
-    // And nothing else in the stack can read it.
+    // And nothing else in the stack can read it but the file server (it checks the capabilities of storage urls).
     const everyReader = ofType('AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some((s) => asArray(s.Resource).some((r) => mentions(r, secretId()))),
     );
-    expect(everyReader).toHaveLength(expected.length);
+    expect(everyReader).toHaveLength(expected.length + 1);
+    expect(everyReader.filter(([id]) => id.startsWith('FilesHandler'))).toHaveLength(1);
   });
 
   it('generates a 64-character token secret', () => {

@@ -1,13 +1,16 @@
 /** The file-storage construct, synthesized in a stack of its own (bundling skipped) and checked with Template assertions. */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { FileStorage, MAX_LAMBDA_FILE_BYTES, type FileStorageProps } from '../lib/file-storage';
 
-function synth(props?: FileStorageProps) {
+function synth(props: Omit<FileStorageProps, 'logins'> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'FileStorageTest', { env: { account: '123456789012', region: 'eu-central-1' } });
-  const files = new FileStorage(stack, 'Files', props);
+  const logins = { table: new Table(stack, 'Data', { partitionKey: { name: 'pk', type: AttributeType.STRING } }), tokenSecret: new Secret(stack, 'TokenSecret') };
+  const files = new FileStorage(stack, 'Files', { ...props, logins });
   return { files, template: Template.fromStack(stack) };
 }
 
@@ -35,8 +38,8 @@ describe('FileStorage', () => {
     expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
   });
 
-  it('serves the four routes of protocol §7 from one function', () => {
-    for (const routeKey of ['GET /get/{id}', 'POST /putRaw/{id}', 'POST /put/{id}', 'GET /delete/{id}']) {
+  it('serves the four routes of protocol §7 from one function; uploads and deletes carry a capability', () => {
+    for (const routeKey of ['GET /get/{id}', 'POST /putRaw/{capability}/{id}', 'POST /put/{capability}/{id}', 'GET /delete/{capability}/{id}']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
     }
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
@@ -60,15 +63,33 @@ describe('FileStorage', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      Environment: { Variables: Match.objectLike({ FILES_BUCKET: { Ref: Match.stringLikeRegexp('FilesBucket') }, MAX_FILE_BYTES: String(4 * 1024 * 1024) }) },
+      Environment: {
+        Variables: Match.objectLike({
+          FILES_BUCKET: { Ref: Match.stringLikeRegexp('FilesBucket') },
+          MAX_FILE_BYTES: String(4 * 1024 * 1024),
+          DATA_TABLE: { Ref: Match.stringLikeRegexp('Data') },
+          TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
+        }),
+      },
     });
   });
 
-  it('grants the function object access and nothing wider', () => {
+  it('grants the function object access, the token secret and GetItem on token families, nothing wider', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions.sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions.sort()).toEqual([
+      'dynamodb:GetItem',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(statements.find((s) => s.Action === 'dynamodb:GetItem')?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKENFAMILY#*'] },
+    });
   });
 
   it('outputs the FILES_URL', () => {

@@ -1,14 +1,17 @@
 /**
  * The file server (protocol §7) over real HTTP against the local stack: the
  * prefixes from `storage urls`, byte-identical binary round trips, the
- * deprecated multipart upload, ids, limits, write-once, CORS, and files that
- * survive a restart with a data directory.
+ * deprecated multipart upload, ids, limits, write-once, who may upload and
+ * delete (a live login; the uploader), CORS, and files that survive a restart
+ * with a data directory.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { readFileCapability } from '../lambdas/files/capabilities';
 import type { StorageUrls } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import { createTestUser, loggedIn, startTestStack } from './support/stack';
@@ -38,24 +41,37 @@ function streamed(total: number, chunk = 64 * 1024): { body: ReadableStream<Uint
   };
 }
 
+/** A login's storage urls (the login stays live after its connection closes). */
+async function urlsOf(on: LocalStack, username: string): Promise<StorageUrls> {
+  const { client } = await loggedIn(on, username, `${username}-secret`);
+  const pushed = await client.push<StorageUrls>('storage urls');
+  await client.close();
+  return pushed;
+}
+
 beforeAll(async () => {
   stack = await startTestStack({ maxFileBytes: LIMIT });
   await createTestUser({ username: 'filer', password: 'filer-secret' });
-  const { client } = await loggedIn(stack, 'filer', 'filer-secret');
-  urls = await client.push<StorageUrls>('storage urls');
-  await client.close();
+  await createTestUser({ username: 'recipient', password: 'recipient-secret' });
+  urls = await urlsOf(stack, 'filer');
 });
 afterAll(() => stack?.close());
 
 describe('storage urls', () => {
-  it('point at the running file server', () => {
+  it('point at the running file server; uploads and deletes carry the login\'s capability', () => {
+    const capability = urls.putRaw.split('/').at(-2)!;
+    expect(capability.split('.')).toHaveLength(3); // a JWT: URL-safe, no '/'
     expect(urls).toEqual({
       get: `${stack.files.url}get/`,
-      put: `${stack.files.url}put/`,
-      putRaw: `${stack.files.url}putRaw/`,
-      delete: `${stack.files.url}delete/`,
+      put: `${stack.files.url}put/${capability}/`,
+      putRaw: `${stack.files.url}putRaw/${capability}/`,
+      delete: `${stack.files.url}delete/${capability}/`,
     });
     expect(stack.filesUrl).toBe(stack.files.url);
+  });
+
+  it('are new for every login', async () => {
+    expect((await urlsOf(stack, 'filer')).putRaw).not.toBe(urls.putRaw);
   });
 });
 
@@ -213,6 +229,57 @@ describe('write-once ids', () => {
   });
 });
 
+describe('who may upload and delete', () => {
+  const bare = (action: string, id: string) => `${stack.files.url}${action}/${id}`;
+
+  it('refuses an upload without a login (401) and stores nothing', async () => {
+    const id = randomUUID();
+    expect((await fetch(bare('putRaw', id), { method: 'POST', body: 'x' })).status).toBe(401);
+    const form = new FormData();
+    form.append('body', 'x');
+    expect((await fetch(bare('put', id), { method: 'POST', body: form })).status).toBe(401);
+    expect((await fetch(`${stack.files.url}putRaw/not-a-capability/${id}`, { method: 'POST', body: 'x' })).status).toBe(401);
+    // A login token is no capability (the keys differ).
+    const { client, token } = await loggedIn(stack, 'filer', 'filer-secret');
+    expect((await fetch(`${stack.files.url}putRaw/${token}/${id}`, { method: 'POST', body: 'x' })).status).toBe(401);
+    await client.close();
+    expect((await fetch(urls.get + id)).status).toBe(404);
+  });
+
+  it('lets only the uploader delete; anyone with the id downloads', async () => {
+    const id = randomUUID();
+    expect((await putRaw(id, every256())).status).toBe(200);
+    const theirs = await urlsOf(stack, 'recipient');
+    expect((await fetch(theirs.get + id)).status).toBe(200);
+    expect((await fetch(theirs.delete + id)).status).toBe(403);
+    expect((await fetch(bare('delete', id))).status).toBe(401);
+    expect((await fetch(urls.get + id)).status).toBe(200);
+    // Another login of the uploader may delete it.
+    expect((await fetch((await urlsOf(stack, 'filer')).delete + id)).status).toBe(200);
+    expect((await fetch(urls.get + id)).status).toBe(404);
+  });
+
+  it('refuses the capability of a login that has ended', async () => {
+    const { client } = await loggedIn(stack, 'filer', 'filer-secret');
+    const mine = await client.push<StorageUrls>('storage urls');
+    const id = randomUUID();
+    expect((await fetch(mine.putRaw + id, { method: 'POST', body: 'x' })).status).toBe(200);
+    await client.call('log me out');
+    expect((await fetch(mine.putRaw + randomUUID(), { method: 'POST', body: 'x' })).status).toBe(401);
+    expect((await fetch(mine.delete + id)).status).toBe(401);
+    expect((await fetch(urls.delete + id)).status).toBe(200);
+    await client.close();
+  });
+
+  it('refuses a capability past its expiry (it lives as long as a connection can)', async () => {
+    const { config } = getDeps();
+    const capability = urls.putRaw.split('/').at(-2)!;
+    const now = Date.now();
+    expect(await readFileCapability(config, capability, new Date(now))).toMatchObject({ userId: expect.any(Number) });
+    expect(await readFileCapability(config, capability, new Date(now + (config.connectionTtlSeconds + 1) * 1000))).toBeUndefined();
+  });
+});
+
 describe('CORS', () => {
   it('answers the preflight of an upload', async () => {
     const response = await fetch(urls.putRaw + randomUUID(), {
@@ -249,21 +316,25 @@ describe('with a data directory', () => {
     const id = randomUUID();
     const data = new Uint8Array([...every256(), ...randomBytes(100_000)]);
     let local = await startTestStack({ dataDir });
+    let mine: StorageUrls;
     try {
-      expect((await fetch(`${local.files.url}putRaw/${id}`, { method: 'POST', body: data })).status).toBe(200);
+      await createTestUser({ username: 'keeper', password: 'keeper-secret' });
+      mine = await urlsOf(local, 'keeper');
+      expect((await fetch(mine.putRaw + id, { method: 'POST', body: data })).status).toBe(200);
     } finally {
       await local.close();
     }
-    expect(await readdir(join(dataDir, 'files'))).toEqual([id]);
+    // The file, and its uploader's id beside it.
+    expect((await readdir(join(dataDir, 'files'))).sort()).toEqual([id, `${id}.owner`]);
 
     local = await startTestStack({ dataDir });
     try {
       const down = await fetch(`${local.files.url}get/${id}`);
       expect(down.status).toBe(200);
       expect(Buffer.compare(await bytesOf(down), data)).toBe(0);
-      // Still write-once after the restart.
-      expect((await fetch(`${local.files.url}putRaw/${id}`, { method: 'POST', body: 'x' })).status).toBe(409);
-      expect((await fetch(`${local.files.url}delete/${id}`)).status).toBe(200);
+      // Still write-once after the restart, and still the uploader's (the login survived too).
+      expect((await fetch(mine.putRaw.replace(/^http:\/\/[^/]+\//, local.files.url) + id, { method: 'POST', body: 'x' })).status).toBe(409);
+      expect((await fetch(mine.delete.replace(/^http:\/\/[^/]+\//, local.files.url) + id)).status).toBe(200);
       expect(await readdir(join(dataDir, 'files'))).toEqual([]);
     } finally {
       await local.close();
@@ -273,10 +344,11 @@ describe('with a data directory', () => {
   it('defaults to a 25 MiB limit', async () => {
     const local = await startTestStack({ dataDir });
     try {
+      const { putRaw: prefix } = await urlsOf(local, 'keeper');
       const at = randomUUID();
-      expect((await fetch(`${local.files.url}putRaw/${at}`, { method: 'POST', body: new Uint8Array(25 * 1024 * 1024) })).status).toBe(200);
+      expect((await fetch(prefix + at, { method: 'POST', body: new Uint8Array(25 * 1024 * 1024) })).status).toBe(200);
       const over = randomUUID();
-      expect((await fetch(`${local.files.url}putRaw/${over}`, { method: 'POST', body: new Uint8Array(25 * 1024 * 1024 + 1) })).status).toBe(413);
+      expect((await fetch(prefix + over, { method: 'POST', body: new Uint8Array(25 * 1024 * 1024 + 1) })).status).toBe(413);
       expect((await fetch(`${local.files.url}get/${over}`)).status).toBe(404);
     } finally {
       await local.close();

@@ -23,11 +23,12 @@ import {
   textOf,
   unseal,
 } from './support/conversations';
-import { startTestStack } from './support/stack';
+import { BULK_RATE_LIMITS, startTestStack } from './support/stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // Hundreds of messages and dialogs from one user in seconds build the test data.
+  stack = await startTestStack({ env: BULK_RATE_LIMITS });
 });
 afterAll(() => stack.close());
 

@@ -169,6 +169,16 @@ describe('change password', () => {
     expect((await client.call<SelfUser>('who am i')).username).toBe(username);
     await Promise.all([client.close(), elsewhere.close()]);
   });
+
+  it('limits parallel wrong current passwords like sequential ones', async () => {
+    const { username, password } = await newUser();
+    const { client } = await loggedIn(stack, username, password);
+    const guesses = Array.from({ length: 12 }, (_, i) => errorOf(client, 'change password', { current: `guess-${i}`, new: 'n3w-secret', newAgain: 'n3w-secret' }));
+    const errors = await Promise.all(guesses);
+    expect(errors.filter((e) => e === 'wrong password')).toHaveLength(MAX_FAILURES);
+    expect(errors.filter((e) => e === 'too many attempts')).toHaveLength(12 - MAX_FAILURES);
+    await client.close();
+  });
 });
 
 describe('start-up wizard', () => {

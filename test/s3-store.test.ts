@@ -50,41 +50,51 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** The uploader's user id, recorded as the object's `owner` metadata. */
+const OWNER = 42;
 const every256 = () => Uint8Array.from({ length: 256 }, (_, i) => i);
 
 describe('S3FileStore', () => {
   it('stores bytes once and reads them back byte for byte', async () => {
     const id = randomUUID();
-    expect(await store.create(id, every256())).toBe(true);
+    expect(await store.create(id, every256(), OWNER)).toBe(true);
     expect(await store.read(id)).toEqual(every256());
+  });
+
+  it('records the uploader as the owner; an unknown id has none', async () => {
+    const id = randomUUID();
+    await store.create(id, every256(), OWNER);
+    expect(await store.ownerOf(id)).toBe(OWNER);
+    expect(await store.ownerOf(randomUUID())).toBeUndefined();
   });
 
   it('is write-once: a second create of the id is refused and keeps the first bytes', async () => {
     const id = randomUUID();
-    expect(await store.create(id, new Uint8Array([1, 2, 3]))).toBe(true);
-    expect(await store.create(id, new Uint8Array([9]))).toBe(false);
+    expect(await store.create(id, new Uint8Array([1, 2, 3]), OWNER)).toBe(true);
+    expect(await store.create(id, new Uint8Array([9]), OWNER)).toBe(false);
     expect(await store.read(id)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
-  it('an unknown id reads as missing and cannot be removed', async () => {
+  it('an unknown id reads as missing, has no owner, and removing it is no error', async () => {
     const id = randomUUID();
     expect(await store.read(id)).toBeUndefined();
-    expect(await store.remove(id)).toBe(false);
+    expect(await store.ownerOf(id)).toBeUndefined();
+    await expect(store.remove(id)).resolves.toBeUndefined();
   });
 
   it('removes a file: gone afterwards, and the id can be used again', async () => {
     const id = randomUUID();
-    await store.create(id, new Uint8Array([4, 5]));
-    expect(await store.remove(id)).toBe(true);
+    await store.create(id, new Uint8Array([4, 5]), OWNER);
+    await store.remove(id);
     expect(await store.read(id)).toBeUndefined();
-    expect(await store.remove(id)).toBe(false);
-    expect(await store.create(id, new Uint8Array([6]))).toBe(true);
+    expect(await store.ownerOf(id)).toBeUndefined();
+    expect(await store.create(id, new Uint8Array([6]), OWNER)).toBe(true);
   });
 
   it('keeps a 1 MB file intact', async () => {
     const id = randomUUID();
     const bytes = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 31) & 0xff);
-    expect(await store.create(id, bytes)).toBe(true);
+    expect(await store.create(id, bytes, OWNER)).toBe(true);
     const read = await store.read(id);
     // Compared as buffers: an element-wise deep equality of 1 MB takes seconds.
     expect(read && Buffer.from(read).equals(Buffer.from(bytes))).toBe(true);

@@ -23,6 +23,25 @@ describe('one stack', () => {
   });
   afterAll(() => stack.close());
 
+  it('a login stored before families listed their connections still works by token', async () => {
+    const { client, userId, token } = await loggedIn(stack, 'multi', 'multi-secret');
+    await client.close();
+    // As a data directory of an older version holds it: the family item without its `connections` map.
+    const deps = getDeps();
+    const familyId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).fid as string;
+    const key = { pk: `TOKENFAMILY#${familyId}`, sk: 'TOKENFAMILY' };
+    const { Item } = await deps.db.send(new GetCommand({ TableName: deps.config.dataTable, Key: key, ConsistentRead: true }));
+    const { connections, ...older } = Item!;
+    expect(connections).toBeDefined();
+    await deps.db.send(new PutCommand({ TableName: deps.config.dataTable, Item: older }));
+    const again = await TestClient.connect(stack.url);
+    expect((await again.request('auth by token', { userId, token })).error).toBeNull();
+    expect((await again.request('who am i')).error).toBeNull();
+    const after = await deps.db.send(new GetCommand({ TableName: deps.config.dataTable, Key: key, ConsistentRead: true }));
+    expect(Object.keys(after.Item!.connections)).toHaveLength(1);
+    await again.close();
+  });
+
   it('one-device domain: a new login logs out and closes the older connection', async () => {
     const older = await loggedIn(stack, 'solo', 'solo-secret');
     const newer = await loggedIn(stack, 'solo', 'solo-secret');

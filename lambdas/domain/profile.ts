@@ -7,13 +7,13 @@ import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import { domainRef, publicDomain } from '../storage/domains';
 import { keyringRef, keysOf } from '../storage/keys';
-import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { failuresRef } from '../storage/login-failures';
 import { readRecords } from '../storage/store';
 import { reindexUserSearch } from '../storage/user-search';
 import { getUser, updateUser, userRef, UserChangedError } from '../storage/users';
 import { setGroupAvatar } from './groups';
 import { hashPassword, verifyPassword } from './passwords';
-import { endOtherLogins } from './sessions';
+import { endOtherLogins, limitedPasswordCheck } from './sessions';
 
 export async function whoAmI(deps: Deps, session: BoundConnection): Promise<SelfUser> {
   const { user, domain, ring } = await readRecords(deps, { user: userRef(session.userId), domain: domainRef(session.domainId), ring: keyringRef(session.userId) });
@@ -66,12 +66,7 @@ export async function changePassword(deps: Deps, session: BoundConnection, chang
   const user = await getUser(deps, session.userId);
   if (!user) throw new Error(`user ${session.userId} missing`);
   const { failures } = await readRecords(deps, { failures: failuresRef(user.username) });
-  if (isLocked(failures, config.loginMaxFailures, deps.now().getTime())) throw new ProtocolError(ERRORS.tooManyAttempts);
-  if (!(await verifyPassword(change.current, user.passwordHash))) {
-    await recordFailure(deps, user.username, config.loginWindowSeconds, deps.now().getTime());
-    throw new ProtocolError(ERRORS.wrongPassword);
-  }
-  if (failures) await clearFailures(deps, user.username);
+  await limitedPasswordCheck(deps, user.username, failures, async () => (await verifyPassword(change.current, user.passwordHash)) || false);
   const passwordHash = await hashPassword(change.new, config.scryptLogN);
   try {
     await updateUser(

@@ -3,45 +3,79 @@
  * rotates tokens, and enforces the domain's one-device rule.
  */
 import type { Deps } from '../deps';
-import { ERRORS, ProtocolError } from '../protocol/errors';
+import { issueFileCapability } from '../files/capabilities';
+import { ERRORS, ProtocolError, type ErrorString } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { Credentials } from '../protocol/schemas';
 import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
 import { domainRef, type DomainRecord } from '../storage/domains';
-import { clearFailures, failuresRef, isLocked, recordFailure } from '../storage/login-failures';
+import { clearFailures, failuresRef, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, mapBounded, readRecords } from '../storage/store';
-import { familiesOfUser, revokeFamily, rotateFamily, startFamily } from '../storage/token-families';
+import { attachConnection, familiesOfUser, revokeFamily, rotateFamily, staleConnections, startFamily } from '../storage/token-families';
 import { userRef, usernameRef, type UserRecord } from '../storage/users';
 import { decoyHash, verifyPassword } from './passwords';
 import { bindSession, connectionEnded, pushToConnection } from './presence';
 import { issueToken, newTokenId, readToken } from './tokens';
 
-export function storageUrls(filesUrl: string): StorageUrls {
-  return { get: `${filesUrl}get/`, put: `${filesUrl}put/`, putRaw: `${filesUrl}putRaw/`, delete: `${filesUrl}delete/` };
+/**
+ * The file server's prefixes (protocol §7, docs/files.md). Downloads are
+ * open; the upload and delete prefixes carry `capability`, which lets this
+ * login upload (files it uploads are its user's) and delete its user's files.
+ */
+export function storageUrls(filesUrl: string, capability: string): StorageUrls {
+  return {
+    get: `${filesUrl}get/`,
+    put: `${filesUrl}put/${capability}/`,
+    putRaw: `${filesUrl}putRaw/${capability}/`,
+    delete: `${filesUrl}delete/${capability}/`,
+  };
 }
 
 async function userAndDomain(deps: Deps, userId: number, domainId: number) {
   return readRecords(deps, { user: userRef(userId), domain: domainRef(domainId) });
 }
 
+/**
+ * Checks a password under `username`'s attempt limit (storage/login-failures):
+ * logins and `change password` share it, one budget of guesses per password
+ * whichever way they come. `failures` is the window as read before (a full
+ * one is refused without running `check`); the answer is decided after the
+ * check by one conditional write. Returns what a passing `check` returned.
+ */
+export async function limitedPasswordCheck<T>(
+  deps: Deps,
+  username: string,
+  failures: FailureRecord | undefined,
+  check: () => Promise<T | false>,
+): Promise<T> {
+  const { loginMaxFailures: maxFailures, loginWindowSeconds: windowSeconds } = deps.config;
+  const now = deps.now().getTime();
+  if (isLocked(failures, maxFailures, now)) throw new ProtocolError(ERRORS.tooManyAttempts);
+  const passed = await check();
+  if (passed === false) {
+    const counted = await recordFailure(deps, username, { maxFailures, windowSeconds }, now);
+    throw new ProtocolError(counted ? ERRORS.wrongPassword : ERRORS.tooManyAttempts);
+  }
+  // No window when read: this login comes before any failure counted since. One: it must not be full now.
+  if (failures && !(await clearFailures(deps, username, maxFailures, now))) throw new ProtocolError(ERRORS.tooManyAttempts);
+  return passed;
+}
+
 export async function loginWithPassword(deps: Deps, connectionId: string, { username, password }: Credentials): Promise<AuthResult> {
   const { config } = deps;
   const { entry, failures } = await readRecords(deps, { entry: usernameRef(username), failures: failuresRef(username) });
-  if (isLocked(failures, config.loginMaxFailures)) throw new ProtocolError(ERRORS.tooManyAttempts);
-  const { user, domain } = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
-  // Unknown users are checked against a decoy hash: same time, same answer.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
-  if (!valid || !user || !domain) {
-    await recordFailure(deps, username, config.loginWindowSeconds);
-    throw new ProtocolError(ERRORS.wrongPassword);
-  }
-  if (failures) await clearFailures(deps, username);
+  const { user, domain } = await limitedPasswordCheck(deps, username, failures, async () => {
+    const account: Partial<Awaited<ReturnType<typeof userAndDomain>>> = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
+    // Unknown users are checked against a decoy hash: same time, same answer.
+    const valid = await verifyPassword(password, account.user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
+    return valid && account.user && account.domain ? { user: account.user, domain: account.domain } : false;
+  });
 
   const familyId = newTokenId();
   const jti = newTokenId();
   await startFamily(deps, { familyId, userId: user.id, domainId: domain.id, currentJti: jti, expiresAt: epochSeconds(deps.now()) + config.tokenTtlSeconds });
-  return openSession(deps, connectionId, { user, domain, familyId, jti, lightweight: false });
+  return openSession(deps, connectionId, { user, domain, familyId, jti, lightweight: false, refusal: ERRORS.wrongPassword });
 }
 
 export async function loginWithToken(deps: Deps, connectionId: string, { userId, token, isLightweight }: FrameData<'auth by token'>): Promise<AuthResult> {
@@ -55,12 +89,20 @@ export async function loginWithToken(deps: Deps, connectionId: string, { userId,
     nextJti: jti,
     expiresAt: epochSeconds(deps.now()) + deps.config.tokenTtlSeconds,
   });
-  if (rotation.outcome === 'replayed') await endFamily(deps, userId, claims.familyId);
+  if (rotation.outcome === 'replayed') await endFamily(deps, claims.familyId);
   if (rotation.outcome !== 'rotated') throw new ProtocolError(ERRORS.wrongToken, rotation.outcome);
 
   const { user, domain } = await userAndDomain(deps, userId, rotation.family.domainId);
   if (!user || !domain) throw new ProtocolError(ERRORS.wrongToken, 'user is gone');
-  return openSession(deps, connectionId, { user, domain, familyId: claims.familyId, jti, lightweight: isLightweight === true });
+  return openSession(deps, connectionId, {
+    user,
+    domain,
+    familyId: claims.familyId,
+    jti,
+    lightweight: isLightweight === true,
+    stale: staleConnections(rotation.family, deps.now().getTime()),
+    refusal: ERRORS.wrongToken,
+  });
 }
 
 interface SessionStart {
@@ -69,6 +111,10 @@ interface SessionStart {
   familyId: string;
   jti: string;
   lightweight: boolean;
+  /** Connections the family lists that are surely gone: dropped from the list as this one joins it. */
+  stale?: string[];
+  /** The answer if the login is revoked while this connection is being bound. */
+  refusal: ErrorString;
 }
 
 async function openSession(deps: Deps, connectionId: string, s: SessionStart): Promise<AuthResult> {
@@ -79,9 +125,17 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
     lightweight: s.lightweight,
   });
   if (!bound) throw new Error('connection vanished during login');
+  const goneBy = epochSeconds(deps.now()) + deps.config.connectionTtlSeconds;
+  if (!(await attachConnection(deps, s.familyId, { connectionId, goneBy }, s.stale))) {
+    // Revoked meanwhile (the same token replayed in the same instant): this connection must not stay logged in.
+    await connectionEnded(deps, await unbindConnection(deps, connectionId, s.familyId));
+    throw new ProtocolError(s.refusal, 'login revoked while binding');
+  }
   const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
   if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
-  await pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl));
+  // Lives as long as the connection can: every login (so every new connection) gets fresh urls.
+  const capability = await issueFileCapability(deps.config, { userId: s.user.id, familyId: s.familyId }, deps.config.connectionTtlSeconds, deps.now());
+  await pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl, capability));
   return { userId: s.user.id, token };
 }
 
@@ -98,43 +152,49 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
 }
 
 /**
- * Revokes a login (a replayed token): its family dies, and every connection
- * it authenticated is unbound and asked to authenticate again.
+ * Revokes logins: each family dies, and every connection bound under it —
+ * those its item lists, and `seen` ones found bound under it otherwise — is
+ * unbound (if still bound under it) and asked to authenticate again. A
+ * connection bound but not yet listed finds the family gone and unbinds
+ * itself (openSession). `subscribe please`, not `log out please`: the device
+ * keeps its local data (keys, history) and only has to log in again.
  */
-export async function endFamily(deps: Deps, userId: number, familyId: string): Promise<BoundConnection[]> {
-  await revokeFamily(deps, familyId);
-  const affected = (await connectionsOfUser(deps, userId)).filter((c) => c.familyId === familyId);
-  await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
-    await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await pushToConnection(deps, c, 'subscribe please', 'token expired');
+async function revokeLogins(deps: Deps, familyIds: readonly string[], options: { seen?: BoundConnection[]; except?: string } = {}): Promise<void> {
+  const listed = await mapBounded(familyIds, deps.config.pushConcurrency, async (familyId) =>
+    (await revokeFamily(deps, familyId)).map((connectionId) => ({ connectionId, familyId })),
+  );
+  const targets = new Map([...listed.flat(), ...(options.seen ?? [])].map((c) => [c.connectionId, c.familyId]));
+  if (options.except) targets.delete(options.except);
+  await mapBounded([...targets], deps.config.pushConcurrency, async ([connectionId, familyId]) => {
+    const unbound = await unbindConnection(deps, connectionId, familyId);
+    if (!unbound) return;
+    await connectionEnded(deps, unbound);
+    await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
   });
-  return affected;
+}
+
+/** Revokes a login whose token was replayed: every connection it authenticated must authenticate again. */
+export function endFamily(deps: Deps, familyId: string): Promise<void> {
+  return revokeLogins(deps, [familyId]);
 }
 
 /**
  * Revokes every login of the user but `keepFamilyId` (after a password
  * change): the families die first, so a device told `subscribe please` cannot
- * come back with its old token; then every connection not of the kept login is
- * unbound and asked to authenticate again. `subscribe please`, not `log out
- * please`: the device keeps its local data (keys, history) and only has to
- * log in again with the new password.
+ * come back with its old token. The caller's own login and connection stay.
  */
-export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<BoundConnection[]> {
+export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<void> {
   const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
-  const affected = connections.filter((c) => c.familyId !== keepFamilyId);
-  // Both indexes lag a little: a login seen only through its connection is revoked too.
-  const families = new Set([...indexed, ...affected.map((c) => c.familyId)]);
+  const seen = connections.filter((c) => c.familyId !== keepFamilyId);
+  // The gsi1 index lags a little: a login seen only through its connection is revoked too.
+  const families = new Set([...indexed, ...seen.map((c) => c.familyId)]);
   families.delete(keepFamilyId);
-  await mapBounded([...families], deps.config.pushConcurrency, (familyId) => revokeFamily(deps, familyId));
-  await mapBounded(affected, deps.config.pushConcurrency, async (c) => {
-    await connectionEnded(deps, await unbindConnection(deps, c.connectionId));
-    await pushToConnection(deps, c, 'subscribe please', 'token expired');
-  });
-  return affected;
+  await revokeLogins(deps, [...families], { seen });
 }
 
+/** `log me out`: the login is revoked; its other connections are asked to authenticate again. */
 export async function logout(deps: Deps, session: BoundConnection): Promise<void> {
-  await revokeFamily(deps, session.familyId);
+  await revokeLogins(deps, [session.familyId], { except: session.connectionId });
   await connectionEnded(deps, await unbindConnection(deps, session.connectionId));
   await pushToConnection(deps, session, 'log out please', null);
 }

@@ -15,7 +15,7 @@ export interface TokenClaims {
 
 const keys = new Map<string, Promise<Uint8Array>>();
 
-function signingKey(config: Pick<Config, 'tokenSecret' | 'tokenSecretArn' | 'region'>): Promise<Uint8Array> {
+export function signingKey(config: Pick<Config, 'tokenSecret' | 'tokenSecretArn' | 'region'>): Promise<Uint8Array> {
   const id = config.tokenSecret ?? config.tokenSecretArn!;
   let key = keys.get(id);
   if (!key) {

@@ -1,11 +1,14 @@
 /**
  * The file server on AWS: API Gateway HTTP API (payload format 2.0) → this
  * Lambda → S3. Only the event/response shapes are handled here; the rules are
- * `handleFileRequest`'s, as locally. Environment (set by lib/file-storage.ts):
- * FILES_BUCKET, MAX_FILE_BYTES, ALLOWED_ORIGINS.
+ * `handleFileRequest`'s, as locally, and so is the check of the capabilities
+ * (`loginAuthority`). Environment (set by lib/file-storage.ts): FILES_BUCKET,
+ * MAX_FILE_BYTES, ALLOWED_ORIGINS; DATA_TABLE and TOKEN_SECRET_ARN for the
+ * capabilities.
  */
+import { loginAuthority } from './authority';
 import { S3FileStore } from './s3-store';
-import { BodyTooLargeError, handleFileRequest, type FileServerOptions, type FileStore } from './server';
+import { BodyTooLargeError, handleFileRequest, type FileServerOptions, type FileServices } from './server';
 
 /** The slice of the HTTP API v2 event we use. */
 export interface HttpApiEvent {
@@ -24,7 +27,7 @@ export interface HttpApiResult {
 }
 
 interface Setup {
-  store: FileStore;
+  services: FileServices;
   options: FileServerOptions;
 }
 
@@ -34,7 +37,7 @@ function configure(env: NodeJS.ProcessEnv = process.env): Promise<Setup> {
   const maxBytes = Number(env.MAX_FILE_BYTES);
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new Error('MAX_FILE_BYTES must be a positive integer');
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-  return Promise.resolve({ store: new S3FileStore(bucket), options: { maxBytes, allowedOrigins } });
+  return Promise.resolve({ services: { store: new S3FileStore(bucket), authority: loginAuthority(env) }, options: { maxBytes, allowedOrigins } });
 }
 
 /** `rawPath` carries the stage name unless it is `$default`. */
@@ -52,9 +55,9 @@ export function httpApiHandler(setup: () => Promise<Setup>) {
       ready = undefined;
       throw error;
     });
-    const { store, options } = await ready;
+    const { services, options } = await ready;
     const response = await handleFileRequest(
-      store,
+      services,
       options,
       { method: event.requestContext.http.method, path: pathOf(event), headers: event.headers ?? {} },
       async (limit) => {

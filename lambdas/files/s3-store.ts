@@ -1,6 +1,7 @@
 /**
  * FileStore over S3 (AWS): one object per id (key = the lower-case UUID),
- * write-once through S3's conditional write (`If-None-Match: *`).
+ * write-once through S3's conditional write (`If-None-Match: *`); the
+ * uploader's user id is the object's metadata `owner`, written with it.
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FileStore } from './server';
@@ -14,6 +15,9 @@ const status = (error: unknown) => (error as S3Error)?.$metadata?.httpStatusCode
 const isMissing = (error: unknown) => status(error) === 404 || ['NoSuchKey', 'NotFound'].includes((error as S3Error)?.name ?? '');
 /** 412: the key exists; 409: a concurrent conditional write to the key won. Either way the id is taken. */
 const isTaken = (error: unknown) => status(error) === 412 || status(error) === 409;
+
+/** A recorded owner (S3 metadata values are strings), or null. */
+export const ownerFrom = (raw: string | undefined): number | null => (raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : null);
 
 export class S3FileStore implements FileStore {
   constructor(
@@ -31,10 +35,17 @@ export class S3FileStore implements FileStore {
     }
   }
 
-  async create(id: string, bytes: Uint8Array) {
+  async create(id: string, bytes: Uint8Array, owner: number) {
     try {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: id, Body: bytes, IfNoneMatch: '*', ContentType: 'application/octet-stream' }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: id,
+          Body: bytes,
+          IfNoneMatch: '*',
+          ContentType: 'application/octet-stream',
+          Metadata: { owner: String(owner) },
+        }),
       );
       return true;
     } catch (error) {
@@ -43,15 +54,17 @@ export class S3FileStore implements FileStore {
     }
   }
 
-  async remove(id: string) {
-    // DeleteObject succeeds for a missing key too: ask first, so an unknown id is a 404.
+  async ownerOf(id: string) {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: id }));
+      const { Metadata } = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: id }));
+      return ownerFrom(Metadata?.owner);
     } catch (error) {
-      if (isMissing(error)) return false;
+      if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  async remove(id: string) {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: id }));
-    return true;
   }
 }

@@ -7,6 +7,11 @@
  * - `GET {get}<id>` → the bytes (404 if none); `POST {putRaw}<id>` → stores the
  *   body; `POST {put}<id>` → stores the multipart/form-data field `body`
  *   (deprecated); `GET {delete}<id>` → deletes (404 if none).
+ * - Downloads are open (an id is a capability to read, as the protocol says).
+ *   The upload and delete prefixes carry a capability of the login they were
+ *   pushed to (`/putRaw/<capability>/<id>`): an upload needs a live login
+ *   (401 otherwise) and records its user as the file's owner; a delete needs
+ *   a live login of that owner (403 for anyone else).
  * - An id is a UUID v4 in any letter case, stored in lower case (400 otherwise).
  * - Ids are write-once: an upload to an existing id is 409 Conflict and changes
  *   nothing; delete, then upload again. Nobody can replace someone else's file.
@@ -21,10 +26,24 @@ import { formField } from './multipart';
 export interface FileStore {
   /** The file's bytes, or undefined if there is none. */
   read(id: string): Promise<Uint8Array | undefined>;
-  /** Stores a new file; false (and nothing written) if the id is taken. */
-  create(id: string, bytes: Uint8Array): Promise<boolean>;
-  /** Deletes; false if there was no such file. */
-  remove(id: string): Promise<boolean>;
+  /** Stores a new file uploaded by user `owner`; false (and nothing written) if the id is taken. */
+  create(id: string, bytes: Uint8Array, owner: number): Promise<boolean>;
+  /** The user who uploaded the file; null if none was recorded (nobody may delete it); undefined if there is no such file. */
+  ownerOf(id: string): Promise<number | null | undefined>;
+  /** Deletes the file (and its owner); no error if there is none. */
+  remove(id: string): Promise<void>;
+}
+
+/** Who a capability of the `storage urls` stands for (lambdas/files/authority.ts). */
+export interface FileAuthority {
+  /** The user of a genuine, unexpired capability whose login is live; undefined otherwise. */
+  userOf(capability: string): Promise<number | undefined>;
+}
+
+/** What a file server runs on: where files live, and who may write them. */
+export interface FileServices {
+  store: FileStore;
+  authority: FileAuthority;
 }
 
 export interface FileServerOptions {
@@ -42,9 +61,12 @@ export type FileAction = 'get' | 'put' | 'putRaw' | 'delete';
 /** The §7 routes: action (URL prefix, as in `storageUrls()` of domain/sessions.ts) → HTTP method. */
 export const FILE_ROUTES: Readonly<Record<FileAction, 'GET' | 'POST'>> = { get: 'GET', put: 'POST', putRaw: 'POST', delete: 'GET' };
 
+/** Every action but a download carries a login's capability in its prefix: `/<action>/<capability>/<id>`. */
+export const needsCapability = (action: FileAction): boolean => action !== 'get';
+
 export interface FileRequest {
   method: string;
-  /** Path below the server's base URL, e.g. `/putRaw/<uuid>` (query string ignored). */
+  /** Path below the server's base URL, e.g. `/putRaw/<capability>/<uuid>` (query string ignored). */
   path: string;
   /** Header names in lower case. */
   headers: Readonly<Record<string, string | undefined>>;
@@ -67,7 +89,8 @@ export class BodyTooLargeError extends Error {
 /** Reads the request body, refusing (BodyTooLargeError) past `limit` bytes. Called only when a body is wanted. */
 export type BodyReader = (limit: number) => Promise<Uint8Array>;
 
-const ROUTE = /^\/(get|putRaw|put|delete)\/([^/]*)\/?$/;
+/** `/<action>/[<capability>/]<id>`: only `get` goes without a capability. */
+const ROUTE = /^\/(get|putRaw|put|delete)\/(?:([^/]+)\/)?([^/]*)\/?$/;
 const TOKEN_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
 
 function corsHeaders(options: FileServerOptions, origin: string | undefined): Record<string, string> {
@@ -89,21 +112,30 @@ const json = (status: number, value: unknown): FileResponse => ({
   body: JSON.stringify(value),
 });
 
-/** The action and normalised id of a path, or the response that refuses it. */
-export function fileRouteOf(method: string, path: string): { action: FileAction; id: string } | FileResponse {
+export interface FileRoute {
+  action: FileAction;
+  id: string;
+  /** The login's capability from the URL prefix (absent from `get`). */
+  capability?: string;
+}
+
+/** The action, capability and normalised id of a path, or the response that refuses it. */
+export function fileRouteOf(method: string, path: string): FileRoute | FileResponse {
   const match = ROUTE.exec(path.split('?')[0] ?? '');
   if (!match) return text(404, 'not found');
   const action = match[1] as FileAction;
+  const capability = match[2];
+  if (!needsCapability(action) && capability !== undefined) return text(404, 'not found');
   let id: string;
   try {
-    id = decodeURIComponent(match[2]!);
+    id = decodeURIComponent(match[3]!);
   } catch {
     id = '';
   }
   const allowedMethod = FILE_ROUTES[action];
   if (method !== allowedMethod && method !== 'OPTIONS') return text(405, 'method not allowed', { allow: `${allowedMethod}, OPTIONS` });
   if (!isUuidV4(id)) return text(400, 'invalid file id: a UUID v4 is expected');
-  return { action, id: id.toLowerCase() };
+  return { action, id: id.toLowerCase(), ...(capability === undefined ? {} : { capability }) };
 }
 
 function preflight(request: FileRequest, action: FileAction): FileResponse {
@@ -124,8 +156,8 @@ const declaredLength = (headers: FileRequest['headers']): number | undefined => 
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 };
 
-async function upload(store: FileStore, id: string, bytes: Uint8Array): Promise<FileResponse> {
-  if (!(await store.create(id, bytes))) return text(409, 'file exists: ids are write-once (delete it first)');
+async function upload(store: FileStore, id: string, bytes: Uint8Array, owner: number): Promise<FileResponse> {
+  if (!(await store.create(id, bytes, owner))) return text(409, 'file exists: ids are write-once (delete it first)');
   return json(200, { id, size: bytes.byteLength });
 }
 
@@ -134,7 +166,7 @@ async function upload(store: FileStore, id: string, bytes: Uint8Array): Promise<
  * length over the limit, a preflight. A transport can use it to refuse an
  * upload before the client sends it (HTTP `Expect: 100-continue`).
  */
-export function precheck(options: FileServerOptions, request: FileRequest): { action: FileAction; id: string } | FileResponse {
+export function precheck(options: FileServerOptions, request: FileRequest): FileRoute | FileResponse {
   const route = fileRouteOf(request.method, request.path);
   if ('status' in route) return route;
   if (request.method === 'OPTIONS') return preflight(request, route.action);
@@ -144,11 +176,16 @@ export function precheck(options: FileServerOptions, request: FileRequest): { ac
   return route;
 }
 
-async function answer(store: FileStore, options: FileServerOptions, request: FileRequest, readBody: BodyReader): Promise<FileResponse> {
+const loginRequired = () => text(401, 'login required: use the storage urls of a live login');
+
+async function answer({ store, authority }: FileServices, options: FileServerOptions, request: FileRequest, readBody: BodyReader): Promise<FileResponse> {
   const route = precheck(options, request);
   if ('status' in route) return route;
-  const { action, id } = route;
+  const { action, id, capability } = route;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Checked before any body is read: a refused upload costs no transfer into storage.
+  const user = needsCapability(action) && capability !== undefined ? await authority.userOf(capability) : undefined;
+  if (needsCapability(action) && user === undefined) return loginRequired();
 
   switch (action) {
     case 'get': {
@@ -168,29 +205,34 @@ async function answer(store: FileStore, options: FileServerOptions, request: Fil
         body: bytes,
       };
     }
-    case 'delete':
-      return (await store.remove(id)) ? json(200, { id }) : text(404, 'no such file');
+    case 'delete': {
+      const owner = await store.ownerOf(id);
+      if (owner === undefined) return text(404, 'no such file');
+      if (owner !== user) return text(403, 'only the uploader may delete a file');
+      await store.remove(id);
+      return json(200, { id });
+    }
     case 'putRaw':
     case 'put': {
       const body = await readBody(maxBytes);
-      if (action === 'putRaw') return upload(store, id, body);
+      if (action === 'putRaw') return upload(store, id, body, user!);
       const field = await formField(request.headers['content-type'], body, 'body');
       if (!field) return text(400, "multipart/form-data with a field 'body' expected");
-      return upload(store, id, field);
+      return upload(store, id, field, user!);
     }
   }
 }
 
 /** Answers one file-server request; never throws (a failure is a logged 500). */
 export async function handleFileRequest(
-  store: FileStore,
+  services: FileServices,
   options: FileServerOptions,
   request: FileRequest,
   readBody: BodyReader,
 ): Promise<FileResponse> {
   let response: FileResponse;
   try {
-    response = await answer(store, options, request, readBody);
+    response = await answer(services, options, request, readBody);
   } catch (error) {
     if (error instanceof BodyTooLargeError) response = text(413, `file too large: at most ${error.limit} bytes`);
     else {

@@ -1,6 +1,6 @@
 /**
  * One middy chain for every frame route:
- *   ack shaper (after / onError) → frame parser → session loader → payload validator → handler.
+ *   ack shaper (after / onError) → frame parser → session loader → payload validator → rate limiter → handler.
  * Handlers are plain functions of (session, data, deps); this module is the
  * only one that knows the API Gateway event shape.
  */
@@ -13,6 +13,7 @@ import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
 import { routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, type BoundConnection } from '../storage/connections';
+import { takeToken } from '../storage/rate-limits';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
 
 /** A frame that cannot be answered (no usable ackId): dropped and logged, connection kept. */
@@ -115,6 +116,18 @@ const payloadValidator = (route: RouteDefinition): middy.MiddlewareObj<WebSocket
   },
 });
 
+/** Frames that cost take a token of the user's bucket first; an empty bucket answers `too many attempts` (storage/rate-limits). */
+const rateLimiter = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: async (request) => {
+    const { state } = request.context;
+    const limit = state.deps.config.rateLimits[route.event];
+    if (!route.rateLimited || !limit || !state.session) return;
+    if (route.rateLimited !== true && !route.rateLimited(state.data as never)) return;
+    const allowed = await takeToken(state.deps, state.session.userId, route.event, limit, state.deps.now().getTime());
+    if (!allowed) throw new ProtocolError(ERRORS.tooManyAttempts, 'rate limit');
+  },
+});
+
 /** Wraps a middy chain so each invocation logs its route, latency and DynamoDB cost. */
 function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>) {
   return async (event: WebSocketEvent, context: LambdaContext = {}): Promise<RouteResponse> => {
@@ -134,7 +147,7 @@ function frameChain(route: RouteDefinition, run: (state: FrameState, connectionI
     .before((request) => {
       request.context.state = { deps: getDeps() };
     })
-    .use([ackShaper(), frameParser(), sessionLoader(route), payloadValidator(route)])
+    .use([ackShaper(), frameParser(), sessionLoader(route), payloadValidator(route), rateLimiter(route)])
     .handler((event, context) => run(context.state, event.requestContext.connectionId) as Promise<RouteResponse>);
   return measured(route, chain as never);
 }

@@ -23,6 +23,11 @@ export interface RouteDefinition {
   memoryMb?: number;
   /** Reads the token signing secret. */
   tokenSecret?: boolean;
+  /**
+   * A frame that costs: limited per user by a token bucket (config
+   * `rateLimits`, by frame name), or only the payloads this accepts.
+   */
+  rateLimited?: true | ((data: never) => boolean);
   /** One line for the docs. */
   summary: string;
 }
@@ -41,26 +46,26 @@ const table = [
   { event: 'log me out', auth: true, access: rw, summary: 'Revokes this login, unbinds the connection.' },
   { event: 'ping', auth: true, access: { Connections: 'read' }, summary: 'Keep-alive: `{ time }`.' },
   { event: 'give me users', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The contact list, with link fields.' },
-  { event: 'find contacts', schema: schemas.findContacts, auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Users of the caller\'s domain by username or name prefix (at most 50).' },
-  { event: 'handle userlink', schema: schemas.handleUserlink, auth: true, access: rw, summary: 'Request, accept, reject, withdraw, remove or read a contact link.' },
+  { event: 'find contacts', schema: schemas.findContacts, auth: true, access: { Connections: 'read', Data: 'read' }, rateLimited: true, summary: 'Users of the caller\'s domain by username or name prefix (at most 50).' },
+  { event: 'handle userlink', schema: schemas.handleUserlink, auth: true, access: rw, rateLimited: (data: { action: string }) => data.action === 'request', summary: 'Request, accept, reject, withdraw, remove or read a contact link.' },
   { event: 'give me presence', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Which contacts are online.' },
   { event: 'give me keys', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Every public key of the caller, their contacts and group co-members.' },
-  { event: 'new key', schema: schemas.newKey, auth: true, access: rw, summary: 'Adds a public key; a default one is announced to contacts.' },
+  { event: 'new key', schema: schemas.newKey, auth: true, access: rw, rateLimited: true, summary: 'Adds a public key; a default one is announced to contacts.' },
   { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
   { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s first and last name.' },
   { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
   { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: rw, summary: 'Sets the caller\'s avatar (file UUID), or a group\'s (admin; `group` push).' },
   { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: rw, summary: 'Clears the caller\'s avatar, or a group\'s (admin; `group` push).' },
   { event: 'give me dialogs', auth: true, access: read, summary: 'Every dialog the caller is a recipient of.' },
-  { event: 'new dialog', schema: schemas.newDialog, auth: true, access: rw, summary: 'Creates a dialog with accepted contacts or group members; `dialog` push.' },
+  { event: 'new dialog', schema: schemas.newDialog, auth: true, access: rw, rateLimited: true, summary: 'Creates a dialog with accepted contacts or group members; `dialog` push.' },
   { event: 'rename dialog', schema: schemas.renameDialog, auth: true, access: rw, summary: 'New encrypted names of a dialog (a recipient); `dialog` push.' },
   { event: 'give me groups', auth: true, access: read, summary: 'Every group the caller is a member of, with members\' default keys.' },
-  { event: 'new group', schema: schemas.newGroup, auth: true, access: rw, summary: 'Creates a group of the caller\'s accepted contacts; `group` push.' },
-  { event: 'edit group', schema: schemas.editGroup, auth: true, access: rw, summary: 'Admin: members, names, dialogs and service messages in one transaction.' },
-  { event: 'new message', schema: schemas.newMessage, auth: true, access: rw, summary: 'Stores a copy per recipient (idempotent by `client_id`); `messages` push.' },
+  { event: 'new group', schema: schemas.newGroup, auth: true, access: rw, rateLimited: true, summary: 'Creates a group of the caller\'s accepted contacts; `group` push.' },
+  { event: 'edit group', schema: schemas.editGroup, auth: true, access: rw, rateLimited: true, summary: 'Admin: members, names, dialogs and service messages in one transaction.' },
+  { event: 'new message', schema: schemas.newMessage, auth: true, access: rw, rateLimited: true, summary: 'Stores a copy per recipient (idempotent by `client_id`); `messages` push.' },
   { event: 'give me messages', auth: true, access: read, summary: 'The newest message of each dialog and the unread ones.' },
   { event: 'get messages before', schema: schemas.getMessagesBefore, auth: true, access: read, summary: 'A page of a dialog\'s history between two dates, newest first.' },
-  { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, summary: 'Creator: edits or deletes a message; `messages` push.' },
+  { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, rateLimited: true, summary: 'Creator: edits or deletes a message; `messages` push.' },
   { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Marks the caller\'s own copies read.' },
 ] as const satisfies readonly RouteDefinition[];
 

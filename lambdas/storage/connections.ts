@@ -60,15 +60,20 @@ export async function bindConnection(store: Store, connectionId: string, binding
   }
 }
 
-/** Unbinds; returns the binding it had, if any (so presence can be updated exactly once). */
-export async function unbindConnection(store: Store, connectionId: string): Promise<Connection | undefined> {
+/**
+ * Unbinds (only if bound under login `familyId`, when given: the connection
+ * may have logged in again since); returns the binding it had, if any (so
+ * presence can be updated exactly once).
+ */
+export async function unbindConnection(store: Store, connectionId: string, familyId?: string): Promise<Connection | undefined> {
   try {
     const { Attributes } = await store.db.send(
       new UpdateCommand({
         TableName: store.config.connectionsTable,
         Key: { connectionId },
         UpdateExpression: 'REMOVE userId, domainId, familyId, lightweight',
-        ConditionExpression: 'attribute_exists(userId)',
+        ConditionExpression: familyId === undefined ? 'attribute_exists(userId)' : 'attribute_exists(userId) AND familyId = :f',
+        ...(familyId === undefined ? {} : { ExpressionAttributeValues: { ':f': familyId } }),
         ReturnValues: 'ALL_OLD',
       }),
     );

@@ -1,11 +1,17 @@
 /** Starts the real local stack (embedded DynamoDB + gateway + handlers) for a test file. */
 import { createAccount, type NewAccount } from '../../lambdas/domain/provisioning';
+import { DEFAULT_RATE_LIMITS } from '../../lambdas/config';
 import { getDeps } from '../../lambdas/deps';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { TestClient } from './client';
 
 /** Cheap password hashing for tests; one test keeps the production cost. */
 export const TEST_ENV = { SCRYPT_LOG_N: '10', LOG_LEVEL: "warn" };
+
+/** For tests that build bulk data from one user in seconds: every per-user limit far away (production limits: rate-limits.test.ts). */
+export const BULK_RATE_LIMITS = {
+  RATE_LIMITS: JSON.stringify(Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((frame) => [frame, { burst: 100_000, intervalMs: 1 }]))),
+};
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({ port: 0, sweepIntervalMs: 0, ...options, env: { ...TEST_ENV, ...options.env } });
