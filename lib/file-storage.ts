@@ -15,17 +15,18 @@
  * (4/3), which caps a file at MAX_LAMBDA_FILE_BYTES. docs/files.md discusses
  * the ways past it.
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
+import { BUNDLING, PROJECT_ROOT, ROUTE_RUNTIME } from './route-function';
 
 /**
  * Largest file the Lambda can take: the 6 MB (6,291,456 bytes) invocation
@@ -47,7 +48,7 @@ export interface FileStorageProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Rate limit of the file API (requests per second, burst). @default { rateLimit: 200, burstLimit: 400 } */
   readonly throttle?: ThrottleSettings;
-  /** @default Runtime.NODEJS_22_X */
+  /** @default the route functions' runtime (ROUTE_RUNTIME) */
   readonly runtime?: Runtime;
 }
 
@@ -86,9 +87,11 @@ export class FileStorage extends Construct {
     });
 
     this.handler = new NodejsFunction(this, 'Handler', {
-      entry: fileURLToPath(new URL('../lambdas/files/aws-handler.ts', import.meta.url)),
+      entry: join(PROJECT_ROOT, 'lambdas', 'files', 'aws-handler.ts'),
       handler: 'handler',
-      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: props.runtime ?? ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(20),
@@ -100,13 +103,8 @@ export class FileStorage extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        format: OutputFormat.ESM,
-        sourceMap: true,
-        minify: true,
-        // Pin the SDK the lockfile chose instead of the runtime's copy.
-        bundleAwsSDK: true,
-      },
+      // The routes' bundling: ESM with the `require` banner (the S3 client requires node:https).
+      bundling: BUNDLING,
     });
     // Least privilege: objects read / written / deleted, and ListBucket so a missing key is a 404, not a 403.
     this.handler.addToRolePolicy(

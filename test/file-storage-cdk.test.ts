@@ -3,6 +3,7 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FileStorage, MAX_LAMBDA_FILE_BYTES, type FileStorageProps } from '../lib/file-storage';
+import { ROUTE_RUNTIME } from '../lib/route-function';
 
 function synth(props?: FileStorageProps) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -58,7 +59,7 @@ describe('FileStorage', () => {
 
   it('configures the function with the bucket and the size limit', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: ROUTE_RUNTIME.name,
       Architectures: ['arm64'],
       Environment: { Variables: Match.objectLike({ FILES_BUCKET: { Ref: Match.stringLikeRegexp('FilesBucket') }, MAX_FILE_BYTES: String(4 * 1024 * 1024) }) },
     });
