@@ -49,10 +49,12 @@ export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
 });
 
-export const entryOf = (route: RouteDefinition): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${moduleOf(route.event)}.ts`);
+export const entryOf = (route: RouteDefinition, module = moduleOf(route.event)): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${module}.ts`);
 
 export interface RouteFunctionProps {
   route: RouteDefinition;
+  /** Handler module (lambdas/routes/<module>.ts). @default the route's own */
+  module?: string;
   /** Environment shared by every route function (copied, never mutated). */
   environment: Readonly<Record<string, string>>;
   logRetention: RetentionDays;
@@ -62,7 +64,7 @@ export class RouteFunction extends NodejsFunction {
   readonly route: RouteDefinition;
 
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
-    const entry = entryOf(props.route);
+    const entry = entryOf(props.route, props.module);
     if (!existsSync(entry)) throw new Error(`route ${props.route.event}: handler module ${entry} does not exist`);
     // Our own log group: retention without the LogRetention custom-resource function.
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });

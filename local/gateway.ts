@@ -30,6 +30,8 @@ export interface GatewayOptions {
   maxFrameBytes?: number;
   /** @default 131072 */
   maxMessageBytes?: number;
+  /** IAM for the Management API: a refusal of the signed request, or undefined to allow it. */
+  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
 }
 
 export interface Gateway {
@@ -170,6 +172,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const connectionId = decodeURIComponent(match[1]!);
+    const refusal = options.authorizeManagement?.(req, req.method ?? 'GET', connectionId);
+    if (refusal) {
+      req.resume();
+      res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+      return;
+    }
     const live = pool.get(connectionId);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

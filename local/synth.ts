@@ -4,7 +4,7 @@
  * synth at a time (test files start stacks in parallel).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,15 +53,27 @@ function run(command: string, args: string[]): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A lock directory: mkdir is atomic. A lock older than the longest synth is taken as left by a killed process. */
+/** Whether the process that took a lock still runs (a killed test run leaves its lock behind). */
+function holderAlive(lock: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(lock, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' || !existsSync(join(lock, 'pid'));
+  }
+}
+
+/** A lock directory (mkdir is atomic) holding its owner's pid. */
 async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      // Just created by another process (no pid yet) counts as held; a dead holder's lock is broken.
+      if (existsSync(lock) && !holderAlive(lock) && Date.now() - statSync(lock).mtimeMs > 1000) rmSync(lock, { recursive: true, force: true });
       await sleep(250);
     }
   }

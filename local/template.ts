@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PolicyStatement } from '../lib/grants';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
@@ -17,11 +18,6 @@ interface Resource {
   Metadata?: Record<string, any>;
 }
 
-export interface PolicyStatement {
-  effect: 'Allow' | 'Deny';
-  actions: string[];
-  resources: string[];
-}
 
 export interface SynthesizedFunction {
   logicalId: string;

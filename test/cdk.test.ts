@@ -297,13 +297,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets routes that write push to connections of this stage, and no others', () => {
+  it('lets the routes that push (route table `pushes`) manage connections of this stage, and no others', () => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
     for (const route of routes) {
       const manage = statementsOf(route).filter((s) => asArray(s.Action).includes('execute-api:ManageConnections'));
-      const writes = Object.values(route.access).includes('write');
-      expect(manage, route.event).toHaveLength(writes ? 1 : 0);
-      if (writes) {
+      expect(manage, route.event).toHaveLength(route.pushes ? 1 : 0);
+      if (route.pushes) {
         const arn = JSON.stringify(manage[0]!.Resource);
         expect(mentions(manage[0]!.Resource, apiId)).toBe(true);
         expect(arn).toContain(`/${DEFAULT_SETTINGS.stageName}/*/@connections/*`);

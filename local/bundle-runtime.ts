@@ -1,0 +1,112 @@
+/**
+ * Wires the bundle runtime: synthesizes the stack when cdk.out is stale,
+ * reads its functions, gives each the environment its template gives it
+ * (table names, endpoints and the secret's ARN resolved to the local
+ * stand-ins) plus what Lambda itself sets (region, credentials of its own
+ * role, function name), and serves the AWS APIs they call on a local
+ * endpoint that enforces each role's policies (local/aws-endpoint.ts).
+ */
+import type { IncomingMessage } from 'node:http';
+import { MANAGE_CONNECTIONS } from '../lib/grants';
+import { constructIdOf, plannedFunctions, type Routing } from '../lib/routing';
+import { startLocalAws, type LocalAws } from './aws-endpoint';
+import { BundleFunction } from './bundles';
+import type { RouteHandler } from './gateway';
+import { accessDeniedMessage, accessKeyOf, firstDenied, type Principal } from './iam';
+import { ensureSynth } from './synth';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type SynthesizedFunction } from './template';
+
+export interface BundleRuntimeOptions {
+  routing: Routing;
+  dynamoEndpoint: string;
+  managementEndpoint: string;
+  filesUrl: string;
+  tokenSecret: string;
+  /** Local overrides on top of the template's environment (SCRYPT_LOG_N, LOG_LEVEL, …). */
+  env: Record<string, string>;
+}
+
+/** A refusal of a Management API call, as API Gateway answers it. */
+export interface Refusal {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface BundleRuntime {
+  /** By route key. */
+  functions: ReadonlyMap<string, BundleFunction>;
+  handlers: ReadonlyMap<string, RouteHandler>;
+  aws: LocalAws;
+  /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
+  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): Refusal | undefined;
+  close(): Promise<void>;
+}
+
+export async function startBundleRuntime(options: BundleRuntimeOptions): Promise<BundleRuntime> {
+  const assembly = await ensureSynth(options.routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {});
+  const first = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
+  const apis = Object.entries(first.resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api');
+  const urlOfApi = new Map(apis.map(([id, r]) => [id, r.Properties!.ProtocolType === 'WEBSOCKET' ? options.managementEndpoint : options.filesUrl]));
+  const { functions } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi });
+
+  const byConstructId = new Map(functions.map((fn) => [fn.path.split('/')[1], fn]));
+  const planned = plannedFunctions(options.routing).map((p) => {
+    const fn = byConstructId.get(constructIdOf(p.routeKey));
+    if (!fn) throw new Error(`${assembly} has no function for route ${p.routeKey} (routing ${options.routing}): synthesize again`);
+    return { routeKey: p.routeKey, fn };
+  });
+
+  const accessKeyOfFunction = (fn: SynthesizedFunction) => `LOCAL${fn.logicalId}`;
+  const principals = new Map<string, Principal>(functions.map((fn) => [accessKeyOfFunction(fn), { name: `${fn.logicalId}Role`, statements: fn.statements }]));
+  const secretArns = new Set(functions.map((fn) => fn.environment.TOKEN_SECRET_ARN).filter((arn): arn is string => Boolean(arn)));
+  const aws = await startLocalAws({
+    dynamoEndpoint: options.dynamoEndpoint,
+    principals,
+    secrets: new Map([...secretArns].map((arn) => [arn, options.tokenSecret])),
+  });
+
+  const environmentOf = (fn: SynthesizedFunction) => (): Record<string, string> => ({
+    ...fn.environment,
+    // What the Lambda runtime sets: region, the role's (here: the function's own) credentials, identity, UTC.
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: accessKeyOfFunction(fn),
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    TZ: ':UTC',
+    // Local: every AWS SDK client of the function reaches the local services.
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...options.env,
+  });
+
+  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn))]));
+  return {
+    functions: bundleFunctions,
+    handlers: new Map([...bundleFunctions].map(([routeKey, fn]) => [routeKey, fn.invoke])),
+    aws,
+    authorizeManagement(req, method, connectionId) {
+      const principal = principals.get(accessKeyOf(req.headers.authorization) ?? '');
+      const request = {
+        action: MANAGE_CONNECTIONS,
+        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(options.managementEndpoint, req)}/${method}/@connections/${connectionId}`,
+      };
+      if (!principal || !firstDenied(principal, [request])) return undefined;
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+        body: JSON.stringify({ message: accessDeniedMessage(principal, request) }),
+      };
+    },
+    async close() {
+      await Promise.all([...bundleFunctions.values()].map((fn) => fn.close()));
+      await aws.close();
+    },
+  };
+}
+
+/** The stage segment of a Management API path (`/prod/@connections/…`); the template's stage when the caller used it. */
+const managementStage = (_endpoint: string, req: IncomingMessage): string => /^\/([^/@]+)\/@connections\//.exec(req.url ?? '')?.[1] ?? 'local';
