@@ -6,8 +6,17 @@
  * function and grants here without touching this file.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketRoute, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketApi,
+  WebSocketIntegrationType,
+  WebSocketRoute,
+  WebSocketRouteIntegration,
+  WebSocketStage,
+  type WebSocketRouteIntegrationBindOptions,
+  type WebSocketRouteIntegrationConfig,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -42,6 +51,32 @@ const attribute = ({ name, type }: KeyAttribute): Attribute => ({
 });
 
 export { DYNAMODB_ACTIONS } from './grants';
+
+/**
+ * A Lambda proxy integration without the invoke permission that
+ * WebSocketLambdaIntegration adds per route, whose source ARN ends in the
+ * route key (`…/*auth by credentials`): whether a space there works is
+ * undocumented. The stack grants each function one permission for its stage
+ * instead (`…/<api>/<stage>/*`).
+ */
+class LambdaProxyIntegration extends WebSocketRouteIntegration {
+  constructor(
+    id: string,
+    private readonly handler: IFunction,
+  ) {
+    super(id);
+  }
+
+  bind(options: WebSocketRouteIntegrationBindOptions): WebSocketRouteIntegrationConfig {
+    const uri = Stack.of(options.route).formatArn({
+      service: 'apigateway',
+      account: 'lambda',
+      resource: 'path/2015-03-31/functions',
+      resourceName: `${this.handler.functionArn}/invocations`,
+    });
+    return { type: WebSocketIntegrationType.AWS_PROXY, uri };
+  }
+}
 
 export class MessengerStack extends Stack {
   readonly tables: ReadonlyMap<TableDefinition['name'], Table>;
@@ -139,11 +174,15 @@ export class MessengerStack extends Stack {
     }
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
     if (route.pushes) this.stage.grantManagementApiAccess(fn);
+    fn.addPermission('InvokeFromStage', {
+      principal: new ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: this.formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/*` }),
+    });
 
     new WebSocketRoute(scope, 'Route', {
       webSocketApi: this.api,
       routeKey,
-      integration: new WebSocketLambdaIntegration('Integration', fn),
+      integration: new LambdaProxyIntegration('Integration', fn),
       // Two-way: the handler's result is the ack. `$connect` / `$disconnect` answer nobody.
       returnResponse: routeKey !== '$connect' && routeKey !== '$disconnect',
     });

@@ -66,6 +66,8 @@ export interface LocalStack {
   filesUrl: string;
   runtime: Runtime;
   routing: Routing;
+  /** The API Gateway routes this stack serves, one function each. */
+  routeKeys: string[];
   /** Bundle runtime only: the functions, their instances and cold starts. */
   bundles?: BundleRuntime;
   close(): Promise<void>;
@@ -170,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     runtime,
     routing,
+    routeKeys: planned.map((p) => p.routeKey),
     bundles,
     url: gateway.url,
     managementEndpoint: gateway.managementEndpoint,
