@@ -17,7 +17,7 @@
  */
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -25,7 +25,6 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
 import { BUNDLING, PROJECT_ROOT, ROUTE_RUNTIME } from './route-function';
 
 /**
@@ -52,7 +51,6 @@ export interface FileStorageProps {
   readonly runtime?: Runtime;
 }
 
-const ROUTE_METHOD: Record<'GET' | 'POST', HttpMethod> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
 
 export class FileStorage extends Construct {
   readonly bucket: Bucket;
@@ -112,9 +110,12 @@ export class FileStorage extends Construct {
     );
     this.handler.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
 
+    // One `$default` route: every path and method reaches the function, which answers 400 / 404 / 405 exactly as
+    // the local server does (per-action routes would leave API Gateway answering 404 to a wrong method or a bad id).
     this.api = new HttpApi(this, 'Api', {
       description: 'Messenger file server (protocol §7)',
       createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('Files', this.handler),
       corsPreflight: {
         allowOrigins: allowedOrigins,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
@@ -127,10 +128,6 @@ export class FileStorage extends Construct {
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
-    const integration = new HttpLambdaIntegration('Files', this.handler);
-    for (const [action, method] of Object.entries(FILE_ROUTES) as [FileAction, 'GET' | 'POST'][]) {
-      this.api.addRoutes({ path: `/${action}/{id}`, methods: [ROUTE_METHOD[method]], integration });
-    }
 
     this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/
     new CfnOutput(this, 'FilesUrl', { value: this.url, description: 'FILES_URL: base of the storage urls (protocol §7)' });

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { LambdaContext, RouteResponse, WebSocketEvent } from '../lambdas/middleware/aws-event';
+import type { LambdaContext } from '../lambdas/middleware/aws-event';
 import type { SynthesizedFunction } from './template';
 
 const WORKER = new URL('./bundle-worker.mjs', import.meta.url);
@@ -99,7 +99,8 @@ export class BundleFunction {
     void instance.worker.terminate();
   }
 
-  invoke = async (event: WebSocketEvent, context: LambdaContext = {}): Promise<RouteResponse> => {
+  /** One invocation with `event`; resolves with the handler's result (its shape is the caller's: route response, HTTP API result). */
+  invoke = async (event: unknown, context: LambdaContext = {}): Promise<unknown> => {
     const instance = this.take();
     const timeoutMs = this.fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
@@ -112,7 +113,7 @@ export class BundleFunction {
       const outcome = await Promise.race([instance.run(this.nextId++, { event, awsRequestId: context.awsRequestId ?? randomUUID(), deadline }), timedOut]);
       if (outcome.error) throw new InvocationError(outcome.error.name, outcome.error.message, this.fn.logicalId);
       this.idle.push(instance);
-      return outcome.result as RouteResponse;
+      return outcome.result;
     } catch (error) {
       // A timed-out or crashed instance is not reused; a handler's own error leaves it usable, as on Lambda.
       if (error instanceof InvocationError && !error.name.startsWith('Runtime.') && error.name !== 'Sandbox.Timedout') this.idle.push(instance);

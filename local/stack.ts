@@ -15,11 +15,12 @@ import { getDeps, resetDeps } from '../lambdas/deps';
 import { readConfig } from '../lambdas/config';
 import { tables } from '../lambdas/storage/tables';
 import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
-import { startBundleRuntime, type BundleRuntime } from './bundle-runtime';
+import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
 import { enforceIam, inProcessHandlers } from './in-process';
+import { ensureSynth } from './synth';
 
 export const RUNTIMES = ['in-process', 'bundles'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -101,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Bundle runtime: filled once the endpoints its functions call are known (before any client can connect).
   const handlers = runtime === 'in-process' ? await inProcessHandlers(planned) : new Map<string, RouteHandler>();
   let bundles: BundleRuntime | undefined;
+  const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startEmbeddedDynamo({
     dataDir: options.dataDir,
@@ -123,14 +125,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamo.close();
     throw error;
   }
+  const env = { ...process.env, ...options.env };
+  const filesPort = options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2);
+  const maxFileBytes = options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined);
   try {
-    const env = { ...process.env, ...options.env };
-    files = await startFileServer({
-      port: options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2),
-      dataDir: options.dataDir,
-      maxBytes: options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined),
-      allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
-    });
+    files = assembly
+      ? await startBundleFileServer(assembly, { port: filesPort, host: options.host, dataDir: options.dataDir }, () => bundles!.files)
+      : await startFileServer({
+          port: filesPort,
+          dataDir: options.dataDir,
+          maxBytes: maxFileBytes,
+          allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+        });
   } catch (error) {
     await gateway.close();
     await dynamo.close();
@@ -150,15 +156,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   resetDeps();
   readConfig(); // fail now, not on the first frame
   enforceIam(getDeps());
-  if (runtime === 'bundles') {
+  if (assembly) {
     try {
       bundles = await startBundleRuntime({
         routing,
+        assembly,
         dynamoEndpoint: dynamo.endpoint,
         managementEndpoint: gateway.managementEndpoint,
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
         env: options.env ?? {},
+        fileStore: files.store,
+        // The template's limit and origins unless this stack is given others.
+        filesEnv: {
+          ...(maxFileBytes !== undefined ? { MAX_FILE_BYTES: String(maxFileBytes) } : {}),
+          ...(env.ALLOWED_ORIGINS !== undefined ? { ALLOWED_ORIGINS: env.ALLOWED_ORIGINS } : {}),
+        },
       });
     } catch (error) {
       await gateway.close();

@@ -7,6 +7,7 @@
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +71,7 @@ describe('bundle runtime: the template\'s role policies', () => {
 
   /** The credentials a function's instances get (AWS_ACCESS_KEY_ID): the key the local endpoints know it by. */
   const credentialsOf = (routeKey: string) => {
-    const fn = stack.bundles!.functions.get(routeKey)!;
+    const fn = routeKey === 'files' ? stack.bundles!.files : stack.bundles!.functions.get(routeKey)!;
     return { accessKeyId: `LOCAL${fn.fn.logicalId}`, secretAccessKey: 'local', sessionToken: 'local' };
   };
   const dynamoAs = (routeKey: string) =>
@@ -84,6 +85,14 @@ describe('bundle runtime: the template\'s role policies', () => {
     });
     await expect(dynamoAs('ping').send(new GetCommand({ TableName: 'Data', Key: { pk: 'x', sk: 'y' } }))).rejects.toMatchObject(denied);
     await expect(dynamoAs('new message').send(new PutCommand({ TableName: 'Data', Item: { pk: 'iam-test', sk: 'y' } }))).resolves.toBeDefined();
+  });
+
+  it('lets only the file server\'s function at the files bucket; a missing key is 404 to it (s3:ListBucket)', async () => {
+    const bucket = stack.bundles!.files.fn.environment.FILES_BUCKET!;
+    const s3As = (routeKey: string) => new S3Client({ region: 'local', endpoint: stack.bundles!.aws.endpoint, forcePathStyle: true, credentials: credentialsOf(routeKey), maxAttempts: 1 });
+    const get = new GetObjectCommand({ Bucket: bucket, Key: 'no-such-file' });
+    await expect(s3As('files').send(get)).rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    await expect(s3As('new message').send(get)).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
   });
 
   it('lets only the tokenSecret functions read the token secret', async () => {
