@@ -1,6 +1,6 @@
 /**
- * Wires the bundle runtime: synthesizes the stack when cdk.out is stale,
- * reads its functions, gives each the environment its template gives it
+ * Wires the bundle runtime: reads the functions of the synthesized stack
+ * (local/stack.ts synthesizes it first when stale), gives each the environment its template gives it
  * (table names, endpoints and the secret's ARN resolved to the local
  * stand-ins) plus what Lambda itself sets (region, credentials of its own
  * role, function name), and serves the AWS APIs they call on a local
@@ -139,7 +139,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       const principal = principals.get(accessKeyOf(req.headers.authorization) ?? '');
       const request = {
         action: MANAGE_CONNECTIONS,
-        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(options.managementEndpoint, req)}/${method}/@connections/${connectionId}`,
+        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(req)}/${method}/@connections/${connectionId}`,
       };
       if (!principal || !firstDenied(principal, [request])) return undefined;
       return {
@@ -155,5 +155,5 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
   };
 }
 
-/** The stage segment of a Management API path (`/prod/@connections/…`); the template's stage when the caller used it. */
-const managementStage = (_endpoint: string, req: IncomingMessage): string => /^\/([^/@]+)\/@connections\//.exec(req.url ?? '')?.[1] ?? 'local';
+/** The stage segment of a Management API path (`/prod/@connections/…`), as execute-api ARNs name it. */
+const managementStage = (req: IncomingMessage): string => /^\/([^/@]+)\/@connections\//.exec(req.url ?? '')?.[1] ?? 'local';

@@ -79,9 +79,8 @@ export function readSynthesizedStack(assemblyDir: string, local: LocalResources,
         return local.tableNameOf(logicalId, resource);
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${logicalId}`;
-      case 'AWS::ApiGatewayV2::Api':
-        return logicalId.toLowerCase();
       default:
+        // API ids, bucket names: lower case, as AWS's are.
         return logicalId.toLowerCase();
     }
   };
