@@ -5,6 +5,10 @@
  * routings in CI: ROUTING=dispatcher npx vitest run test/protocol-walkthrough.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { handler as connect } from '../lambdas/routes/connect';
+import { handler as disconnect } from '../lambdas/routes/disconnect';
+import { getConnection } from '../lambdas/storage/connections';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
 import { createTestUser, startTestStack } from './support/stack';
@@ -31,5 +35,17 @@ describe('routing=dispatcher', () => {
     expect((await client.call<{ id: number }>('who am i')).id).toBe(userId);
     expect(await client.call('ping')).toHaveProperty('time');
     await client.close();
+  });
+});
+
+describe('$connect / $disconnect check eventType', () => {
+  it('refuse an event of another type before their handler runs', async () => {
+    const event = (eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT') => ({ requestContext: { routeKey: '$default', eventType, connectionId: 'AAAAAAAAAAAAAAA=' } });
+    expect(await connect(event('MESSAGE'), {})).toEqual({ statusCode: 400 });
+    expect(await connect(event('DISCONNECT'), {})).toEqual({ statusCode: 400 });
+    expect(await disconnect(event('CONNECT'), {})).toEqual({ statusCode: 400 });
+    expect(await getConnection(getDeps(), 'AAAAAAAAAAAAAAA=')).toBeUndefined();
+    expect(await connect(event('CONNECT'), {})).toEqual({ statusCode: 200 });
+    expect(await getConnection(getDeps(), 'AAAAAAAAAAAAAAA=')).toBeDefined();
   });
 });
