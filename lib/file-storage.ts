@@ -17,19 +17,19 @@
  * (4/3), which caps a file at MAX_LAMBDA_FILE_BYTES. docs/files.md discusses
  * the ways past it.
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FILE_ROUTES, needsCapability, type FileAction } from '../lambdas/files/server';
+import { BUNDLING, PROJECT_ROOT, ROUTE_RUNTIME } from './route-function';
 
 /**
  * Largest file the Lambda can take: the 6 MB (6,291,456 bytes) invocation
@@ -53,11 +53,10 @@ export interface FileStorageProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Rate limit of the file API (requests per second, burst). @default { rateLimit: 200, burstLimit: 400 } */
   readonly throttle?: ThrottleSettings;
-  /** @default Runtime.NODEJS_22_X */
+  /** @default the route functions' runtime (ROUTE_RUNTIME) */
   readonly runtime?: Runtime;
 }
 
-const ROUTE_METHOD: Record<'GET' | 'POST', HttpMethod> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
 
 export class FileStorage extends Construct {
   readonly bucket: Bucket;
@@ -92,9 +91,11 @@ export class FileStorage extends Construct {
     });
 
     this.handler = new NodejsFunction(this, 'Handler', {
-      entry: fileURLToPath(new URL('../lambdas/files/aws-handler.ts', import.meta.url)),
+      entry: join(PROJECT_ROOT, 'lambdas', 'files', 'aws-handler.ts'),
       handler: 'handler',
-      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: props.runtime ?? ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(20),
@@ -108,13 +109,8 @@ export class FileStorage extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        format: OutputFormat.ESM,
-        sourceMap: true,
-        minify: true,
-        // Pin the SDK the lockfile chose instead of the runtime's copy.
-        bundleAwsSDK: true,
-      },
+      // The routes' bundling: ESM with the `require` banner (the S3 client requires node:https).
+      bundling: BUNDLING,
     });
     // Least privilege: objects read / written / deleted, and ListBucket so a missing key is a 404, not a 403.
     this.handler.addToRolePolicy(
@@ -131,9 +127,12 @@ export class FileStorage extends Construct {
       }),
     );
 
+    // One `$default` route: every path and method reaches the function, which answers 400 / 404 / 405 exactly as
+    // the local server does (per-action routes would leave API Gateway answering 404 to a wrong method or a bad id).
     this.api = new HttpApi(this, 'Api', {
       description: 'Messenger file server (protocol §7)',
       createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('Files', this.handler),
       corsPreflight: {
         allowOrigins: allowedOrigins,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
@@ -146,11 +145,6 @@ export class FileStorage extends Construct {
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
-    const integration = new HttpLambdaIntegration('Files', this.handler);
-    for (const [action, method] of Object.entries(FILE_ROUTES) as [FileAction, 'GET' | 'POST'][]) {
-      const path = needsCapability(action) ? `/${action}/{capability}/{id}` : `/${action}/{id}`;
-      this.api.addRoutes({ path, methods: [ROUTE_METHOD[method]], integration });
-    }
 
     this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/
     new CfnOutput(this, 'FilesUrl', { value: this.url, description: 'FILES_URL: base of the storage urls (protocol §7)' });

@@ -6,16 +6,26 @@
  * function and grants here without touching this file.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketRoute, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketApi,
+  WebSocketIntegrationType,
+  WebSocketRoute,
+  WebSocketRouteIntegration,
+  WebSocketStage,
+  type WebSocketRouteIntegrationBindOptions,
+  type WebSocketRouteIntegrationConfig,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
+import { routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
 import { FileStorage } from './file-storage';
+import { DYNAMODB_ACTIONS } from './grants';
 import { RouteFunction } from './route-function';
+import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
@@ -24,22 +34,7 @@ export const ROUTE_SELECTION_EXPRESSION = '$request.body.event';
 /** Length of the generated token signing secret (HS256 key; alphanumerics ≈ 381 bits). */
 export const TOKEN_SECRET_LENGTH = 64;
 
-/**
- * Construct id of a route, derived from its event name so logical ids read
- * like the event: `auth by credentials` → `AuthByCredentials`, `who am i` →
- * `WhoAmI`, `$connect` → `OnConnect`. The `On` keeps API Gateway's own routes
- * apart from frames and keeps `$default` from becoming `Default`, which CDK
- * treats as a construct's default child and drops from logical ids. The stack
- * refuses two events with one id.
- */
-export const constructIdOf = (event: string): string => {
-  const words = event
-    .replace(/^\$/, 'on ')
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean);
-  if (words.length === 0) throw new Error(`event ${JSON.stringify(event)} has no letters or digits to name its constructs`);
-  return words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
-};
+export { constructIdOf } from './routing';
 
 export interface MessengerStackProps extends StackProps {
   /** @default the route table */
@@ -55,22 +50,33 @@ const attribute = ({ name, type }: KeyAttribute): Attribute => ({
   type: type === 'N' ? AttributeType.NUMBER : AttributeType.STRING,
 });
 
+export { DYNAMODB_ACTIONS } from './grants';
+
 /**
- * The DynamoDB actions a route may use, by access level: the item and query
- * operations the handlers call (TransactWriteItems is authorised per item
- * action). Narrower than grantReadData / grantReadWriteData, which also allow
- * Scan and the stream reads: no request path scans (architecture.md), and IAM
- * now enforces it.
+ * A Lambda proxy integration without the invoke permission that
+ * WebSocketLambdaIntegration adds per route, whose source ARN ends in the
+ * route key (`…/*auth by credentials`): whether a space there works is
+ * undocumented. The stack grants each function one permission for its stage
+ * instead (`…/<api>/<stage>/*`).
  */
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+class LambdaProxyIntegration extends WebSocketRouteIntegration {
+  constructor(
+    id: string,
+    private readonly handler: IFunction,
+  ) {
+    super(id);
+  }
 
-export const DYNAMODB_ACTIONS: Readonly<Record<'read' | 'write', readonly string[]>> = {
-  read: READ_ACTIONS,
-  write: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-};
-
-/** Whether a route writes anything: such routes may push or close connections (execute-api:ManageConnections). */
-const mayPush = (route: RouteDefinition): boolean => Object.values(route.access).includes('write');
+  bind(options: WebSocketRouteIntegrationBindOptions): WebSocketRouteIntegrationConfig {
+    const uri = Stack.of(options.route).formatArn({
+      service: 'apigateway',
+      account: 'lambda',
+      resource: 'path/2015-03-31/functions',
+      resourceName: `${this.handler.functionArn}/invocations`,
+    });
+    return { type: WebSocketIntegrationType.AWS_PROXY, uri };
+  }
+}
 
 export class MessengerStack extends Stack {
   readonly tables: ReadonlyMap<TableDefinition['name'], Table>;
@@ -124,12 +130,12 @@ export class MessengerStack extends Stack {
 
     const functions = new Map<string, RouteFunction>();
     const ids = new Map<string, string>();
-    for (const route of routes) {
-      const constructId = constructIdOf(route.event);
+    for (const planned of plannedFunctions(settings.routing, routes)) {
+      const constructId = constructIdOf(planned.routeKey);
       const clash = ids.get(constructId);
-      if (clash !== undefined) throw new Error(`routes ${clash} and ${route.event} would share the construct id ${constructId}`);
-      ids.set(constructId, route.event);
-      functions.set(route.event, this.route(constructId, route, environment, settings));
+      if (clash !== undefined) throw new Error(`routes ${clash} and ${planned.routeKey} would share the construct id ${constructId}`);
+      ids.set(constructId, planned.routeKey);
+      functions.set(planned.routeKey, this.route(constructId, planned, environment, settings));
     }
     this.functions = functions;
 
@@ -160,9 +166,9 @@ export class MessengerStack extends Stack {
     return table;
   }
 
-  private route(id: string, route: RouteDefinition, environment: Readonly<Record<string, string>>, settings: Settings): RouteFunction {
+  private route(id: string, { routeKey, module, route }: PlannedFunction, environment: Readonly<Record<string, string>>, settings: Settings): RouteFunction {
     const scope = new Construct(this, id);
-    const fn = new RouteFunction(scope, 'Function', { route, environment, logRetention: settings.logRetentionDays });
+    const fn = new RouteFunction(scope, 'Function', { route, module, environment, logRetention: settings.logRetentionDays });
 
     for (const [name, level] of Object.entries(route.access)) {
       const table = this.tables.get(name as TableDefinition['name']);
@@ -180,14 +186,18 @@ export class MessengerStack extends Stack {
         }),
       );
     }
-    if (mayPush(route)) this.stage.grantManagementApiAccess(fn);
+    if (route.pushes) this.stage.grantManagementApiAccess(fn);
+    fn.addPermission('InvokeFromStage', {
+      principal: new ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: this.formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/*` }),
+    });
 
     new WebSocketRoute(scope, 'Route', {
       webSocketApi: this.api,
-      routeKey: routeKeyOf(route.event),
-      integration: new WebSocketLambdaIntegration('Integration', fn),
+      routeKey,
+      integration: new LambdaProxyIntegration('Integration', fn),
       // Two-way: the handler's result is the ack. `$connect` / `$disconnect` answer nobody.
-      returnResponse: route.event !== '$connect' && route.event !== '$disconnect',
+      returnResponse: routeKey !== '$connect' && routeKey !== '$disconnect',
     });
     return fn;
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { moduleOf, type RouteDefinition } from '../lambdas/routes/table';
@@ -31,10 +31,30 @@ export const DEFAULT_MEMORY_MB = 256;
  */
 const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-export const entryOf = (route: RouteDefinition): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${moduleOf(route.event)}.ts`);
+/**
+ * How every function of the stack is bundled (route functions and the file
+ * server alike): one definition, so a bundle cannot miss the banner.
+ */
+export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
+  format: OutputFormat.ESM,
+  // ESM builds of dependencies (the AWS SDK ships both) tree-shake better.
+  mainFields: ['module', 'main'],
+  banner: REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.EXTERNAL,
+  sourcesContent: false,
+  // The SDK versions the lockfile pins (and the tests ran), not whichever the runtime carries.
+  bundleAwsSDK: true,
+  tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+});
+
+export const entryOf = (route: RouteDefinition, module = moduleOf(route.event)): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${module}.ts`);
 
 export interface RouteFunctionProps {
   route: RouteDefinition;
+  /** Handler module (lambdas/routes/<module>.ts). @default the route's own */
+  module?: string;
   /** Environment shared by every route function (copied, never mutated). */
   environment: Readonly<Record<string, string>>;
   logRetention: RetentionDays;
@@ -44,7 +64,7 @@ export class RouteFunction extends NodejsFunction {
   readonly route: RouteDefinition;
 
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
-    const entry = entryOf(props.route);
+    const entry = entryOf(props.route, props.module);
     if (!existsSync(entry)) throw new Error(`route ${props.route.event}: handler module ${entry} does not exist`);
     // Our own log group: retention without the LogRetention custom-resource function.
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -60,19 +80,7 @@ export class RouteFunction extends NodejsFunction {
       description: `route ${props.route.event}: ${props.route.summary}`.slice(0, 256),
       logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        // ESM builds of dependencies (the AWS SDK ships both) tree-shake better.
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        // The SDK versions the lockfile pins (and the tests ran), not whichever the runtime carries.
-        bundleAwsSDK: true,
-        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-      },
+      bundling: BUNDLING,
     });
     this.route = props.route;
   }

@@ -5,6 +5,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseRouting, type Routing } from './routing';
 
 export interface Settings {
   /** Stage name: the last path segment of the `wss://` URL and of the Management API endpoint. @default 'prod' */
@@ -19,6 +20,8 @@ export interface Settings {
   throttleBurstLimit: number;
   /** CloudWatch Logs retention of every function's log group, in days. @default 30 */
   logRetentionDays: RetentionDays;
+  /** `routes`: one route and function per frame; `dispatcher`: `$connect` / `$disconnect` / `$default` only (lib/routing.ts). @default 'routes' */
+  routing: Routing;
 }
 
 /** The placeholder until the stack has its own file server: `.invalid` never resolves. */
@@ -29,6 +32,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   throttleRateLimit: 500,
   throttleBurstLimit: 1000,
   logRetentionDays: RetentionDays.ONE_MONTH,
+  routing: 'routes',
 });
 
 function text(node: Node, key: string): string | undefined {
@@ -92,5 +96,6 @@ export function readSettings(node: Node): Settings {
     throttleRateLimit: positiveNumber(node, 'throttleRateLimit') ?? DEFAULT_SETTINGS.throttleRateLimit,
     throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
     logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,
+    routing: parseRouting(text(node, 'routing'), 'context routing'),
   };
 }

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   maxFrameBytes?: number;
   /** @default 131072 */
   maxMessageBytes?: number;
+  /** IAM for the Management API: a refusal of the signed request, or undefined to allow it. */
+  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
 }
 
 export interface Gateway {
@@ -47,9 +49,25 @@ interface LiveConnection {
   sourceIp: string;
   userAgent: string;
   timers: NodeJS.Timeout[];
+  /** A frame over the limit arrived: the connection is closing and nothing more is processed. */
+  refused?: boolean;
 }
 
 const STAGE = 'local';
+
+/** API Gateway's shape: 11 random bytes in base64, 16 characters ending in `=` (`L0SM9cOFvHcCIhw=`). */
+export const newConnectionId = (): string => randomBytes(11).toString('base64');
+
+/**
+ * The headers API Gateway gives a `$disconnect` event: not the client's
+ * `$connect` headers, only these, empty but for Host.
+ */
+const disconnectHeaders = (host: string): Record<string, string> => ({ Host: host, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+
+/** API Gateway closes a connection that sends a binary frame: the protocol is text. */
+export const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
+/** A frame over 32 KB: closed and not processed. */
+export const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -83,8 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   /** Route selection as API Gateway does it with `$request.body.event`. */
-  const selectRoute = (body: string, isBinary: boolean): string => {
-    if (isBinary) return '$default';
+  const selectRoute = (body: string): string => {
     try {
       const frame: unknown = JSON.parse(body);
       if (isPlainObject(frame) && typeof frame.event === 'string' && !frame.event.startsWith('$')) {
@@ -98,17 +115,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onMessage = async (connectionId: string, live: LiveConnection, data: Buffer, isBinary: boolean) => {
+    // A frame over the limit was refused: whatever `ws` still assembles from it is dropped, as API Gateway drops it.
+    if (live.refused) return;
+    if (isBinary) {
+      live.socket.close(BINARY_CLOSE.code, BINARY_CLOSE.reason);
+      return;
+    }
     live.lastActiveAt = Date.now();
     resetIdle(connectionId, live);
-    const body = isBinary ? data.toString('base64') : data.toString('utf8');
-    const routeKey = selectRoute(body, isBinary);
+    const body = data.toString('utf8');
+    const routeKey = selectRoute(body);
     try {
       const response = await invoke(routeKey, 'MESSAGE', connectionId, {
         body,
-        isBase64Encoded: isBinary,
+        isBase64Encoded: false,
         requestContext: { connectedAt: live.connectedAt },
       });
-      if (response?.body && live.socket.readyState === WebSocket.OPEN) live.socket.send(response.body);
+      // Two-way routes: an integration that returns no body still answers, with an empty text frame (clients ignore it).
+      if (live.socket.readyState === WebSocket.OPEN) live.socket.send(response?.body ?? '');
     } catch (error) {
       // On AWS an integration failure reaches the client as an error message; locally we log it.
       log.error('integration failed', { routeKey, error: String(error) });
@@ -122,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const connectionId = randomBytes(11).toString('base64');
+    const connectionId = newConnectionId();
     const connectedAt = Date.now();
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
     let response: RouteResponse;
@@ -145,7 +169,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         timers: [],
       };
       pool.set(connectionId, live);
-      socket.on('data', watchFrameSizes(maxFrameBytes, () => ws.close(1009, 'Frame too big')));
+      // Before `ws` parses the bytes: the oversized frame must never reach a route.
+      socket.prependListener(
+        'data',
+        watchFrameSizes(maxFrameBytes, () => {
+          live.refused = true;
+          ws.close(TOO_BIG_CLOSE.code, TOO_BIG_CLOSE.reason);
+        }),
+      );
       live.timers.push(setTimeout(() => ws.close(1001, 'Going away'), maxConnectionMs));
       resetIdle(connectionId, live);
       ws.on('message', (data: Buffer, isBinary) => void onMessage(connectionId, live, data, isBinary));
@@ -156,7 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         clearTimeout(idleTimers.get(connectionId));
         idleTimers.delete(connectionId);
         void invoke('$disconnect', 'DISCONNECT', connectionId, {
-          headers,
+          headers: disconnectHeaders(domainName),
           requestContext: { connectedAt, disconnectStatusCode: code, disconnectReason: reason.toString() },
         }).catch((error) => log.error('$disconnect failed', { error: String(error) }));
       });
@@ -170,6 +201,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const connectionId = decodeURIComponent(match[1]!);
+    const refusal = options.authorizeManagement?.(req, req.method ?? 'GET', connectionId);
+    if (refusal) {
+      req.resume();
+      res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+      return;
+    }
     const live = pool.get(connectionId);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

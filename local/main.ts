@@ -1,4 +1,4 @@
-/** `npm start`: the whole backend on this machine. PORT, DATA_DIR, HOST and the handlers' variables configure it. */
+/** `npm start`: the whole backend on this machine. PORT, DATA_DIR, HOST, LOCAL_RUNTIME, ROUTING and the handlers' variables configure it. */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { getDeps } from '../lambdas/deps';
 import { seedDemoData } from './seed';
@@ -31,6 +31,7 @@ console.log(
     '',
     `  Messenger backend (local) ready`,
     `  WebSocket        ${stack.url}`,
+    `  Functions        ${stack.runtime === 'bundles' ? 'cdk.out bundles, one isolate each (LOCAL_RUNTIME=bundles)' : 'in-process (LOCAL_RUNTIME=bundles runs the cdk.out bundles)'}; routing ${stack.routing} (${stack.routeKeys.length} routes)`,
     `  Management API   ${stack.managementEndpoint}/@connections/{id}`,
     `  DynamoDB         ${stack.dynamoEndpoint} (${dataDir ? `on disk: ${dataDir}` : 'in memory'})`,
     `  File server      ${stack.filesUrl}`,

@@ -1,18 +1,35 @@
 /**
- * The whole backend in one process: embedded DynamoDB, the local gateway and
- * the same handler modules that run on Lambda, wired by environment variables
- * exactly as the CDK stack wires them.
+ * The whole backend on this machine: embedded DynamoDB, the local gateway and
+ * the functions, wired by environment variables exactly as the CDK stack
+ * wires them, under the same IAM grants. Two runtimes:
+ * - `in-process` (default): the handler modules of lambdas/ imported here;
+ * - `bundles` (LOCAL_RUNTIME=bundles): the synthesized asset bundles, each
+ *   function in isolates of its own, with the template's environment and
+ *   policies (local/bundles.ts).
+ * And two routings (ROUTING, lib/routing.ts), as `cdk deploy -c routing=…`.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resetDeps } from '../lambdas/deps';
+import { getDeps, resetDeps } from '../lambdas/deps';
 import { readConfig } from '../lambdas/config';
-import { moduleOf, routes } from '../lambdas/routes/table';
 import { tables } from '../lambdas/storage/tables';
+import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
+import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
+import { enforceIam, inProcessHandlers } from './in-process';
+import { ensureSynth } from './synth';
+
+export const RUNTIMES = ['in-process', 'bundles'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+export function parseRuntime(value: string | undefined): Runtime {
+  if (value === undefined || value === '') return 'in-process';
+  if (!(RUNTIMES as readonly string[]).includes(value)) throw new Error(`LOCAL_RUNTIME must be one of ${RUNTIMES.join(', ')}, got ${value}`);
+  return value as Runtime;
+}
 
 export interface LocalStackOptions {
   /** WebSocket + Management API port; 0 = any free port. @default 8080 */
@@ -33,6 +50,10 @@ export interface LocalStackOptions {
   filesPort?: number;
   /** Largest upload to the file server, in bytes. @default $MAX_FILE_BYTES, else 25 MiB */
   maxFileBytes?: number;
+  /** @default $LOCAL_RUNTIME, else 'in-process' */
+  runtime?: Runtime;
+  /** @default $ROUTING, else 'routes' */
+  routing?: Routing;
 }
 
 export interface LocalStack {
@@ -44,6 +65,12 @@ export interface LocalStack {
   /** The file server; `filesUrl` is what `storage urls` are built from. */
   files: LocalFileServer;
   filesUrl: string;
+  runtime: Runtime;
+  routing: Routing;
+  /** The API Gateway routes this stack serves, one function each. */
+  routeKeys: string[];
+  /** Bundle runtime only: the functions, their instances and cold starts. */
+  bundles?: BundleRuntime;
   close(): Promise<void>;
 }
 
@@ -67,17 +94,15 @@ function setEnv(values: Record<string, string>): () => void {
   };
 }
 
-export async function loadHandlers(): Promise<Map<string, RouteHandler>> {
-  const handlers = new Map<string, RouteHandler>();
-  for (const route of routes) {
-    const module = (await import(`../lambdas/routes/${moduleOf(route.event)}.ts`)) as { handler: RouteHandler };
-    handlers.set(route.event, module.handler);
-  }
-  return handlers;
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const port = options.port ?? 8080;
+  const runtime = options.runtime ?? parseRuntime(process.env.LOCAL_RUNTIME);
+  const routing = options.routing ?? parseRouting(process.env.ROUTING, 'ROUTING');
+  const planned = plannedFunctions(routing);
+  // Bundle runtime: filled once the endpoints its functions call are known (before any client can connect).
+  const handlers = runtime === 'in-process' ? await inProcessHandlers(planned) : new Map<string, RouteHandler>();
+  let bundles: BundleRuntime | undefined;
+  const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startEmbeddedDynamo({
     dataDir: options.dataDir,
@@ -91,7 +116,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     gateway = await startGateway({
       port,
       host: options.host,
-      handlers: await loadHandlers(),
+      handlers,
+      authorizeManagement: (req, method, connectionId) => bundles?.authorizeManagement(req, method, connectionId),
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
     });
@@ -99,14 +125,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamo.close();
     throw error;
   }
+  const env = { ...process.env, ...options.env };
+  const filesPort = options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2);
+  const maxFileBytes = options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined);
   try {
-    const env = { ...process.env, ...options.env };
-    files = await startFileServer({
-      port: options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2),
-      dataDir: options.dataDir,
-      maxBytes: options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined),
-      allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
-    });
+    files = assembly
+      ? await startBundleFileServer(assembly, { port: filesPort, host: options.host, dataDir: options.dataDir }, () => bundles!.files)
+      : await startFileServer({
+          port: filesPort,
+          dataDir: options.dataDir,
+          maxBytes: maxFileBytes,
+          allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+        });
   } catch (error) {
     await gateway.close();
     await dynamo.close();
@@ -125,7 +155,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   resetDeps();
   readConfig(); // fail now, not on the first frame
+  enforceIam(getDeps());
+  if (assembly) {
+    try {
+      bundles = await startBundleRuntime({
+        routing,
+        assembly,
+        dynamoEndpoint: dynamo.endpoint,
+        managementEndpoint: gateway.managementEndpoint,
+        filesUrl: files.url,
+        tokenSecret: process.env.TOKEN_SECRET!,
+        env: options.env ?? {},
+        fileStore: files.store,
+        // The template's limit and origins unless this stack is given others.
+        filesEnv: {
+          ...(maxFileBytes !== undefined ? { MAX_FILE_BYTES: String(maxFileBytes) } : {}),
+          ...(env.ALLOWED_ORIGINS !== undefined ? { ALLOWED_ORIGINS: env.ALLOWED_ORIGINS } : {}),
+        },
+      });
+    } catch (error) {
+      await gateway.close();
+      await files.close();
+      await dynamo.close();
+      restoreEnv();
+      throw error;
+    }
+    for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
+  }
   return {
+    runtime,
+    routing,
+    routeKeys: planned.map((p) => p.routeKey),
+    bundles,
     url: gateway.url,
     managementEndpoint: gateway.managementEndpoint,
     dynamoEndpoint: dynamo.endpoint,
@@ -135,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     filesUrl: readConfig().filesUrl,
     async close() {
       await gateway.close();
+      await bundles?.close();
       await files.close();
       await dynamo.close();
       // The next stack in this process (tests restart it) must not inherit this one's settings.

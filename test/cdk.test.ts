@@ -312,13 +312,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets routes that write push to connections of this stage, and no others', () => {
+  it('lets the routes that push (route table `pushes`) manage connections of this stage, and no others', () => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
     for (const route of routes) {
       const manage = statementsOf(route).filter((s) => asArray(s.Action).includes('execute-api:ManageConnections'));
-      const writes = Object.values(route.access).includes('write');
-      expect(manage, route.event).toHaveLength(writes ? 1 : 0);
-      if (writes) {
+      expect(manage, route.event).toHaveLength(route.pushes ? 1 : 0);
+      if (route.pushes) {
         const arn = JSON.stringify(manage[0]!.Resource);
         expect(mentions(manage[0]!.Resource, apiId)).toBe(true);
         expect(arn).toContain(`/${DEFAULT_SETTINGS.stageName}/*/@connections/*`);
@@ -340,5 +339,57 @@ describe('outputs', () => {
     for (const definition of tables) {
       expect(outputs[`${definition.name}TableName`]?.Value).toEqual({ Ref: logicalIdOfTable(definition) });
     }
+  });
+});
+
+describe('invoke permissions', () => {
+  it('lets API Gateway invoke each route function through one permission for the stage, no route key in its source ARN', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => mentions(p.Properties.SourceArn, webSocketApiId()));
+    for (const route of routes) {
+      const [fnId] = functionOf(route);
+      const own = permissions.filter(([, p]) => mentions(p.Properties.FunctionName, fnId));
+      expect(own, route.event).toHaveLength(1);
+      const sourceArn = own[0]![1].Properties.SourceArn['Fn::Join'][1] as unknown[];
+      expect(sourceArn.at(-1)).toBe(`/${DEFAULT_SETTINGS.stageName}/*`);
+      expect(JSON.stringify(sourceArn)).not.toContain(route.event);
+      expect(own[0]![1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+    }
+  });
+});
+
+describe('routing=dispatcher', () => {
+  const dispatcher = synth({ routing: 'dispatcher' });
+  const json = dispatcher.template.toJSON().Resources as Record<string, Resource>;
+  const of = (type: string) => Object.entries(json).filter(([, r]) => r.Type === type);
+  const functions = of('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
+  const fnOf = (routeKey: string) => functions.find(([, r]) => String(r.Properties.Description).startsWith(`route ${routeKey}:`))!;
+  const policyOf = (routeKey: string) => {
+    const roleId = fnOf(routeKey)[1].Properties.Role['Fn::GetAtt'][0] as string;
+    return of('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  };
+
+  it('has only $connect, $disconnect and $default, each with its function', () => {
+    const apiId = of('AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties.ProtocolType === 'WEBSOCKET')![0];
+    const keys = of('AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => r.Properties.ApiId?.Ref === apiId)
+      .map(([, r]) => r.Properties.RouteKey as string);
+    expect(keys.sort()).toEqual(['$connect', '$default', '$disconnect']);
+    expect(functions).toHaveLength(3);
+    expect(String(fnOf('$default')[1].Properties.Description)).toContain('routing=dispatcher');
+  });
+
+  it('gives $default the union of the frames\' grants: write on both tables, pushes, the secret, the largest memory', () => {
+    const statements = policyOf('$default');
+    const actions = new Set(statements.flatMap((s) => asArray(s.Action)));
+    for (const action of [...WRITE_ACTIONS, ...READ_ACTIONS, 'execute-api:ManageConnections', 'secretsmanager:GetSecretValue']) expect(actions).toContain(action);
+    expect(fnOf('$default')[1].Properties.MemorySize).toBe(Math.max(...routes.filter(isFrameRoute).map((r) => r.memoryMb ?? DEFAULT_MEMORY_MB)));
+    // $connect keeps its own narrow grant.
+    expect(new Set(policyOf('$connect').flatMap((s) => asArray(s.Action))).has('execute-api:ManageConnections')).toBe(false);
+  });
+
+  it('refuses an unknown routing', () => {
+    expect(() => synth({ routing: 'per-frame' })).toThrow(/routing must be one of routes, dispatcher/);
   });
 });

@@ -304,6 +304,24 @@ describe('CORS', () => {
   });
 });
 
+describe.runIf(process.env.LOCAL_RUNTIME === 'bundles')('the deployed file server (bundle runtime)', () => {
+  it('takes the template\'s limit, 4 MiB', async () => {
+    const local = await startTestStack();
+    try {
+      expect(local.bundles?.files.fn.environment.MAX_FILE_BYTES).toBe(String(4 * 1024 * 1024));
+      await createTestUser({ username: 'bundler', password: 'bundler-secret' });
+      const { putRaw: prefix } = await urlsOf(local, 'bundler');
+      const at = randomUUID();
+      expect((await fetch(prefix + at, { method: 'POST', body: new Uint8Array(4 * 1024 * 1024) })).status).toBe(200);
+      const over = randomUUID();
+      expect((await fetch(prefix + over, { method: 'POST', body: new Uint8Array(4 * 1024 * 1024 + 1) })).status).toBe(413);
+      expect(local.bundles?.files.coldStarts).toBeGreaterThan(0);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('with a data directory', () => {
   let dataDir: string;
   beforeAll(async () => {
@@ -341,7 +359,8 @@ describe('with a data directory', () => {
     }
   });
 
-  it('defaults to a 25 MiB limit', async () => {
+  // The bundle runtime runs the deployed file server: the template's limit (4 MiB, under Lambda's payload) applies there.
+  it.skipIf(process.env.LOCAL_RUNTIME === 'bundles')('defaults to a 25 MiB limit', async () => {
     const local = await startTestStack({ dataDir });
     try {
       const { putRaw: prefix } = await urlsOf(local, 'keeper');

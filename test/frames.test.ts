@@ -27,10 +27,15 @@ describe('malformed frames', () => {
     for (const raw of ['not json', '{"event":', '[1,2,3]', '"auth by token"', '42', 'null', '{"event":"ping","ackId":-1}', '{"event":"ping","ackId":1.5}', `{"event":"ping","ackId":"${'x'.repeat(65)}"}`, '{"event":"ping","ackId":""}']) {
       client.sendRaw(raw);
     }
-    client.sendRaw(Buffer.from(JSON.stringify({ event: 'ping', ackId: 99 })), { binary: true });
     await stillUsable(client);
-    expect(client.acks.map((a) => a.ackId)).not.toContain(99);
     await client.close();
+  });
+
+  it('closes the connection with 1003 on a binary frame, without processing it (as API Gateway)', async () => {
+    const client = await TestClient.connect(stack.url);
+    client.sendRaw(Buffer.from(JSON.stringify({ event: 'ping', ackId: 99 })), { binary: true });
+    expect(await client.waitClosed()).toMatchObject({ code: 1003 });
+    expect(client.acks).toEqual([]);
   });
 
   it('answers wrong data provided when event is missing or not a string', async () => {

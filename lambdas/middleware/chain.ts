@@ -175,10 +175,19 @@ export interface ConnectionEvent {
   headers: Record<string, string | undefined>;
 }
 
-/** `$connect` / `$disconnect`: no frame, no ack; the handler answers allow (true) or refuse (false). */
+const EVENT_TYPES = { $connect: 'CONNECT', $disconnect: 'DISCONNECT' } as const;
+
+/**
+ * `$connect` / `$disconnect`: no frame, no ack; the handler answers allow (true) or refuse (false).
+ * An event of another type (a misrouted invocation) is refused before the handler runs.
+ */
 export function connectionRoute(event: '$connect' | '$disconnect', handler: (connection: ConnectionEvent, deps: Deps) => Promise<boolean>) {
   const route = routeOf(event);
   const chain = async (e: WebSocketEvent): Promise<RouteResponse> => {
+    if (e.requestContext?.eventType !== EVENT_TYPES[event]) {
+      log.error('wrong event type', { route: event, eventType: e.requestContext?.eventType });
+      return { statusCode: 400 };
+    }
     try {
       const headers = Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       const allowed = await handler({ connectionId: e.requestContext.connectionId, headers }, getDeps());

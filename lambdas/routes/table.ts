@@ -21,6 +21,11 @@ export interface RouteDefinition {
   access: Partial<Record<TableDefinition['name'], 'read' | 'write'>>;
   /** Lambda memory; scrypt at N=2^17 needs 128 MiB on its own. @default 256 */
   memoryMb?: number;
+  /**
+   * Sends frames to, or closes, connections through the Management API:
+   * execute-api:ManageConnections on AWS, and the local stack refuses it to the others.
+   */
+  pushes: boolean;
   /** Reads the token signing secret. */
   tokenSecret?: boolean;
   /**
@@ -36,37 +41,37 @@ const rw = { Connections: 'write', Data: 'write' } as const;
 const read = { Connections: 'read', Data: 'read' } as const;
 
 const table = [
-  { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
-  { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
-  { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
-  { event: 'auth by credentials', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Password login → `{ userId, token }`.' },
-  { event: 'subscribe', schema: schemas.authByCredentials, auth: false, access: rw, memoryMb: 1024, tokenSecret: true, summary: 'Deprecated alias of `auth by credentials`.' },
-  { event: 'auth by token', schema: schemas.authByToken, auth: false, access: rw, tokenSecret: true, summary: 'Token login; rotates the token.' },
-  { event: 'who am i', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The caller\'s own user, keys and domain.' },
-  { event: 'log me out', auth: true, access: rw, summary: 'Revokes this login, unbinds the connection.' },
-  { event: 'ping', auth: true, access: { Connections: 'read' }, summary: 'Keep-alive: `{ time }`.' },
-  { event: 'give me users', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'The contact list, with link fields.' },
-  { event: 'find contacts', schema: schemas.findContacts, auth: true, access: { Connections: 'read', Data: 'read' }, rateLimited: true, summary: 'Users of the caller\'s domain by username or name prefix (at most 50).' },
-  { event: 'handle userlink', schema: schemas.handleUserlink, auth: true, access: rw, rateLimited: (data: { action: string }) => data.action === 'request', summary: 'Request, accept, reject, withdraw, remove or read a contact link.' },
-  { event: 'give me presence', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Which contacts are online.' },
-  { event: 'give me keys', auth: true, access: { Connections: 'read', Data: 'read' }, summary: 'Every public key of the caller, their contacts and group co-members.' },
-  { event: 'new key', schema: schemas.newKey, auth: true, access: rw, rateLimited: true, summary: 'Adds a public key; a default one is announced to contacts.' },
-  { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
-  { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Sets the caller\'s first and last name.' },
-  { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
-  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: rw, summary: 'Sets the caller\'s avatar (file UUID), or a group\'s (admin; `group` push).' },
-  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: rw, summary: 'Clears the caller\'s avatar, or a group\'s (admin; `group` push).' },
-  { event: 'give me dialogs', auth: true, access: read, summary: 'Every dialog the caller is a recipient of.' },
-  { event: 'new dialog', schema: schemas.newDialog, auth: true, access: rw, rateLimited: true, summary: 'Creates a dialog with accepted contacts or group members; `dialog` push.' },
-  { event: 'rename dialog', schema: schemas.renameDialog, auth: true, access: rw, summary: 'New encrypted names of a dialog (a recipient); `dialog` push.' },
-  { event: 'give me groups', auth: true, access: read, summary: 'Every group the caller is a member of, with members\' default keys.' },
-  { event: 'new group', schema: schemas.newGroup, auth: true, access: rw, rateLimited: true, summary: 'Creates a group of the caller\'s accepted contacts; `group` push.' },
-  { event: 'edit group', schema: schemas.editGroup, auth: true, access: rw, rateLimited: true, summary: 'Admin: members, names, dialogs and service messages in one transaction.' },
-  { event: 'new message', schema: schemas.newMessage, auth: true, access: rw, rateLimited: true, summary: 'Stores a copy per recipient (idempotent by `client_id`); `messages` push.' },
-  { event: 'give me messages', auth: true, access: read, summary: 'The newest message of each dialog and the unread ones.' },
-  { event: 'get messages before', schema: schemas.getMessagesBefore, auth: true, access: read, summary: 'A page of a dialog\'s history between two dates, newest first.' },
-  { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, rateLimited: true, summary: 'Creator: edits or deletes a message; `messages` push.' },
-  { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Marks the caller\'s own copies read.' },
+  { event: '$connect', auth: false, access: { Connections: 'write' }, pushes: false, summary: 'Checks the Origin, records the connection.' },
+  { event: '$disconnect', auth: false, access: rw, pushes: true, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
+  { event: '$default', auth: false, access: {}, pushes: false, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
+  { event: 'auth by credentials', schema: schemas.authByCredentials, auth: false, access: rw, pushes: true, memoryMb: 1024, tokenSecret: true, summary: 'Password login → `{ userId, token }`.' },
+  { event: 'subscribe', schema: schemas.authByCredentials, auth: false, access: rw, pushes: true, memoryMb: 1024, tokenSecret: true, summary: 'Deprecated alias of `auth by credentials`.' },
+  { event: 'auth by token', schema: schemas.authByToken, auth: false, access: rw, pushes: true, tokenSecret: true, summary: 'Token login; rotates the token.' },
+  { event: 'who am i', auth: true, access: { Connections: 'read', Data: 'read' }, pushes: false, summary: 'The caller\'s own user, keys and domain.' },
+  { event: 'log me out', auth: true, access: rw, pushes: true, summary: 'Revokes this login, unbinds the connection.' },
+  { event: 'ping', auth: true, access: { Connections: 'read' }, pushes: false, summary: 'Keep-alive: `{ time }`.' },
+  { event: 'give me users', auth: true, access: { Connections: 'read', Data: 'read' }, pushes: false, summary: 'The contact list, with link fields.' },
+  { event: 'find contacts', schema: schemas.findContacts, auth: true, access: { Connections: 'read', Data: 'read' }, pushes: false, rateLimited: true, summary: 'Users of the caller\'s domain by username or name prefix (at most 50).' },
+  { event: 'handle userlink', schema: schemas.handleUserlink, auth: true, access: rw, pushes: true, rateLimited: (data: { action: string }) => data.action === 'request', summary: 'Request, accept, reject, withdraw, remove or read a contact link.' },
+  { event: 'give me presence', auth: true, access: { Connections: 'read', Data: 'read' }, pushes: false, summary: 'Which contacts are online.' },
+  { event: 'give me keys', auth: true, access: { Connections: 'read', Data: 'read' }, pushes: false, summary: 'Every public key of the caller, their contacts and group co-members.' },
+  { event: 'new key', schema: schemas.newKey, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Adds a public key; a default one is announced to contacts.' },
+  { event: 'set default key', schema: schemas.setDefaultKey, auth: true, access: rw, pushes: true, summary: 'Makes one of the caller\'s keys the default; announced to contacts.' },
+  { event: 'change profile', schema: schemas.changeProfile, auth: true, access: { Connections: 'read', Data: 'write' }, pushes: false, summary: 'Sets the caller\'s first and last name.' },
+  { event: 'change password', schema: schemas.changePassword, auth: true, access: rw, pushes: true, memoryMb: 1024, summary: 'Checks `current` (rate-limited like login), stores the new hash, revokes the user\'s other logins.' },
+  { event: 'change avatar', schema: schemas.changeAvatar, auth: true, access: rw, pushes: true, summary: 'Sets the caller\'s avatar (file UUID), or a group\'s (admin; `group` push).' },
+  { event: 'delete avatar', schema: schemas.deleteAvatar, auth: true, access: rw, pushes: true, summary: 'Clears the caller\'s avatar, or a group\'s (admin; `group` push).' },
+  { event: 'give me dialogs', auth: true, access: read, pushes: false, summary: 'Every dialog the caller is a recipient of.' },
+  { event: 'new dialog', schema: schemas.newDialog, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Creates a dialog with accepted contacts or group members; `dialog` push.' },
+  { event: 'rename dialog', schema: schemas.renameDialog, auth: true, access: rw, pushes: true, summary: 'New encrypted names of a dialog (a recipient); `dialog` push.' },
+  { event: 'give me groups', auth: true, access: read, pushes: false, summary: 'Every group the caller is a member of, with members\' default keys.' },
+  { event: 'new group', schema: schemas.newGroup, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Creates a group of the caller\'s accepted contacts; `group` push.' },
+  { event: 'edit group', schema: schemas.editGroup, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Admin: members, names, dialogs and service messages in one transaction.' },
+  { event: 'new message', schema: schemas.newMessage, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Stores a copy per recipient (idempotent by `client_id`); `messages` push.' },
+  { event: 'give me messages', auth: true, access: read, pushes: false, summary: 'The newest message of each dialog and the unread ones.' },
+  { event: 'get messages before', schema: schemas.getMessagesBefore, auth: true, access: read, pushes: false, summary: 'A page of a dialog\'s history between two dates, newest first.' },
+  { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, pushes: true, rateLimited: true, summary: 'Creator: edits or deletes a message; `messages` push.' },
+  { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, pushes: false, summary: 'Marks the caller\'s own copies read.' },
 ] as const satisfies readonly RouteDefinition[];
 
 /** Every entry with its literal types: what protocol/events.ts derives the frames' payload types from. */

@@ -8,9 +8,14 @@ export class TestClient {
   private nextAck = 1;
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** Every frame received, empty ones included. */
+  frames = 0;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (raw) => {
+      this.frames++;
+      // API Gateway answers a two-way route whose integration returned no body with an empty frame: not a protocol frame.
+      if ((raw as Buffer).length === 0) return this.notify();
       const frame = JSON.parse(raw.toString()) as AckFrame | PushFrame;
       if ('ackId' in frame) this.acks.push(frame);
       else this.pushes.push(frame);

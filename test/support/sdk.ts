@@ -27,7 +27,8 @@ export function recordingWebSocket() {
     constructor(url: string) {
       super(url);
       sockets.push(this);
-      this.on('message', (raw) => this.received.push(JSON.parse(String(raw)) as WireFrame));
+      // Empty frames (a two-way route's answer without a body) are not protocol frames: the SDK ignores them too.
+      this.on('message', (raw) => String(raw) !== '' && this.received.push(JSON.parse(String(raw)) as WireFrame));
     }
 
     override send(data: string, ...rest: unknown[]): void {

@@ -1,0 +1,68 @@
+/**
+ * What each function may do, from its route table entry: the one definition
+ * behind the CDK stack's grants and the in-process runtime's IAM check
+ * (local/iam.ts). No CDK import, so the local stack can load it cheaply.
+ */
+import type { RouteDefinition } from '../lambdas/routes/table';
+
+export interface PolicyStatement {
+  effect: 'Allow' | 'Deny';
+  actions: string[];
+  resources: string[];
+}
+
+/**
+ * The DynamoDB actions a route may use, by access level: the item and query
+ * operations the handlers call (TransactWriteItems is authorised per item
+ * action). Narrower than grantReadData / grantReadWriteData, which also allow
+ * Scan and the stream reads: no request path scans (architecture.md), and IAM
+ * enforces it.
+ */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+
+export const DYNAMODB_ACTIONS: Readonly<Record<'read' | 'write', readonly string[]>> = {
+  read: READ_ACTIONS,
+  write: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+};
+
+export const MANAGE_CONNECTIONS = 'execute-api:ManageConnections';
+export const GET_SECRET_VALUE = 'secretsmanager:GetSecretValue';
+
+/** ARNs of the resources routes are granted on. */
+export interface GrantTargets {
+  tableArn(table: string): string;
+  /** `arn:…:execute-api:<region>:<account>:<api>/<stage>/*\/@connections/*` */
+  connectionsArn: string;
+  secretArn: string;
+}
+
+/** The statements of one route's role: as CDK grants them (table and its indexes; the stage's connections; the secret). */
+export function routeStatements(route: RouteDefinition, targets: GrantTargets): PolicyStatement[] {
+  const statements: PolicyStatement[] = Object.entries(route.access).map(([table, level]) => ({
+    effect: 'Allow',
+    actions: [...DYNAMODB_ACTIONS[level!]],
+    resources: [targets.tableArn(table), `${targets.tableArn(table)}/index/*`],
+  }));
+  if (route.pushes) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
+  if (route.tokenSecret) statements.push({ effect: 'Allow', actions: [GET_SECRET_VALUE, 'secretsmanager:DescribeSecret'], resources: [targets.secretArn] });
+  return statements;
+}
+
+/** One function serving several routes (the dispatcher) is granted the union of theirs. */
+export function unionRoute(event: string, routes: readonly RouteDefinition[], summary: string): RouteDefinition {
+  const access: RouteDefinition['access'] = {};
+  for (const route of routes) {
+    for (const [table, level] of Object.entries(route.access) as [keyof RouteDefinition['access'], 'read' | 'write'][]) {
+      if (access[table] !== 'write') access[table] = level;
+    }
+  }
+  return {
+    event,
+    auth: false,
+    access,
+    pushes: routes.some((r) => r.pushes),
+    tokenSecret: routes.some((r) => r.tokenSecret),
+    memoryMb: Math.max(...routes.map((r) => r.memoryMb ?? 0)) || undefined,
+    summary,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Wires the bundle runtime: reads the functions of the synthesized stack
+ * (local/stack.ts synthesizes it first when stale), gives each the environment its template gives it
+ * (table names, endpoints and the secret's ARN resolved to the local
+ * stand-ins) plus what Lambda itself sets (region, credentials of its own
+ * role, function name), and serves the AWS APIs they call on a local
+ * endpoint that enforces each role's policies (local/aws-endpoint.ts).
+ */
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import type { HttpApiResult } from '../lambdas/files/aws-handler';
+import type { FileStore } from '../lambdas/files/server';
+import type { RouteResponse } from '../lambdas/middleware/aws-event';
+import { MANAGE_CONNECTIONS } from '../lib/grants';
+import { constructIdOf, plannedFunctions, type Routing } from '../lib/routing';
+import { startLocalAws, type LocalAws } from './aws-endpoint';
+import { BundleFunction } from './bundles';
+import { DiskFileStore, MemoryFileStore, type LocalFileServer } from './file-server';
+import { startLocalHttpApi, type CorsConfiguration } from './http-api';
+import type { RouteHandler } from './gateway';
+import { accessDeniedMessage, accessKeyOf, firstDenied, type Principal } from './iam';
+import { localS3 } from './s3';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type SynthesizedFunction } from './template';
+
+/**
+ * The file server as deployed: its HTTP API (local/http-api.ts) in front of
+ * the file server's bundle, whose S3 calls reach the local store.
+ * `files` is the function, known once the runtime has started.
+ */
+export async function startBundleFileServer(
+  assembly: string,
+  options: { port: number; host?: string; dataDir?: string },
+  files: () => BundleFunction,
+): Promise<LocalFileServer> {
+  const store = options.dataDir ? await DiskFileStore.open(join(options.dataDir, 'files')) : new MemoryFileStore();
+  const api = await startLocalHttpApi({ port: options.port, host: options.host, ...fileApiOf(assembly), invoke: (event) => files().invoke(event) as Promise<HttpApiResult> });
+  return { url: api.url, port: api.port, store, close: api.close };
+}
+
+/** The file server's construct (lib/file-storage.ts in the stack). */
+const FILES_CONSTRUCT_ID = 'Files';
+
+/** The file server's HTTP API as the template defines it: its route keys and CORS configuration. */
+export function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
+  const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
+  const [apiId, api] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'HTTP') ?? [];
+  if (!apiId) throw new Error(`${assembly} has no HTTP API for the file server`);
+  const routeKeys = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties!.ApiId?.Ref === apiId)
+    .map((r) => String(r.Properties!.RouteKey));
+  return { routeKeys, cors: api!.Properties!.CorsConfiguration as CorsConfiguration | undefined };
+}
+
+export interface BundleRuntimeOptions {
+  routing: Routing;
+  /** The cloud assembly (ensureSynth). */
+  assembly: string;
+  dynamoEndpoint: string;
+  managementEndpoint: string;
+  filesUrl: string;
+  tokenSecret: string;
+  /** Local overrides on top of the template's environment (SCRYPT_LOG_N, LOG_LEVEL, …). */
+  env: Record<string, string>;
+  /** The files bucket's objects (the local file store), and overrides for the file server's function only. */
+  fileStore: FileStore;
+  filesEnv: Record<string, string>;
+}
+
+/** A refusal of a Management API call, as API Gateway answers it. */
+export interface Refusal {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface BundleRuntime {
+  /** By route key. */
+  functions: ReadonlyMap<string, BundleFunction>;
+  handlers: ReadonlyMap<string, RouteHandler>;
+  /** The file server's function (behind local/http-api.ts). */
+  files: BundleFunction;
+  aws: LocalAws;
+  /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
+  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): Refusal | undefined;
+  close(): Promise<void>;
+}
+
+export async function startBundleRuntime(options: BundleRuntimeOptions): Promise<BundleRuntime> {
+  const { assembly } = options;
+  const first = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
+  const apis = Object.entries(first.resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api');
+  const urlOfApi = new Map(apis.map(([id, r]) => [id, r.Properties!.ProtocolType === 'WEBSOCKET' ? options.managementEndpoint : options.filesUrl]));
+  const { functions } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi });
+
+  const byConstructId = new Map(functions.map((fn) => [fn.path.split('/')[1], fn]));
+  const planned = plannedFunctions(options.routing).map((p) => {
+    const fn = byConstructId.get(constructIdOf(p.routeKey));
+    if (!fn) throw new Error(`${assembly} has no function for route ${p.routeKey} (routing ${options.routing}): synthesize again`);
+    return { routeKey: p.routeKey, fn };
+  });
+
+  const accessKeyOfFunction = (fn: SynthesizedFunction) => `LOCAL${fn.logicalId}`;
+  const principals = new Map<string, Principal>(functions.map((fn) => [accessKeyOfFunction(fn), { name: `${fn.logicalId}Role`, statements: fn.statements }]));
+  const secretArns = new Set(functions.map((fn) => fn.environment.TOKEN_SECRET_ARN).filter((arn): arn is string => Boolean(arn)));
+  const filesFunction = byConstructId.get(FILES_CONSTRUCT_ID);
+  if (!filesFunction?.environment.FILES_BUCKET) throw new Error(`${assembly} has no file server function (${FILES_CONSTRUCT_ID})`);
+  const aws = await startLocalAws({
+    dynamoEndpoint: options.dynamoEndpoint,
+    principals,
+    secrets: new Map([...secretArns].map((arn) => [arn, options.tokenSecret])),
+    s3: localS3(new Map([[filesFunction.environment.FILES_BUCKET, options.fileStore]])),
+  });
+
+  const environmentOf = (fn: SynthesizedFunction, overrides: Record<string, string>) => (): Record<string, string> => ({
+    ...fn.environment,
+    // What the Lambda runtime sets: region, the role's (here: the function's own) credentials, identity, UTC.
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: accessKeyOfFunction(fn),
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    TZ: ':UTC',
+    // Local: every AWS SDK client of the function reaches the local services.
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...overrides,
+  });
+
+  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env))]));
+  const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv));
+  return {
+    functions: bundleFunctions,
+    handlers: new Map([...bundleFunctions].map(([routeKey, fn]) => [routeKey, (event, context) => fn.invoke(event, context) as Promise<RouteResponse>])),
+    files,
+    aws,
+    authorizeManagement(req, method, connectionId) {
+      const principal = principals.get(accessKeyOf(req.headers.authorization) ?? '');
+      const request = {
+        action: MANAGE_CONNECTIONS,
+        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(req)}/${method}/@connections/${connectionId}`,
+      };
+      if (!principal || !firstDenied(principal, [request])) return undefined;
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+        body: JSON.stringify({ message: accessDeniedMessage(principal, request) }),
+      };
+    },
+    async close() {
+      await Promise.all([...bundleFunctions.values(), files].map((fn) => fn.close()));
+      await aws.close();
+    },
+  };
+}
+
+/** The stage segment of a Management API path (`/prod/@connections/…`), as execute-api ARNs name it. */
+const managementStage = (req: IncomingMessage): string => /^\/([^/@]+)\/@connections\//.exec(req.url ?? '')?.[1] ?? 'local';

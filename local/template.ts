@@ -1,0 +1,154 @@
+/**
+ * Reads a synthesized stack (cdk.out) the way CloudFormation and Lambda would
+ * use it: every function with its asset bundle, handler, timeout, environment
+ * and its role's policy statements, CloudFormation intrinsics resolved against
+ * the local stand-ins (table names, ARNs, endpoint URLs).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PolicyStatement } from '../lib/grants';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'local';
+
+type Json = unknown;
+interface Resource {
+  Type: string;
+  Properties?: Record<string, any>;
+  Metadata?: Record<string, any>;
+}
+
+
+export interface SynthesizedFunction {
+  logicalId: string;
+  /** The construct path: `Messenger/WhoAmI/Function/Resource`. */
+  path: string;
+  /** The bundle Lambda loads: `<asset dir>/index.mjs`. */
+  entry: string;
+  handlerName: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+  statements: PolicyStatement[];
+}
+
+/** What the local stack stands in for each kind of resource; `urlOfApi` maps an API's logical id to its local base URL. */
+export interface LocalResources {
+  tableNameOf(logicalId: string, resource: Resource): string;
+  urlOfApi: ReadonlyMap<string, string>;
+}
+
+export interface SynthesizedStack {
+  functions: SynthesizedFunction[];
+  resources: Record<string, Resource>;
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Table name from the construct path: `Messenger/DataTable/Resource` → `Data` (the table definitions' names). */
+export const tableNameFromPath = (resource: Resource): string => {
+  const id = String(resource.Metadata?.['aws:cdk:path'] ?? '').split('/')[1] ?? '';
+  return id.replace(/Table$/, '');
+};
+
+export function arnOf(resource: Resource, physicalId: string): string {
+  switch (resource.Type) {
+    case 'AWS::DynamoDB::Table':
+      return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${physicalId}`;
+    case 'AWS::SecretsManager::Secret':
+      return physicalId;
+    case 'AWS::S3::Bucket':
+      return `arn:aws:s3:::${physicalId}`;
+    case 'AWS::Lambda::Function':
+      return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${physicalId}`;
+    default:
+      return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${physicalId}`;
+  }
+}
+
+export function readSynthesizedStack(assemblyDir: string, local: LocalResources, stackName = 'Messenger'): SynthesizedStack {
+  const template = JSON.parse(readFileSync(join(assemblyDir, `${stackName}.template.json`), 'utf8')) as { Resources: Record<string, Resource> };
+  const resources = template.Resources;
+
+  const physicalId = (logicalId: string): string => {
+    const resource = resources[logicalId];
+    if (!resource) throw new Error(`template has no resource ${logicalId}`);
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+        return local.tableNameOf(logicalId, resource);
+      case 'AWS::SecretsManager::Secret':
+        return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${logicalId}`;
+      default:
+        // API ids, bucket names: lower case, as AWS's are.
+        return logicalId.toLowerCase();
+    }
+  };
+
+  const pseudo: Record<string, string> = {
+    'AWS::Region': LOCAL_REGION,
+    'AWS::AccountId': LOCAL_ACCOUNT,
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': stackName,
+  };
+
+  const resolve = (value: Json): string => {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    const node = value as Record<string, Json>;
+    if ('Ref' in node) {
+      const name = node.Ref as string;
+      return pseudo[name] ?? physicalId(name);
+    }
+    if ('Fn::GetAtt' in node) {
+      const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+      if (attribute !== 'Arn') throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+      return arnOf(resources[logicalId]!, physicalId(logicalId));
+    }
+    if ('Fn::Join' in node) {
+      const [separator, parts] = node['Fn::Join'] as [string, Json[]];
+      return parts.map(resolve).join(separator);
+    }
+    if ('Fn::Sub' in node) {
+      return String(node['Fn::Sub']).replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? physicalId(name));
+    }
+    throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+  };
+
+  /** An execute-api URL of this stack (`https://<api>.execute-api.local.amazonaws.com/prod`) → the local server standing in for it. */
+  const localUrl = (value: string): string => {
+    const match = /^(?:https|wss):\/\/([a-z0-9]+)\.execute-api\.[^/]+\.amazonaws\.com(\/.*)?$/.exec(value);
+    if (!match) return value;
+    const base = [...local.urlOfApi].find(([logicalId]) => logicalId.toLowerCase() === match[1])?.[1];
+    return base ? `${base.replace(/\/$/, '')}${match[2] ?? ''}` : value;
+  };
+
+  const statementsOf = (roleLogicalId: string): PolicyStatement[] =>
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && asArray(r.Properties!.Roles).some((role: any) => role?.Ref === roleLogicalId))
+      .flatMap((r) => asArray(r.Properties!.PolicyDocument.Statement as any[]))
+      .map((s) => ({ effect: s.Effect, actions: asArray(s.Action as string | string[]), resources: asArray(s.Resource as Json).map(resolve) }));
+
+  const functions = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .map(([logicalId, r]): SynthesizedFunction => {
+      const p = r.Properties!;
+      const asset = r.Metadata?.['aws:asset:path'];
+      if (typeof asset !== 'string') throw new Error(`function ${logicalId} has no asset in the cloud assembly`);
+      const [file, handlerName] = String(p.Handler).split('.') as [string, string];
+      const variables = (p.Environment?.Variables ?? {}) as Record<string, Json>;
+      return {
+        logicalId,
+        path: r.Metadata!['aws:cdk:path'],
+        entry: join(assemblyDir, asset, `${file}.mjs`),
+        handlerName,
+        runtime: p.Runtime,
+        memoryMb: p.MemorySize ?? 128,
+        timeoutSeconds: p.Timeout ?? 3,
+        environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, localUrl(resolve(v))])),
+        statements: statementsOf(p.Role['Fn::GetAtt'][0]),
+      };
+    });
+  return { functions, resources };
+}
