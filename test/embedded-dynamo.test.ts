@@ -6,6 +6,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  GetItemCommand,
   ListTablesCommand,
   TransactionCanceledException,
   UpdateTimeToLiveCommand,
@@ -100,6 +101,32 @@ describe('embedded dynamo', () => {
       doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'u#1', sk: 'profile' }, ConditionExpression: 'attribute_not_exists(pk)' })),
     );
     expect(err.name).toBe('ConditionalCheckFailedException');
+  });
+
+  it("answers malformed requests and invalid input as dynalite's HTTP handler does", async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(db.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', ...headers }, body });
+    const signed = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-date': '20000101T000000Z',
+    };
+    const health = await fetch(db.endpoint);
+    expect([health.status, await health.text()]).toEqual([200, 'healthy: dynamodb.us-east-1.amazonaws.com ']);
+    const unsigned = await post({ 'x-amz-target': 'DynamoDB_20120810.GetItem' }, '{}');
+    expect([unsigned.status, (await unsigned.json()).__type]).toEqual([400, 'com.amazon.coral.service#MissingAuthenticationTokenException']);
+    const unknown = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.Explode' }, '{}');
+    expect((await unknown.json()).__type).toBe('com.amazon.coral.service#UnknownOperationException');
+    const inherited = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.constructor' }, '{}');
+    expect((await inherited.json()).__type).toBe('com.amazon.coral.service#UnknownOperationException');
+    const garbled = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.GetItem' }, '{"TableName":');
+    expect((await garbled.json()).__type).toBe('com.amazon.coral.service#SerializationException');
+    // dynalite's own validations and its action's checks, through the SDK.
+    const noKey = await rejection(raw.send(new GetItemCommand({ TableName: 'Data', Key: undefined as never })));
+    expect([noKey.name, noKey.message]).toEqual(['ValidationException', "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null"]);
+    const wrongKey = await rejection(doc.send(new GetCommand({ TableName: 'Data', Key: { pk: 'u#1' } })));
+    expect([wrongKey.name, wrongKey.message]).toEqual(['ValidationException', 'The provided key element does not match the schema']);
+    const noTable = await rejection(doc.send(new GetCommand({ TableName: 'Nope', Key: { pk: 'x', sk: 'y' } })));
+    expect(noTable.name).toBe('ResourceNotFoundException');
   });
 
   it('applies a transaction whose conditions all hold', async () => {

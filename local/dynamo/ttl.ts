@@ -2,12 +2,12 @@
  * Time to live: UpdateTimeToLive / DescribeTimeToLive (which dynalite lacks or
  * stubs) remembered in memory, and the sweeper that deletes expired items.
  */
-import type { DynaliteClient, SchemaCache } from './internal-client';
+import type { DynaliteCore, SchemaCache } from './dynalite-core';
 import type { RwLock } from './rwlock';
 import { WireError, validationError, type Payload } from './wire';
 
 export interface TtlContext {
-  client: DynaliteClient;
+  core: DynaliteCore;
   schemas: SchemaCache;
   lock: RwLock;
   /** Table name → TTL attribute, for the tables whose TTL is enabled. */
@@ -60,7 +60,7 @@ export async function sweepExpired(ctx: TtlContext): Promise<number> {
     do {
       if (ctx.isClosed()) return deleted;
       const page = await ctx.lock.run(false, () =>
-        ctx.client.call('Scan', {
+        ctx.core.call('Scan', {
           TableName: table,
           FilterExpression: '#ttl < :now',
           ProjectionExpression: keyNames.map((_, i) => `#k${i}`).join(', '),
@@ -73,7 +73,7 @@ export async function sweepExpired(ctx: TtlContext): Promise<number> {
         if (ctx.isClosed()) return deleted;
         try {
           await ctx.lock.run(true, () =>
-            ctx.client.call('DeleteItem', {
+            ctx.core.call('DeleteItem', {
               TableName: table,
               Key: key,
               ConditionExpression: '#ttl < :now',
