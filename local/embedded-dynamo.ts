@@ -5,8 +5,9 @@
  * TransactGetItems, UpdateTimeToLive/DescribeTimeToLive and a TTL sweeper —
  * with DynamoDB's semantics. One HTTP hop: the SDK to the front. Isolation
  * comes from a readers/writer lock in the front server: single-item writes
- * and write transactions run alone, reads run together. See local/dynamo/
- * for the pieces.
+ * and write transactions run alone, reads run together. Each write, and
+ * each write transaction, reaches LevelDB as one batch (atomic across a kill
+ * -9, see local/dynamo/dynalite-core.ts). See local/dynamo/ for the pieces.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -3,7 +3,16 @@
  * modules run directly on its LevelDB store, with no HTTP between the front
  * server and dynalite. Items go in and out in wire form (no marshalling), so
  * numbers, binaries and sets are restored byte for byte.
+ *
+ * Writes are atomic: dynalite writes an item and each of its index entries
+ * separately, so here every write an operation (or a whole transaction, see
+ * `atomically`) makes to LevelDB is held back and written as one LevelDB
+ * batch — one record of LevelDB's log, replayed whole or not at all when the
+ * store opens after a crash. LevelDB hands the record to the OS before the
+ * answer goes out, so an acknowledged write survives a kill -9 of the
+ * process (not a power cut: the log is not fsync'd).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { WireError, internalError, type Payload } from './wire';
 
@@ -21,9 +30,32 @@ interface ActionValidation {
   custom?: (data: Payload, store: DynaliteStore) => string | undefined;
 }
 
+type Done = (err?: Error | null) => void;
+interface LevelOp {
+  type: 'put' | 'del';
+  key: string;
+  value?: unknown;
+}
+/** dynalite's LevelDB (callback-style methods added by db/index.js); all its sub-databases write through it. */
+interface Level {
+  put(key: string, value: unknown, cb?: Done): Promise<void> | void;
+  del(key: string, cb?: Done): Promise<void> | void;
+  batch(ops: LevelOp[], cb?: Done): Promise<void> | void;
+  close(cb: Done): void;
+}
 /** The parts of dynalite's store (db/index.js `create`) used here. */
 interface DynaliteStore {
-  db: { close(cb: (err?: Error) => void): void };
+  db: Level;
+}
+
+/** Operations whose writes go to LevelDB as one batch. */
+const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+/** The writes held back for one atomic unit. */
+class PendingWrites {
+  readonly ops: LevelOp[] = [];
+  open = true;
+  discarded = false;
 }
 
 export interface DynaliteCoreOptions {
@@ -52,9 +84,51 @@ function wireError(err: Error & { statusCode?: number; body?: Payload }): Error 
 
 export class DynaliteCore {
   private readonly store: DynaliteStore;
+  private readonly pending = new AsyncLocalStorage<PendingWrites>();
+  private readonly writeBatch: (ops: LevelOp[]) => Promise<void>;
 
   constructor(options: DynaliteCoreOptions = {}) {
     this.store = db.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    this.writeBatch = this.holdBackWrites(this.store.db);
+  }
+
+  /**
+   * Makes the writes of an atomic unit in progress (in this async context)
+   * wait in its PendingWrites; returns the real batch write. Reads are not
+   * redirected: a unit writes each item once (DynamoDB refuses two actions
+   * on one item in a transaction or a BatchWriteItem), and reads what was
+   * there before it.
+   */
+  private holdBackWrites(level: Level): (ops: LevelOp[]) => Promise<void> {
+    const { put, del, batch } = level;
+    const held = (): PendingWrites | undefined => {
+      const unit = this.pending.getStore();
+      return unit?.open ? unit : undefined;
+    };
+    const done = (cb?: Done) => (typeof cb === 'function' ? void setImmediate(cb, null) : Promise.resolve());
+    level.put = (key, value, cb) => (held()?.ops.push({ type: 'put', key, value }) ? done(cb) : put.call(level, key, value, cb));
+    level.del = (key, cb) => (held()?.ops.push({ type: 'del', key }) ? done(cb) : del.call(level, key, cb));
+    level.batch = (ops, cb) => (held()?.ops.push(...ops) ? done(cb) : batch.call(level, ops, cb));
+    return (ops) => new Promise((resolve, reject) => batch.call(level, ops, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Runs `fn` with every store write made by the calls in it held back, then
+   * writes them all in one LevelDB batch — unless `fn` throws or calls
+   * `discard`, and then none is written. Inside another unit, joins it.
+   */
+  async atomically<T>(fn: (discard: () => void) => Promise<T>): Promise<T> {
+    const outer = this.pending.getStore();
+    if (outer?.open) return fn(() => (outer.discarded = true));
+    const unit = new PendingWrites();
+    try {
+      const result = await this.pending.run(unit, () => fn(() => (unit.discarded = true)));
+      unit.open = false;
+      if (!unit.discarded && unit.ops.length > 0) await this.writeBatch(unit.ops);
+      return result;
+    } finally {
+      unit.open = false;
+    }
   }
 
   static handles(op: string): boolean {
@@ -78,9 +152,11 @@ export class DynaliteCore {
     } catch (err) {
       return Promise.reject(wireError(err as Error));
     }
-    return new Promise((resolve, reject) => {
-      action(this.store, data, (err, out) => (err ? reject(wireError(err)) : resolve(out ?? {})));
-    });
+    const run = () =>
+      new Promise<Payload>((resolve, reject) => {
+        action(this.store, data, (err, out) => (err ? reject(wireError(err)) : resolve(out ?? {})));
+      });
+    return ITEM_WRITES.has(op) ? this.atomically(run) : run();
   }
 
   /** Waits for the store's pending operations, then closes it. */

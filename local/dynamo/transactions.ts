@@ -3,12 +3,14 @@
  * operations. The caller holds the front server's lock (exclusive for writes,
  * shared for reads), so nothing else reads or writes while these run.
  *
- * A write transaction snapshots every target item, applies every action with
- * its own condition through dynalite (so dynalite evaluates the conditions),
- * and if any condition fails puts every written item back as it was.
+ * A write transaction snapshots every target item, then applies every action
+ * with its own condition through dynalite (so dynalite evaluates the
+ * conditions) as one atomic unit of the store: its writes reach LevelDB in
+ * one batch if every condition holds, and not at all otherwise — nor if the
+ * process dies halfway (see DynaliteCore.atomically).
  */
 import { DynaliteCore, SchemaCache, keyOf } from './dynalite-core';
-import { DYNAMO_PREFIX, WireError, internalError, validationError, type Payload } from './wire';
+import { DYNAMO_PREFIX, WireError, validationError, type Payload } from './wire';
 
 export interface TxContext {
   core: DynaliteCore;
@@ -118,11 +120,6 @@ async function apply(core: DynaliteCore, a: Action): Promise<Outcome> {
   }
 }
 
-async function restore(core: DynaliteCore, a: Action): Promise<void> {
-  if (a.before) await core.call('PutItem', { TableName: a.spec.TableName, Item: a.before });
-  else await core.call('DeleteItem', { TableName: a.spec.TableName, Key: a.key });
-}
-
 /** ConsumedCapacity as DynamoDB reports it for transactions: twice the units, per table. */
 function consumed(
   mode: unknown,
@@ -151,7 +148,11 @@ export async function transactWriteItems(ctx: TxContext, input: Payload): Promis
   // Every action targets a different item, so applying them all (rather than
   // stopping at the first failure) evaluates every condition against the
   // state before the transaction, as DynamoDB does.
-  const outcomes = await Promise.all(actions.map((a) => apply(ctx.core, a)));
+  const outcomes = await ctx.core.atomically(async (discard) => {
+    const all = await Promise.all(actions.map((a) => apply(ctx.core, a)));
+    if (!all.every((o) => o.status === 'ok')) discard();
+    return all;
+  });
 
   if (outcomes.every((o) => o.status === 'ok')) {
     const entries = outcomes.map((o, i) => ({
@@ -160,17 +161,6 @@ export async function transactWriteItems(ctx: TxContext, input: Payload): Promis
     }));
     const capacity = consumed(input.ReturnConsumedCapacity, entries, 'WriteCapacityUnits');
     return capacity ? { ConsumedCapacity: capacity } : {};
-  }
-
-  const restores = await Promise.allSettled(
-    actions.map((a, i) => {
-      const o = outcomes[i];
-      return o?.status === 'ok' && o.wrote ? restore(ctx.core, a) : Promise.resolve();
-    }),
-  );
-  const broken = restores.find((r) => r.status === 'rejected');
-  if (broken) {
-    throw internalError(`transaction rollback failed, items may be inconsistent: ${String(broken.reason)}`);
   }
 
   const error = outcomes.find((o) => o.status === 'error');
