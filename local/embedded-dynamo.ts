@@ -16,9 +16,10 @@ import path from 'node:path';
 import type { KeyAttribute, TableDefinition } from '../lambdas/storage/tables';
 import { DynaliteCore, SchemaCache } from './dynamo/dynalite-core';
 import { readEnvelope } from './dynamo/envelope';
+import { ExpiryIndex } from './dynamo/expiry-index';
 import { RwLock } from './dynamo/rwlock';
 import { transactGetItems, transactWriteItems } from './dynamo/transactions';
-import { describeTimeToLive, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
+import { describeTimeToLive, indexExpiries, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
 import { WireError, sendError, sendJson, type Payload } from './dynamo/wire';
 
 export interface EmbeddedDynamo {
@@ -128,8 +129,10 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     schemas,
     lock,
     settings: new Map(opts.tables.filter((t) => t.ttlAttribute).map((t) => [t.name, t.ttlAttribute])),
+    expiring: new ExpiryIndex(),
     isClosed: () => closed,
   };
+  core.onItemWrite((table, storeKey, item) => ttl.expiring.write(table, storeKey, item));
   const ctx = { core, schemas };
   const ownOps = new Map<string, (input: Payload) => Promise<Payload>>([
     ['TransactWriteItems', (input) => lock.run(true, () => transactWriteItems(ctx, input))],
@@ -176,6 +179,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
   let frontPort: number;
   try {
     await ensureTables(core, opts.tables);
+    for (const table of ttl.settings.keys()) await indexExpiries(ttl, table);
     frontPort = await listen(front, opts.port ?? 0);
   } catch (err) {
     await core.close().catch(() => {});

@@ -12,6 +12,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -349,6 +351,62 @@ describe('embedded dynamo TTL sweeper', () => {
     } finally {
       c.raw.destroy();
       await timed.close();
+    }
+  });
+});
+
+describe('embedded dynamo TTL index', () => {
+  it('finds what every kind of write made expire, follows UpdateTimeToLive, and reads the items on disk at a restart', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'embedded-dynamo-ttl-'));
+    const past = nowSeconds() - 10;
+    const left = async (doc: DynamoDBDocumentClient) =>
+      (await doc.send(new QueryCommand({ TableName: 'Data', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'ttl' } }))).Items?.map((i) => i.sk).sort();
+    try {
+      const first = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
+      const a = clients(first.endpoint);
+      await a.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'by-transaction', expiresAt: past } } },
+            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'deleted-first', expiresAt: past } } },
+          ],
+        }),
+      );
+      await a.doc.send(new BatchWriteCommand({ RequestItems: { Data: [{ PutRequest: { Item: { pk: 'ttl', sk: 'by-batch', expiresAt: past } } }] } }));
+      await a.doc.send(new UpdateCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'by-update' }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': past } }));
+      await a.doc.send(new DeleteCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'deleted-first' } }));
+      // A cancelled transaction leaves nothing to sweep.
+      await rejection(
+        a.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'cancelled', expiresAt: past } } },
+              { ConditionCheck: { TableName: 'Data', Key: { pk: 'ttl', sk: 'nothing' }, ConditionExpression: 'attribute_exists(pk)' } },
+            ],
+          }),
+        ),
+      );
+      await a.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: false, AttributeName: 'expiresAt' } }));
+      expect(await first.sweepExpired()).toBe(0);
+      a.raw.destroy();
+      await first.close();
+
+      // TTL is on again after the restart (the tables' definition): the expired items on disk are found.
+      const second = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
+      const b = clients(second.endpoint);
+      try {
+        expect(await left(b.doc)).toEqual(['by-batch', 'by-transaction', 'by-update']);
+        expect(await second.sweepExpired()).toBe(3);
+        expect(await left(b.doc)).toEqual([]);
+        await b.doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'ttl', sk: 'other-attribute', gone: past } }));
+        await b.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: true, AttributeName: 'gone' } }));
+        expect(await second.sweepExpired()).toBe(1);
+      } finally {
+        b.raw.destroy();
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -41,8 +41,16 @@ interface Level {
   put(key: string, value: unknown, cb?: Done): Promise<void> | void;
   del(key: string, cb?: Done): Promise<void> | void;
   batch(ops: LevelOp[], cb?: Done): Promise<void> | void;
+  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, Payload]>;
   close(cb: Done): void;
 }
+
+/** Where dynalite keeps a table's items: its sub-database `item-<table>` (db/index.js getItemDb), keys prefixed `<name>~`. */
+const itemPrefix = (table: string) => `item-${table}~`;
+const ITEM_KEY = /^item-([^~]+)~/;
+
+/** A committed write of one item: `item` absent for a delete. `storeKey` is the item's key in the store. */
+export type ItemWriteListener = (table: string, storeKey: string, item: Payload | undefined) => void;
 /** The parts of dynalite's store (db/index.js `create`) used here. */
 interface DynaliteStore {
   db: Level;
@@ -64,6 +72,22 @@ export interface DynaliteCoreOptions {
 }
 
 const dynaliteRequire = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+/**
+ * dynalite's in-memory store (memory-level) keeps every key and value as a
+ * Buffer by default: a slice of Node's shared 8 KB allocation pool, so a
+ * stored item of a few hundred bytes can keep a whole slab alive. Stored as
+ * views, each is its own exact-size Uint8Array, still compared bytewise (the
+ * order LevelDB on disk and DynamoDB use). Must run before dynalite's db
+ * module loads: it takes the class when it loads.
+ */
+const memoryLevel = dynaliteRequire('memory-level') as { MemoryLevel: new (options?: Payload) => object };
+const BufferedMemoryLevel = memoryLevel.MemoryLevel;
+class ViewMemoryLevel extends BufferedMemoryLevel {
+  constructor(options: Payload = {}) {
+    super({ storeEncoding: 'view', ...options });
+  }
+}
+memoryLevel.MemoryLevel = ViewMemoryLevel;
 const db = dynaliteRequire('./db') as { create(options: Payload): DynaliteStore };
 const validations = dynaliteRequire('./validations') as {
   toLowerFirst(s: string): string;
@@ -86,9 +110,13 @@ export class DynaliteCore {
   private readonly store: DynaliteStore;
   private readonly pending = new AsyncLocalStorage<PendingWrites>();
   private readonly writeBatch: (ops: LevelOp[]) => Promise<void>;
+  private readonly itemWriteListeners: ItemWriteListener[] = [];
 
   constructor(options: DynaliteCoreOptions = {}) {
     this.store = db.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    if (!options.path && !(this.store.db instanceof ViewMemoryLevel)) {
+      console.warn('[embedded-dynamo] dynalite loaded before local/dynamo/dynalite-core.ts: its in-memory store keeps Buffers');
+    }
     this.writeBatch = this.holdBackWrites(this.store.db);
   }
 
@@ -124,11 +152,34 @@ export class DynaliteCore {
     try {
       const result = await this.pending.run(unit, () => fn(() => (unit.discarded = true)));
       unit.open = false;
-      if (!unit.discarded && unit.ops.length > 0) await this.writeBatch(unit.ops);
+      if (!unit.discarded && unit.ops.length > 0) {
+        await this.writeBatch(unit.ops);
+        if (this.itemWriteListeners.length > 0) this.notify(unit.ops);
+      }
       return result;
     } finally {
       unit.open = false;
     }
+  }
+
+  /** Calls `listener` for every item write that reaches the store (all of them: item writes are always atomic units). */
+  onItemWrite(listener: ItemWriteListener): void {
+    this.itemWriteListeners.push(listener);
+  }
+
+  private notify(ops: LevelOp[]): void {
+    for (const op of ops) {
+      const table = ITEM_KEY.exec(op.key)?.[1];
+      if (!table) continue;
+      const item = op.type === 'put' ? (op.value as Payload) : undefined;
+      for (const listener of this.itemWriteListeners) listener(table, op.key, item);
+    }
+  }
+
+  /** Every item of `table` with its key in the store, read from the store directly (no capacity, no paging). */
+  async *items(table: string): AsyncGenerator<[string, Payload]> {
+    const prefix = itemPrefix(table);
+    yield* this.store.db.iterator({ gte: prefix, lt: `${prefix}\xff` });
   }
 
   static handles(op: string): boolean {
