@@ -88,10 +88,10 @@ function createTableInput(t: TableDefinition): Payload {
   return input;
 }
 
-async function ensureTables(client: DynaliteCore, tables: TableDefinition[]): Promise<void> {
+async function ensureTables(core: DynaliteCore, tables: TableDefinition[]): Promise<void> {
   const describe = async (name: string): Promise<Payload | undefined> => {
     try {
-      return (await client.call('DescribeTable', { TableName: name })).Table as Payload;
+      return (await core.call('DescribeTable', { TableName: name })).Table as Payload;
     } catch (err) {
       if (err instanceof WireError && err.is('ResourceNotFoundException')) return undefined;
       throw err;
@@ -100,7 +100,7 @@ async function ensureTables(client: DynaliteCore, tables: TableDefinition[]): Pr
   for (const t of tables) {
     if (await describe(t.name)) continue;
     try {
-      await client.call('CreateTable', createTableInput(t));
+      await core.call('CreateTable', createTableInput(t));
     } catch (err) {
       if (!(err instanceof WireError && err.is('ResourceInUseException'))) throw err;
     }

@@ -32,7 +32,7 @@ interface Action {
 }
 
 type Outcome =
-  | { status: 'ok'; wrote: boolean; units: number }
+  | { status: 'ok'; units: number }
   | { status: 'failed' }
   | { status: 'error'; error: unknown };
 
@@ -113,7 +113,7 @@ async function apply(core: DynaliteCore, a: Action): Promise<Outcome> {
           : await core.call('DeleteItem', { ...common, Key: a.key });
         break;
     }
-    return { status: 'ok', wrote: a.kind !== 'ConditionCheck', units: Number(res.ConsumedCapacity?.CapacityUnits ?? 1) };
+    return { status: 'ok', units: Number(res.ConsumedCapacity?.CapacityUnits ?? 1) };
   } catch (error) {
     if (error instanceof WireError && error.is('ConditionalCheckFailedException')) return { status: 'failed' };
     return { status: 'error', error };
