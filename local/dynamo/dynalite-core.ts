@@ -133,10 +133,17 @@ export class DynaliteCore {
       const unit = this.pending.getStore();
       return unit?.open ? unit : undefined;
     };
-    const done = (cb?: Done) => (typeof cb === 'function' ? void setImmediate(cb, null) : Promise.resolve());
-    level.put = (key, value, cb) => (held()?.ops.push({ type: 'put', key, value }) ? done(cb) : put.call(level, key, value, cb));
-    level.del = (key, cb) => (held()?.ops.push({ type: 'del', key }) ? done(cb) : del.call(level, key, cb));
-    level.batch = (ops, cb) => (held()?.ops.push(...ops) ? done(cb) : batch.call(level, ops, cb));
+    /** Holds `ops` back if a unit is open; otherwise runs `write`. Answers as dynalite's wrappers do (callback or promise). */
+    const holdOr = (ops: LevelOp[], cb: Done | undefined, write: () => Promise<void> | void) => {
+      const unit = held();
+      if (!unit) return write();
+      unit.ops.push(...ops);
+      if (typeof cb !== 'function') return Promise.resolve();
+      setImmediate(cb, null);
+    };
+    level.put = (key, value, cb) => holdOr([{ type: 'put', key, value }], cb, () => put.call(level, key, value, cb));
+    level.del = (key, cb) => holdOr([{ type: 'del', key }], cb, () => del.call(level, key, cb));
+    level.batch = (ops, cb) => holdOr(ops, cb, () => batch.call(level, ops, cb));
     return (ops) => new Promise((resolve, reject) => batch.call(level, ops, (err) => (err ? reject(err) : resolve())));
   }
 
