@@ -1,23 +1,26 @@
 /**
- * An embedded DynamoDB for the local stack: dynalite in-process, behind a small
+ * An embedded DynamoDB for the local stack: dynalite's request handling
+ * in-process (its validations and actions on its LevelDB store), behind a
  * front server that adds what dynalite 4 lacks — TransactWriteItems,
  * TransactGetItems, UpdateTimeToLive/DescribeTimeToLive and a TTL sweeper —
- * with DynamoDB's semantics. Isolation comes from a readers/writer lock in the
- * front server: single-item writes and write transactions run alone, reads
- * run together. See local/dynamo/ for the pieces.
+ * with DynamoDB's semantics. One HTTP hop: the SDK to the front. Isolation
+ * comes from a readers/writer lock in the front server: single-item writes
+ * and write transactions run alone, reads run together. Each write, and
+ * each write transaction, reaches LevelDB as one batch (atomic across a kill
+ * -9, see local/dynamo/dynalite-core.ts). See local/dynamo/ for the pieces.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { KeyAttribute, TableDefinition } from '../lambdas/storage/tables';
-import { DynaliteClient, SchemaCache } from './dynamo/internal-client';
+import { DynaliteCore, SchemaCache } from './dynamo/dynalite-core';
+import { readEnvelope } from './dynamo/envelope';
+import { ExpiryIndex } from './dynamo/expiry-index';
 import { RwLock } from './dynamo/rwlock';
 import { transactGetItems, transactWriteItems } from './dynamo/transactions';
-import { describeTimeToLive, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
-import { WireError, sendError, sendJson, serializationError, type Payload } from './dynamo/wire';
+import { describeTimeToLive, indexExpiries, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
+import { WireError, sendError, sendJson, type Payload } from './dynamo/wire';
 
 export interface EmbeddedDynamo {
   /** URL of the DynamoDB-compatible endpoint, e.g. http://127.0.0.1:8000 */
@@ -37,21 +40,10 @@ export interface EmbeddedDynamoOptions {
   tables: TableDefinition[];
 }
 
-interface DynaliteOptions {
-  path?: string;
-  createTableMs: number;
-  deleteTableMs: number;
-  updateTableMs: number;
-}
-
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: DynaliteOptions) => http.Server;
-
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-const TARGET_PREFIX = 'DynamoDB_20120810.';
-/** Forwarded to dynalite while holding the lock exclusively. */
+/** Run by dynalite while holding the lock exclusively. */
 const EXCLUSIVE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'CreateTable', 'DeleteTable', 'UpdateTable']);
-/** Forwarded to dynalite while holding the lock shared. */
+/** Run by dynalite while holding the lock shared. */
 const SHARED_OPS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem']);
 const SCHEMA_OPS = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
 
@@ -96,10 +88,10 @@ function createTableInput(t: TableDefinition): Payload {
   return input;
 }
 
-async function ensureTables(client: DynaliteClient, tables: TableDefinition[]): Promise<void> {
+async function ensureTables(core: DynaliteCore, tables: TableDefinition[]): Promise<void> {
   const describe = async (name: string): Promise<Payload | undefined> => {
     try {
-      return (await client.call('DescribeTable', { TableName: name })).Table as Payload;
+      return (await core.call('DescribeTable', { TableName: name })).Table as Payload;
     } catch (err) {
       if (err instanceof WireError && err.is('ResourceNotFoundException')) return undefined;
       throw err;
@@ -108,7 +100,7 @@ async function ensureTables(client: DynaliteClient, tables: TableDefinition[]): 
   for (const t of tables) {
     if (await describe(t.name)) continue;
     try {
-      await client.call('CreateTable', createTableInput(t));
+      await core.call('CreateTable', createTableInput(t));
     } catch (err) {
       if (!(err instanceof WireError && err.is('ResourceInUseException'))) throw err;
     }
@@ -128,26 +120,37 @@ async function ensureTables(client: DynaliteClient, tables: TableDefinition[]): 
 export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<EmbeddedDynamo> {
   const dbPath = opts.dataDir ? path.join(opts.dataDir, 'dynamo') : undefined;
   if (dbPath) await mkdir(dbPath, { recursive: true });
-  const inner = dynalite({ path: dbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const innerListener = inner.listeners('request')[0] as http.RequestListener;
-  const client = new DynaliteClient(await listen(inner, 0));
-  const schemas = new SchemaCache(client);
+  const core = new DynaliteCore({ path: dbPath });
+  const schemas = new SchemaCache(core);
   const lock = new RwLock();
   let closed = false;
   const ttl: TtlContext = {
-    client,
+    core,
     schemas,
     lock,
     settings: new Map(opts.tables.filter((t) => t.ttlAttribute).map((t) => [t.name, t.ttlAttribute])),
+    expiring: new ExpiryIndex(),
     isClosed: () => closed,
   };
-  const ctx = { client, schemas };
-  const ownOps: Record<string, (input: Payload) => Promise<Payload>> = {
-    TransactWriteItems: (input) => lock.run(true, () => transactWriteItems(ctx, input)),
-    TransactGetItems: (input) => lock.run(false, () => transactGetItems(ctx, input)),
-    UpdateTimeToLive: (input) => updateTimeToLive(ttl, input),
-    DescribeTimeToLive: (input) => describeTimeToLive(ttl, input),
-  };
+  core.onItemWrite((table, storeKey, item) => ttl.expiring.write(table, storeKey, item));
+  const ctx = { core, schemas };
+  const ownOps = new Map<string, (input: Payload) => Promise<Payload>>([
+    ['TransactWriteItems', (input) => lock.run(true, () => transactWriteItems(ctx, input))],
+    ['TransactGetItems', (input) => lock.run(false, () => transactGetItems(ctx, input))],
+    ['UpdateTimeToLive', (input) => updateTimeToLive(ttl, input)],
+    ['DescribeTimeToLive', (input) => describeTimeToLive(ttl, input)],
+  ]);
+
+  async function dynaliteOp(op: string, input: Payload): Promise<Payload> {
+    const locked = EXCLUSIVE_OPS.has(op) || SHARED_OPS.has(op);
+    const release = locked ? await lock.acquire(EXCLUSIVE_OPS.has(op)) : () => {};
+    try {
+      return await core.call(op, input);
+    } finally {
+      if (SCHEMA_OPS.has(op)) schemas.clear();
+      release();
+    }
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -156,31 +159,14 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
       res.end();
       return;
     }
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    const own = req.method === 'POST' ? ownOps[op] : undefined;
-    if (own) {
-      let input: unknown;
-      try {
-        input = JSON.parse(body.toString('utf8'));
-      } catch {
-        input = undefined;
-      }
-      if (!input || typeof input !== 'object') return sendError(res, serializationError());
-      return sendJson(res, 200, await own(input as Payload));
+    const request = readEnvelope(req, body, res, (op) => ownOps.has(op) || DynaliteCore.handles(op));
+    if (!request) return;
+    const { op, input, contentType } = request;
+    try {
+      sendJson(res, 200, await (ownOps.get(op)?.(input) ?? dynaliteOp(op, input)), contentType);
+    } catch (err) {
+      sendError(res, err, contentType);
     }
-    // Everything else is dynalite's: hand it the buffered request in-process.
-    const locked = EXCLUSIVE_OPS.has(op) || SHARED_OPS.has(op);
-    const release = locked ? await lock.acquire(EXCLUSIVE_OPS.has(op)) : () => {};
-    res.once('finish', release);
-    res.once('close', release);
-    if (SCHEMA_OPS.has(op)) res.once('finish', () => schemas.clear());
-    const forwarded = Object.assign(Readable.from(body.length ? [body] : []), {
-      headers: req.headers,
-      method: req.method,
-      url: req.url,
-    });
-    innerListener(forwarded as unknown as http.IncomingMessage, res);
   }
 
   const front = http.createServer((req, res) => {
@@ -190,16 +176,13 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     });
   });
 
-  const closeInner = () =>
-    new Promise<void>((resolve, reject) => inner.close((err?: Error) => (err ? reject(err) : resolve())));
-
   let frontPort: number;
   try {
-    await ensureTables(client, opts.tables);
+    await ensureTables(core, opts.tables);
+    for (const table of ttl.settings.keys()) await indexExpiries(ttl, table);
     frontPort = await listen(front, opts.port ?? 0);
   } catch (err) {
-    client.destroy();
-    await closeInner().catch(() => {});
+    await core.close().catch(() => {});
     throw err;
   }
 
@@ -239,8 +222,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
         await lock.acquire(true);
         front.closeAllConnections();
         await frontClosed;
-        client.destroy();
-        await closeInner();
+        await core.close();
       })();
       return closing;
     },

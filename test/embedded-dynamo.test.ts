@@ -6,11 +6,14 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  GetItemCommand,
   ListTablesCommand,
   TransactionCanceledException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -100,6 +103,32 @@ describe('embedded dynamo', () => {
       doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'u#1', sk: 'profile' }, ConditionExpression: 'attribute_not_exists(pk)' })),
     );
     expect(err.name).toBe('ConditionalCheckFailedException');
+  });
+
+  it("answers malformed requests and invalid input as dynalite's HTTP handler does", async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(db.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', ...headers }, body });
+    const signed = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-date': '20000101T000000Z',
+    };
+    const health = await fetch(db.endpoint);
+    expect([health.status, await health.text()]).toEqual([200, 'healthy: dynamodb.us-east-1.amazonaws.com ']);
+    const unsigned = await post({ 'x-amz-target': 'DynamoDB_20120810.GetItem' }, '{}');
+    expect([unsigned.status, (await unsigned.json()).__type]).toEqual([400, 'com.amazon.coral.service#MissingAuthenticationTokenException']);
+    const unknown = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.Explode' }, '{}');
+    expect((await unknown.json()).__type).toBe('com.amazon.coral.service#UnknownOperationException');
+    const inherited = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.constructor' }, '{}');
+    expect((await inherited.json()).__type).toBe('com.amazon.coral.service#UnknownOperationException');
+    const garbled = await post({ ...signed, 'x-amz-target': 'DynamoDB_20120810.GetItem' }, '{"TableName":');
+    expect((await garbled.json()).__type).toBe('com.amazon.coral.service#SerializationException');
+    // dynalite's own validations and its action's checks, through the SDK.
+    const noKey = await rejection(raw.send(new GetItemCommand({ TableName: 'Data', Key: undefined as never })));
+    expect([noKey.name, noKey.message]).toEqual(['ValidationException', "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null"]);
+    const wrongKey = await rejection(doc.send(new GetCommand({ TableName: 'Data', Key: { pk: 'u#1' } })));
+    expect([wrongKey.name, wrongKey.message]).toEqual(['ValidationException', 'The provided key element does not match the schema']);
+    const noTable = await rejection(doc.send(new GetCommand({ TableName: 'Nope', Key: { pk: 'x', sk: 'y' } })));
+    expect(noTable.name).toBe('ResourceNotFoundException');
   });
 
   it('applies a transaction whose conditions all hold', async () => {
@@ -322,6 +351,62 @@ describe('embedded dynamo TTL sweeper', () => {
     } finally {
       c.raw.destroy();
       await timed.close();
+    }
+  });
+});
+
+describe('embedded dynamo TTL index', () => {
+  it('finds what every kind of write made expire, follows UpdateTimeToLive, and reads the items on disk at a restart', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'embedded-dynamo-ttl-'));
+    const past = nowSeconds() - 10;
+    const left = async (doc: DynamoDBDocumentClient) =>
+      (await doc.send(new QueryCommand({ TableName: 'Data', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'ttl' } }))).Items?.map((i) => i.sk).sort();
+    try {
+      const first = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
+      const a = clients(first.endpoint);
+      await a.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'by-transaction', expiresAt: past } } },
+            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'deleted-first', expiresAt: past } } },
+          ],
+        }),
+      );
+      await a.doc.send(new BatchWriteCommand({ RequestItems: { Data: [{ PutRequest: { Item: { pk: 'ttl', sk: 'by-batch', expiresAt: past } } }] } }));
+      await a.doc.send(new UpdateCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'by-update' }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': past } }));
+      await a.doc.send(new DeleteCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'deleted-first' } }));
+      // A cancelled transaction leaves nothing to sweep.
+      await rejection(
+        a.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'cancelled', expiresAt: past } } },
+              { ConditionCheck: { TableName: 'Data', Key: { pk: 'ttl', sk: 'nothing' }, ConditionExpression: 'attribute_exists(pk)' } },
+            ],
+          }),
+        ),
+      );
+      await a.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: false, AttributeName: 'expiresAt' } }));
+      expect(await first.sweepExpired()).toBe(0);
+      a.raw.destroy();
+      await first.close();
+
+      // TTL is on again after the restart (the tables' definition): the expired items on disk are found.
+      const second = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
+      const b = clients(second.endpoint);
+      try {
+        expect(await left(b.doc)).toEqual(['by-batch', 'by-transaction', 'by-update']);
+        expect(await second.sweepExpired()).toBe(3);
+        expect(await left(b.doc)).toEqual([]);
+        await b.doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'ttl', sk: 'other-attribute', gone: past } }));
+        await b.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: true, AttributeName: 'gone' } }));
+        expect(await second.sweepExpired()).toBe(1);
+      } finally {
+        b.raw.destroy();
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

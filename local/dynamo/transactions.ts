@@ -3,15 +3,17 @@
  * operations. The caller holds the front server's lock (exclusive for writes,
  * shared for reads), so nothing else reads or writes while these run.
  *
- * A write transaction snapshots every target item, applies every action with
- * its own condition through dynalite (so dynalite evaluates the conditions),
- * and if any condition fails puts every written item back as it was.
+ * A write transaction snapshots every target item, then applies every action
+ * with its own condition through dynalite (so dynalite evaluates the
+ * conditions) as one atomic unit of the store: its writes reach LevelDB in
+ * one batch if every condition holds, and not at all otherwise — nor if the
+ * process dies halfway (see DynaliteCore.atomically).
  */
-import { DynaliteClient, SchemaCache, keyOf } from './internal-client';
-import { DYNAMO_PREFIX, WireError, internalError, validationError, type Payload } from './wire';
+import { DynaliteCore, SchemaCache, keyOf } from './dynalite-core';
+import { DYNAMO_PREFIX, WireError, validationError, type Payload } from './wire';
 
 export interface TxContext {
-  client: DynaliteClient;
+  core: DynaliteCore;
   schemas: SchemaCache;
 }
 
@@ -30,7 +32,7 @@ interface Action {
 }
 
 type Outcome =
-  | { status: 'ok'; wrote: boolean; units: number }
+  | { status: 'ok'; units: number }
   | { status: 'failed' }
   | { status: 'error'; error: unknown };
 
@@ -89,38 +91,33 @@ async function parseActions(ctx: TxContext, list: Payload[]): Promise<Action[]> 
   return actions;
 }
 
-async function apply(client: DynaliteClient, a: Action): Promise<Outcome> {
+async function apply(core: DynaliteCore, a: Action): Promise<Outcome> {
   const common: Payload = { TableName: a.spec.TableName, ...pick(a.spec, CONDITION_FIELDS), ReturnConsumedCapacity: 'TOTAL' };
   try {
     let res: Payload;
     switch (a.kind) {
       case 'Put':
-        res = await client.call('PutItem', { ...common, Item: a.spec.Item });
+        res = await core.call('PutItem', { ...common, Item: a.spec.Item });
         break;
       case 'Update':
-        res = await client.call('UpdateItem', { ...common, Key: a.key, UpdateExpression: a.spec.UpdateExpression });
+        res = await core.call('UpdateItem', { ...common, Key: a.key, UpdateExpression: a.spec.UpdateExpression });
         break;
       case 'Delete':
-        res = await client.call('DeleteItem', { ...common, Key: a.key });
+        res = await core.call('DeleteItem', { ...common, Key: a.key });
         break;
       case 'ConditionCheck':
         // Evaluate the condition with a write that changes nothing: put the
         // item back as it is, or delete the item that is not there.
         res = a.before
-          ? await client.call('PutItem', { ...common, Item: a.before })
-          : await client.call('DeleteItem', { ...common, Key: a.key });
+          ? await core.call('PutItem', { ...common, Item: a.before })
+          : await core.call('DeleteItem', { ...common, Key: a.key });
         break;
     }
-    return { status: 'ok', wrote: a.kind !== 'ConditionCheck', units: Number(res.ConsumedCapacity?.CapacityUnits ?? 1) };
+    return { status: 'ok', units: Number(res.ConsumedCapacity?.CapacityUnits ?? 1) };
   } catch (error) {
     if (error instanceof WireError && error.is('ConditionalCheckFailedException')) return { status: 'failed' };
     return { status: 'error', error };
   }
-}
-
-async function restore(client: DynaliteClient, a: Action): Promise<void> {
-  if (a.before) await client.call('PutItem', { TableName: a.spec.TableName, Item: a.before });
-  else await client.call('DeleteItem', { TableName: a.spec.TableName, Key: a.key });
 }
 
 /** ConsumedCapacity as DynamoDB reports it for transactions: twice the units, per table. */
@@ -144,14 +141,18 @@ export async function transactWriteItems(ctx: TxContext, input: Payload): Promis
   const actions = await parseActions(ctx, checkList(input.TransactItems, 'transactItems'));
 
   const snapshots = await Promise.all(
-    actions.map((a) => ctx.client.call('GetItem', { TableName: a.spec.TableName, Key: a.key, ConsistentRead: true })),
+    actions.map((a) => ctx.core.call('GetItem', { TableName: a.spec.TableName, Key: a.key, ConsistentRead: true })),
   );
   actions.forEach((a, i) => (a.before = snapshots[i]?.Item as Payload | undefined));
 
   // Every action targets a different item, so applying them all (rather than
   // stopping at the first failure) evaluates every condition against the
   // state before the transaction, as DynamoDB does.
-  const outcomes = await Promise.all(actions.map((a) => apply(ctx.client, a)));
+  const outcomes = await ctx.core.atomically(async (discard) => {
+    const all = await Promise.all(actions.map((a) => apply(ctx.core, a)));
+    if (!all.every((o) => o.status === 'ok')) discard();
+    return all;
+  });
 
   if (outcomes.every((o) => o.status === 'ok')) {
     const entries = outcomes.map((o, i) => ({
@@ -160,17 +161,6 @@ export async function transactWriteItems(ctx: TxContext, input: Payload): Promis
     }));
     const capacity = consumed(input.ReturnConsumedCapacity, entries, 'WriteCapacityUnits');
     return capacity ? { ConsumedCapacity: capacity } : {};
-  }
-
-  const restores = await Promise.allSettled(
-    actions.map((a, i) => {
-      const o = outcomes[i];
-      return o?.status === 'ok' && o.wrote ? restore(ctx.client, a) : Promise.resolve();
-    }),
-  );
-  const broken = restores.find((r) => r.status === 'rejected');
-  if (broken) {
-    throw internalError(`transaction rollback failed, items may be inconsistent: ${String(broken.reason)}`);
   }
 
   const error = outcomes.find((o) => o.status === 'error');
@@ -205,7 +195,7 @@ export async function transactGetItems(ctx: TxContext, input: Payload): Promise<
   });
   const results = await Promise.allSettled(
     gets.map((get) =>
-      ctx.client.call('GetItem', {
+      ctx.core.call('GetItem', {
         ...pick(get, ['TableName', 'Key', 'ProjectionExpression', 'ExpressionAttributeNames']),
         ConsistentRead: true,
         ReturnConsumedCapacity: 'TOTAL',

@@ -1,18 +1,29 @@
 /**
  * Time to live: UpdateTimeToLive / DescribeTimeToLive (which dynalite lacks or
- * stubs) remembered in memory, and the sweeper that deletes expired items.
+ * stubs) remembered in memory, and the sweeper that deletes expired items,
+ * found through the expiry index.
  */
-import type { DynaliteClient, SchemaCache } from './internal-client';
+import type { DynaliteCore, SchemaCache } from './dynalite-core';
+import type { ExpiryIndex } from './expiry-index';
 import type { RwLock } from './rwlock';
 import { WireError, validationError, type Payload } from './wire';
 
 export interface TtlContext {
-  client: DynaliteClient;
+  core: DynaliteCore;
   schemas: SchemaCache;
   lock: RwLock;
   /** Table name → TTL attribute, for the tables whose TTL is enabled. */
   settings: Map<string, string>;
+  expiring: ExpiryIndex;
   isClosed(): boolean;
+}
+
+/** Makes the expiry index follow `table`'s TTL setting (read alone, so that no write slips between the read and the index). */
+export async function indexExpiries(ctx: TtlContext, table: string): Promise<void> {
+  const attribute = ctx.settings.get(table);
+  if (!attribute) return ctx.expiring.untrack(table);
+  const schema = await ctx.schemas.get(table);
+  await ctx.lock.run(true, () => ctx.expiring.track(table, attribute, schema, ctx.core.items(table)));
 }
 
 export async function updateTimeToLive(ctx: TtlContext, input: Payload): Promise<Payload> {
@@ -22,8 +33,10 @@ export async function updateTimeToLive(ctx: TtlContext, input: Payload): Promise
   }
   await ctx.schemas.get(input.TableName); // ResourceNotFoundException for a missing table
   const table = String(input.TableName);
+  const before = ctx.settings.get(table);
   if (spec.Enabled) ctx.settings.set(table, spec.AttributeName);
   else ctx.settings.delete(table);
+  if (ctx.settings.get(table) !== before) await indexExpiries(ctx, table);
   return { TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName } };
 }
 
@@ -40,54 +53,32 @@ export async function describeTimeToLive(ctx: TtlContext, input: Payload): Promi
 /**
  * Deletes every item whose TTL attribute is a number below now (epoch
  * seconds). Each delete is conditional on the item still being expired, so an
- * item refreshed between the scan and the delete survives. Returns the count.
+ * item refreshed since it was indexed survives. Returns the count.
  */
 export async function sweepExpired(ctx: TtlContext): Promise<number> {
-  const now = { N: String(Math.floor(Date.now() / 1000)) };
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const now = { N: String(nowSeconds) };
   let deleted = 0;
-  for (const [table, attribute] of [...ctx.settings]) {
-    let schema;
+  for (const { table, storeKey, key } of ctx.expiring.due(nowSeconds)) {
+    if (ctx.isClosed()) break;
+    const attribute = ctx.settings.get(table);
+    if (!attribute) continue;
     try {
-      schema = await ctx.schemas.get(table);
-    } catch (err) {
-      if (err instanceof WireError && err.is('ResourceNotFoundException')) continue;
-      throw err;
-    }
-    const keyNames = schema.range ? [schema.hash, schema.range] : [schema.hash];
-    const names: Record<string, string> = { '#ttl': attribute };
-    keyNames.forEach((k, i) => (names[`#k${i}`] = k));
-    let startKey: Payload | undefined;
-    do {
-      if (ctx.isClosed()) return deleted;
-      const page = await ctx.lock.run(false, () =>
-        ctx.client.call('Scan', {
+      await ctx.lock.run(true, () =>
+        ctx.core.call('DeleteItem', {
           TableName: table,
-          FilterExpression: '#ttl < :now',
-          ProjectionExpression: keyNames.map((_, i) => `#k${i}`).join(', '),
-          ExpressionAttributeNames: names,
+          Key: key,
+          ConditionExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': attribute },
           ExpressionAttributeValues: { ':now': now },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const key of (page.Items ?? []) as Payload[]) {
-        if (ctx.isClosed()) return deleted;
-        try {
-          await ctx.lock.run(true, () =>
-            ctx.client.call('DeleteItem', {
-              TableName: table,
-              Key: key,
-              ConditionExpression: '#ttl < :now',
-              ExpressionAttributeNames: { '#ttl': attribute },
-              ExpressionAttributeValues: { ':now': now },
-            }),
-          );
-          deleted++;
-        } catch (err) {
-          if (!(err instanceof WireError && err.is('ConditionalCheckFailedException'))) throw err;
-        }
-      }
-      startKey = page.LastEvaluatedKey as Payload | undefined;
-    } while (startKey);
+      deleted++;
+    } catch (err) {
+      if (err instanceof WireError && err.is('ResourceNotFoundException')) ctx.expiring.untrack(table);
+      else if (err instanceof WireError && err.is('ConditionalCheckFailedException')) ctx.expiring.forgetIfDue(storeKey, nowSeconds);
+      else throw err;
+    }
   }
   return deleted;
 }

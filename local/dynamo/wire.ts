@@ -41,26 +41,22 @@ export function validationError(message: string): WireError {
   return new WireError(400, { __type: VALIDATION_TYPE, message });
 }
 
-export function serializationError(): WireError {
-  return new WireError(400, { __type: 'com.amazon.coral.service#SerializationException' });
-}
-
 export function internalError(message: string): WireError {
   return new WireError(500, { __type: `${DYNAMO_PREFIX}InternalServerError`, message });
 }
 
 /** Writes a JSON answer the way dynalite (and DynamoDB) does. */
-export function sendJson(res: ServerResponse, status: number, body: Payload): void {
+export function sendJson(res: ServerResponse, status: number, body: Payload, contentType = 'application/x-amz-json-1.0'): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('x-amzn-RequestId', randomBytes(39).toString('base64').toUpperCase().replace(/[+/]/g, '0'));
   res.setHeader('x-amz-crc32', crc32.unsigned(text));
-  res.setHeader('Content-Type', 'application/x-amz-json-1.0');
+  res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: unknown): void {
+export function sendError(res: ServerResponse, err: unknown, contentType?: string): void {
   const wire = err instanceof WireError ? err : internalError(err instanceof Error ? err.message : String(err));
-  sendJson(res, wire.status, wire.body);
+  sendJson(res, wire.status, wire.body, contentType);
 }
