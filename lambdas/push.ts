@@ -10,7 +10,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from './config';
 import { log } from './log';
 import { recordPush } from './metrics';
-import type { PushFrame } from './protocol/frames';
+import { messagesOf } from './outbound';
+import type { AckFrame, PushFrame } from './protocol/frames';
 import { closeConnection, type Connection } from './storage/connections';
 import { mapBounded } from './storage/store';
 
@@ -20,6 +21,8 @@ export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please',
 export interface Pusher {
   /** true if delivered, false if the connection is gone. */
   toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
+  /** Sends one frame (chunked if it does not fit one message, see outbound.ts); true if delivered, false if the connection is gone. */
+  post(connectionId: string, frame: AckFrame | PushFrame): Promise<boolean>;
   /** The same frame to several connections; lightweight ones only get LIGHTWEIGHT_EVENTS. */
   toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown): Promise<void>;
   /** Closes a connection from the server side. */
@@ -38,11 +41,16 @@ export function createPusher(deps: { db: DynamoDBDocumentClient; config: Config;
   const pusher: Pusher = {
     onGone: undefined,
 
-    async toConnection(connectionId, event, data) {
-      const frame: PushFrame = { event, data };
+    toConnection(connectionId, event, data) {
+      return pusher.post(connectionId, { event, data });
+    },
+
+    async post(connectionId, frame) {
+      const messages = messagesOf(frame);
       try {
         recordPush();
-        await deps.management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
+        // Chunks in parallel: the client reassembles in any order.
+        await Promise.all(messages.map((message) => deps.management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(message) }))));
         return true;
       } catch (error) {
         if (!isGone(error)) throw error;

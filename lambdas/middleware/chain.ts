@@ -7,6 +7,7 @@
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
+import { FrameTooLarge, fitsOneMessage } from '../outbound';
 import { measureFrame, reportFrame } from '../metrics';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
@@ -62,10 +63,30 @@ function respond(ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Ro
   return { statusCode: 200, body: JSON.stringify({ ackId, ...ack }) };
 }
 
+/**
+ * The ack as the route response, or — when it does not fit one API Gateway
+ * message — as chunk frames through the Management API (outbound.ts), with
+ * an empty route response. Over MAX_FRAME_BYTES: `something went wrong`.
+ */
+async function deliver(request: FrameRequest, ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Promise<RouteResponse> {
+  const response = respond(ackId, ack);
+  if (response.body === undefined || fitsOneMessage(response.body)) return response;
+  const { connectionId, routeKey } = request.event.requestContext;
+  try {
+    await request.context.state.deps.push.post(connectionId, { ackId: ackId!, ...ack });
+  } catch (error) {
+    if (!(error instanceof FrameTooLarge)) throw error;
+    request.context.state.error = ERRORS.somethingWentWrong;
+    log.error('answer too large', { route: routeKey, bytes: error.bytes });
+    return respond(ackId, { error: ERRORS.somethingWentWrong });
+  }
+  return { statusCode: 200 };
+}
+
 const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
-  after: (request) => {
+  after: async (request) => {
     const { frame } = request.context.state;
-    request.response = respond(frame?.ackId, { error: null, result: request.response ?? null });
+    request.response = await deliver(request, frame?.ackId, { error: null, result: request.response ?? null });
   },
   onError: (request) => {
     const { error, context } = request;

@@ -38,6 +38,20 @@ export interface ChunkFrame {
 export const MAX_CHUNKS = 1000;
 export const MAX_CHUNK_ID_LENGTH = 64;
 
+/** The sizes both sides keep to (docs/chunked-frames.md). */
+export const CHUNK_LIMITS = {
+  /** Server → client: largest message sent, API Gateway's 128 KB (131,072 bytes) less 8 KB of margin. */
+  outboundMessageBytes: 120 * 1024,
+  /** Server → client: largest whole frame, 6 MiB (Lambda's response limit); beyond it an ack is `something went wrong`. */
+  outboundFrameBytes: 6 * 1024 * 1024,
+  /** Client → server: largest chunk frame the SDK sends, under API Gateway's 32 KB frame (browsers cannot fragment). */
+  inboundMessageBytes: 30 * 1024,
+  /** Client → server: largest whole frame the server reassembles (a 128 K-character payload even of 3-byte characters). */
+  inboundFrameBytes: 512 * 1024,
+  /** Client → server: most chunks of one frame. */
+  inboundChunks: 64,
+} as const;
+
 /**
  * UTF-8 bytes that `text` takes inside a JSON string, escapes included: the
  * exact size `JSON.stringify` gives, so a part can be cut to a byte budget.
