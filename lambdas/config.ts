@@ -5,6 +5,10 @@
 export interface Config {
   connectionsTable: string;
   dataTable: string;
+  /** Pieces of chunked client frames (docs/chunked-frames.md). */
+  chunksTable: string;
+  /** How long a chunked client frame may take to arrive whole. @default 120 */
+  chunkTtlSeconds: number;
   region: string;
   /** Set locally: the embedded DynamoDB. Absent on AWS. */
   dynamoEndpoint?: string;
@@ -51,6 +55,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     connectionsTable: required(env, 'CONNECTIONS_TABLE'),
     dataTable: required(env, 'DATA_TABLE'),
+    chunksTable: required(env, 'CHUNKS_TABLE'),
+    chunkTtlSeconds: integer(env, 'CHUNK_TTL_SECONDS', 120),
     region: env.AWS_REGION ?? 'local',
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     managementEndpoint: required(env, 'MANAGEMENT_ENDPOINT'),

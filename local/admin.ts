@@ -63,6 +63,8 @@ function need(name: keyof typeof values): string {
 const baseConfig: Config = {
   connectionsTable: 'Connections',
   dataTable: 'Data',
+  chunksTable: 'Chunks',
+  chunkTtlSeconds: 120,
   region: 'local',
   managementEndpoint: '',
   tokenTtlSeconds: 0,

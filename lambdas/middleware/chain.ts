@@ -14,6 +14,7 @@ import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../pro
 import { routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, type BoundConnection } from '../storage/connections';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
+import { AwaitingChunks, wholeEventOf } from './chunked-request';
 
 /** A frame that cannot be answered (no usable ackId): dropped and logged, connection kept. */
 export class DroppedFrame extends Error {
@@ -91,6 +92,10 @@ const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, 
   onError: (request) => {
     const { error, context } = request;
     const frame = context.state.frame ?? (error as { frame?: RequestFrame }).frame;
+    if (error instanceof AwaitingChunks) {
+      request.response = { statusCode: 200 };
+      return;
+    }
     if (error instanceof DroppedFrame) {
       log.warn('frame dropped', { reason: error.message, route: request.event.requestContext.routeKey });
       request.response = { statusCode: 200 };
@@ -108,9 +113,10 @@ const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, 
   },
 });
 
-const frameParser = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
-  before: (request) => {
-    request.context.state.frame = parseFrame(request.event);
+const frameParser = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: async (request) => {
+    const whole = await wholeEventOf(request.event, route, request.context.state.deps, DroppedFrame);
+    request.context.state.frame = parseFrame(whole);
   },
 });
 
@@ -154,7 +160,7 @@ function frameChain(route: RouteDefinition, run: (state: FrameState, connectionI
     .before((request) => {
       request.context.state = { deps: getDeps() };
     })
-    .use([ackShaper(), frameParser(), sessionLoader(route), payloadValidator(route)])
+    .use([ackShaper(), frameParser(route), sessionLoader(route), payloadValidator(route)])
     .handler((event, context) => run(context.state, event.requestContext.connectionId) as Promise<RouteResponse>);
   return measured(route, chain as never);
 }

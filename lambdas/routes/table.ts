@@ -28,7 +28,7 @@ export interface RouteDefinition {
 const rw = { Connections: 'write', Data: 'write' } as const;
 const read = { Connections: 'read', Data: 'read' } as const;
 
-export const routes: readonly RouteDefinition[] = [
+const frameRoutes: readonly RouteDefinition[] = [
   { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
   { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
   { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
@@ -61,6 +61,15 @@ export const routes: readonly RouteDefinition[] = [
   { event: 'update message', schema: schemas.updateMessage, auth: true, access: rw, summary: 'Creator: edits or deletes a message; `messages` push.' },
   { event: 'read messages', schema: schemas.readMessages, auth: true, access: { Connections: 'read', Data: 'write' }, summary: 'Marks the caller\'s own copies read.' },
 ];
+
+/**
+ * Every frame may arrive in chunks (docs/chunked-frames.md), so every frame
+ * route keeps pieces in the Chunks table — and, as a writer, may post its
+ * own chunked ack through the Management API.
+ */
+export const routes: readonly RouteDefinition[] = frameRoutes.map((route) =>
+  route.event.startsWith('$') ? route : { ...route, access: { ...route.access, Chunks: 'write' } },
+);
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */
 export const routeKeyOf = (event: string): string => event;

@@ -1,0 +1,158 @@
+/**
+ * Chunked frames (docs/chunked-frames.md) through the real local stack, whose
+ * gateway closes a connection on any frame over 32 KB (1009) and delivers no
+ * message over 128 KB: 120 KB `new message` and `edit group` frames from a
+ * client that cannot fragment (one WebSocket frame per message, as browsers
+ * send) and through the SDK; duplicates, expiry, size refusals; answers
+ * larger than one message arriving whole.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_ERRORS, connect, type MessengerClient } from '../client/index';
+import { CHUNK_LIMITS, splitFrame } from '../lambdas/protocol/chunks';
+import type { EditedGroup, Group, Message } from '../lambdas/protocol/objects';
+import type { LocalStack } from '../local/stack';
+import { TestClient } from './support/client';
+import { bodies, closeAll, ids, messagePayload, names, newDialog, people, textOf, type Person } from './support/conversations';
+import { recordingWebSocket, type WireFrame } from './support/sdk';
+import { startTestStack } from './support/stack';
+
+let stack: LocalStack;
+const CHUNK_TTL_SECONDS = 2;
+beforeAll(async () => {
+  stack = await startTestStack({ env: { CHUNK_TTL_SECONDS: String(CHUNK_TTL_SECONDS) } });
+});
+afterAll(() => stack.close());
+
+const sdkClients: MessengerClient[] = [];
+afterEach(() => {
+  for (const c of sdkClients.splice(0)) c.close();
+});
+
+const wireBytes = (frame: WireFrame) => Buffer.byteLength(JSON.stringify(frame));
+/** Text of about 120 KB of payload once sealed (base64) for two recipients. */
+const bigText = (tag: string) => `${tag} ${'x'.repeat(46_500)}`;
+
+/** Sends one whole frame as chunk frames, one WebSocket frame each, like a browser; optionally shuffled with duplicates. */
+function sendAsChunks(client: TestClient, frame: { event: string; data: unknown; ackId: number }, options: { order?: (n: number) => number[]; id?: string } = {}) {
+  const chunks = splitFrame(JSON.stringify(frame), { maxBytes: CHUNK_LIMITS.inboundMessageBytes, id: options.id ?? `t-${frame.ackId}-${Math.random()}`, event: frame.event, ackId: frame.ackId });
+  for (const chunk of chunks) expect(Buffer.byteLength(chunk)).toBeLessThan(32 * 1024);
+  for (const i of options.order?.(chunks.length) ?? chunks.keys()) client.sendRaw(chunks[i]!);
+  return chunks;
+}
+
+async function sdkFor(person: Person) {
+  const ws = recordingWebSocket();
+  const client = connect(stack.url, { WebSocket: ws.WebSocket, heartbeatMs: 0, ackTimeoutMs: 10_000, reconnection: false });
+  sdkClients.push(client);
+  await client.login({ username: person.username, password: person.password });
+  return { client, ws };
+}
+
+async function historyOf(person: Person, dialogId: number): Promise<Message[]> {
+  return person.client.call<Message[]>('get messages before', { dialog_id: dialogId, last_date: '2999-01-01 00:00:00' });
+}
+
+describe('chunked client frames: a client that cannot fragment', () => {
+  it('a 120 KB new message in 30 KB chunks, out of order and with a duplicate: stored once, one ack', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const payload = messagePayload(dialog, bigText('raw'));
+    expect(JSON.stringify(payload).length).toBeGreaterThan(120 * 1024);
+    const chunks = sendAsChunks(ann!.client, { event: 'new message', data: payload, ackId: 41 }, { order: (n) => [n - 1, 1, 1, ...Array.from({ length: n }, (_, i) => i).filter((i) => i !== 1 && i !== n - 1), 0] });
+    expect(chunks.length).toBeGreaterThanOrEqual(5);
+    const ack = await ann!.client.waitFor(() => ann!.client.acks.find((a) => a.ackId === 41), 10_000, 'ack 41');
+    expect(ack.error).toBeNull();
+    const stored = ack.result as Message;
+    expect(textOf(stored)).toBe(`${bigText('raw')} for ${ann!.id}`);
+    const pushed = await bob!.client.waitFor(() => bob!.client.pushes.find((p) => p.event === 'messages'), 5000, 'messages push');
+    expect(textOf((pushed.data as Message[])[0]!)).toBe(`${bigText('raw')} for ${bob!.id}`);
+    await new Promise((r) => setTimeout(r, 200)); // a second run would have acked again by now
+    expect(ann!.client.acks.filter((a) => a.ackId === 41)).toHaveLength(1);
+    expect((await historyOf(bob!, dialog.id)).map((m) => m.id)).toEqual([stored.id]);
+    expect(ann!.client.closed).toBeUndefined();
+    await closeAll(ann!, bob!);
+  });
+
+  it('a 120 KB edit group in chunks', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const recipients = ids(ann!, bob!);
+    const group = await ann!.client.call<Group>('new group', { bodies: names('g1', recipients), recipients, admin_id: ann!.id });
+    const dialog = await ann!.client.call<{ id: number }>('new dialog', { bodies: names('main', recipients), recipients, dialog: { group_id: group.id } });
+    const edit = {
+      group: { id: group.id, recipients, added: [], kicked: [], bodies: names('g2', recipients) },
+      dialogs: [],
+      messages: [{ message: { dialog_id: dialog.id, type: 'service.group.renamed' }, bodies: bodies(bigText('renamed'), recipients) }],
+    };
+    expect(JSON.stringify(edit).length).toBeGreaterThan(120 * 1024);
+    sendAsChunks(ann!.client, { event: 'edit group', data: edit, ackId: 7 });
+    const ack = await ann!.client.waitFor(() => ann!.client.acks.find((a) => a.ackId === 7), 10_000, 'ack 7');
+    expect(ack.error).toBeNull();
+    const edited = ack.result as EditedGroup;
+    expect(Object.values(edited.messages).map(textOf)).toEqual([`${bigText('renamed')} for ${ann!.id}`]);
+    await closeAll(ann!, bob!);
+  });
+
+  it('a half-sent frame expires without effect, even when its last chunk comes late', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const frame = { event: 'new message', data: messagePayload(dialog, bigText('late')), ackId: 9 };
+    const chunks = splitFrame(JSON.stringify(frame), { maxBytes: CHUNK_LIMITS.inboundMessageBytes, id: 'late-1', event: frame.event, ackId: 9 });
+    for (const chunk of chunks.slice(0, -1)) ann!.client.sendRaw(chunk);
+    await new Promise((r) => setTimeout(r, CHUNK_TTL_SECONDS * 1000 + 1100));
+    ann!.client.sendRaw(chunks.at(-1)!);
+    expect((await ann!.client.request('ping')).error).toBeNull(); // answered after the late chunk was handled
+    expect(ann!.client.acks.filter((a) => a.ackId === 9)).toEqual([]);
+    expect(await historyOf(ann!, dialog.id)).toEqual([]);
+    await closeAll(ann!, bob!);
+  });
+
+  it('refuses, once, a frame of more chunks than allowed or whose chunks name another event; unknown events once', async () => {
+    const [ann] = await people(stack, 1);
+    const many = JSON.stringify({ chunk: { id: 'm', seq: 0, of: CHUNK_LIMITS.inboundChunks + 1, ackId: 'c1', part: '{' }, event: 'ping' });
+    ann!.client.sendRaw(many);
+    expect(await ann!.client.waitFor(() => ann!.client.acks.find((a) => a.ackId === 'c1'))).toMatchObject({ error: 'wrong data provided' });
+    const lying = splitFrame(JSON.stringify({ event: 'log me out', ackId: 'c2', data: 'y'.repeat(40_000) }), { maxBytes: 30_000, id: 'lie', event: 'ping', ackId: 'c2' });
+    for (const c of lying) ann!.client.sendRaw(c);
+    expect(await ann!.client.waitFor(() => ann!.client.acks.find((a) => a.ackId === 'c2'))).toMatchObject({ error: 'wrong data provided' });
+    for (const c of splitFrame(JSON.stringify({ event: 'no such frame', ackId: 'c3', data: 'z'.repeat(40_000) }), { maxBytes: 30_000, id: 'u', event: 'no such frame', ackId: 'c3' })) ann!.client.sendRaw(c);
+    expect(await ann!.client.waitFor(() => ann!.client.acks.find((a) => a.ackId === 'c3'))).toMatchObject({ error: 'unknown event' });
+    expect((await ann!.client.request('ping')).error).toBeNull();
+    expect(ann!.client.acks.filter((a) => ['c1', 'c2', 'c3'].includes(a.ackId as string))).toHaveLength(3);
+    expect((await ann!.client.call<{ id: number }>('who am i')).id).toBe(ann!.id); // 'log me out' never ran
+    await closeAll(ann!);
+  });
+});
+
+describe('chunked client frames: the SDK', () => {
+  it('sends a 120 KB new message and edit group with no frame on the wire over 32 KB', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const recipients = ids(ann!, bob!);
+    const group = await ann!.client.call<Group>('new group', { bodies: names('g1', recipients), recipients, admin_id: ann!.id });
+    const groupDialog = await ann!.client.call<{ id: number }>('new dialog', { bodies: names('main', recipients), recipients, dialog: { group_id: group.id } });
+    const { client, ws } = await sdkFor(ann!);
+    const message = (await client.untyped.emitWithAck('new message', messagePayload(dialog, bigText('sdk')))) as Message;
+    expect(textOf(message)).toBe(`${bigText('sdk')} for ${ann!.id}`);
+    const edited = (await client.untyped.emitWithAck('edit group', {
+      group: { id: group.id, recipients, added: [], kicked: [], bodies: names('g2', recipients) },
+      dialogs: [],
+      messages: [{ message: { dialog_id: groupDialog.id, type: 'service.group.renamed' }, bodies: bodies(bigText('sdk-edit'), recipients) }],
+    })) as EditedGroup;
+    expect(Object.values(edited.messages).map(textOf)).toEqual([`${bigText('sdk-edit')} for ${ann!.id}`]);
+    const sent = ws.last.sent;
+    expect(sent.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(10);
+    for (const frame of sent) expect(wireBytes(frame)).toBeLessThan(32 * 1024);
+    expect((await historyOf(bob!, dialog.id)).map((m) => m.id)).toEqual([message.id]);
+    await closeAll(ann!, bob!);
+  });
+
+  it('refuses a frame over the inbound limit before sending, and the connection stays', async () => {
+    const [ann] = await people(stack, 1);
+    const { client, ws } = await sdkFor(ann!);
+    const before = ws.last.sent.length;
+    await expect(client.untyped.emitWithAck('new message', { data: 'q'.repeat(CHUNK_LIMITS.inboundFrameBytes) })).rejects.toMatchObject({ code: CLIENT_ERRORS.frameTooLarge });
+    expect(ws.last.sent.length).toBe(before);
+    expect(await client.emitWithAck('ping')).toMatchObject({ time: expect.any(String) });
+    await closeAll(ann!);
+  });
+});
