@@ -6,13 +6,16 @@
  * send) and through the SDK; duplicates, expiry, size refusals; answers
  * larger than one message arriving whole.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ERRORS, connect, type MessengerClient } from '../client/index';
+import { CLIENT_ERRORS, connect, historyPages, type MessengerClient } from '../client/index';
+import { getDeps } from '../lambdas/deps';
 import { CHUNK_LIMITS, splitFrame } from '../lambdas/protocol/chunks';
 import type { EditedGroup, Group, Message } from '../lambdas/protocol/objects';
+import { LIMITS } from '../lambdas/protocol/schemas';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
-import { bodies, closeAll, ids, messagePayload, names, newDialog, people, textOf, type Person } from './support/conversations';
+import { bodies, closeAll, ids, messagePayload, names, newDialog, people, send, textOf, type Person } from './support/conversations';
 import { recordingWebSocket, type WireFrame } from './support/sdk';
 import { startTestStack } from './support/stack';
 
@@ -154,5 +157,65 @@ describe('chunked client frames: the SDK', () => {
     expect(ws.last.sent.length).toBe(before);
     expect(await client.emitWithAck('ping')).toMatchObject({ time: expect.any(String) });
     await closeAll(ann!);
+  });
+});
+
+describe('answers and pushes larger than one message arrive whole (no frame on the wire over 128 KB)', () => {
+  const received = (ws: ReturnType<typeof recordingWebSocket>) => ws.sockets.flatMap((s) => s.received);
+
+  it('give me messages returns every unread, get messages before its full limit, and before_id pages past one second', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const deps = getDeps();
+    const realNow = deps.now;
+    const sent: Message[] = [];
+    try {
+      deps.now = () => new Date(Date.UTC(2033, 0, 1, 0, 0, 0)); // five in one second
+      for (let i = 0; i < 5; i++) sent.push(await send(ann!, dialog, `m${i} ${'y'.repeat(45_000)}`));
+    } finally {
+      deps.now = realNow;
+    }
+    const newestFirst = sent.map((m) => m.id).reverse();
+    const { client, ws } = await sdkFor(bob!);
+    const unread = (await client.emitWithAck('give me messages')) as Message[];
+    expect(unread.map((m) => m.id)).toEqual(newestFirst);
+    expect(textOf(unread[4]!)).toBe(`m0 ${'y'.repeat(45_000)} for ${bob!.id}`);
+    // The dates-only form, as old clients send it: the whole limit.
+    const page = (await client.untyped.emitWithAck('get messages before', { dialog_id: dialog.id, last_date: sent[0]!.created_at, limit: 5 })) as Message[];
+    expect(page.map((m) => m.id)).toEqual(newestFirst);
+    // The cursor: pages of 2 reach all five, though they share one second.
+    const pages: number[][] = [];
+    for await (const p of historyPages(client, dialog.id, 2)) pages.push(p.map((m) => m.id));
+    expect(pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    const frames = received(ws);
+    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(4);
+    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    await closeAll(ann!, bob!);
+  });
+
+  it('a messages push over one message arrives whole on on()', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const { client, ws } = await sdkFor(bob!);
+    const body = 'B'.repeat(LIMITS.messageBody);
+    const attachments = Array.from({ length: LIMITS.attachments }, () => ({
+      unique: randomUUID(),
+      size: 1,
+      bodies: [
+        { recipient_id: ann!.id, key_id: 1, key_from_id: 1, nonce: 'Tg==', name: 'Tg==', crypto: 'Tg==' },
+        { recipient_id: bob!.id, key_id: 1, key_from_id: 1, nonce: 'Tg==', name: 'N'.repeat(700), crypto: 'C'.repeat(700) },
+      ],
+    }));
+    const payload = { ...messagePayload(dialog, 'x'), attachments };
+    payload.bodies = payload.bodies.map((b) => (b.recipient_id === bob!.id ? { ...b, body } : b));
+    const pushed = new Promise<Message[]>((resolve) => client.on('messages', (messages) => resolve(messages as Message[])));
+    const stored = await ann!.client.call<Message>('new message', payload);
+    const [message] = await pushed;
+    expect(message).toMatchObject({ id: stored.id, Body: { body } });
+    expect(message!.Attachments).toHaveLength(LIMITS.attachments);
+    const frames = received(ws);
+    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
+    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    await closeAll(ann!, bob!);
   });
 });
