@@ -7,8 +7,9 @@
  * larger than one message arriving whole.
  */
 import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ERRORS, connect, historyPages, type MessengerClient } from '../client/index';
+import { CLIENT_ERRORS, connect, historyPages, type MessengerClient, type WebSocketLike } from '../client/index';
 import { getDeps } from '../lambdas/deps';
 import { CHUNK_LIMITS, splitFrame } from '../lambdas/protocol/chunks';
 import type { EditedGroup, Group, Message } from '../lambdas/protocol/objects';
@@ -216,6 +217,53 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     const frames = received(ws);
     expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
     for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    await closeAll(ann!, bob!);
+  });
+});
+
+describe('a lost chunk', () => {
+  it('fails the ack with incomplete frame (never a partial answer); the connection goes on', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    for (let i = 0; i < 3; i++) await send(ann!, dialog, `lost ${i} ${'z'.repeat(45_000)}`);
+    let dropped = 0;
+    type Listener = ((event: never) => void) | null;
+    /** `ws` that loses the first chunk frame it receives (a gateway fault: TCP itself loses nothing). */
+    class Lossy implements WebSocketLike {
+      onopen: Listener = null;
+      onmessage: Listener = null;
+      onclose: Listener = null;
+      onerror: Listener = null;
+      private readonly socket: WebSocket;
+      constructor(url: string) {
+        this.socket = new WebSocket(url);
+        const call = (listener: Listener, event: unknown) => (listener as ((event: unknown) => void) | null)?.(event);
+        this.socket.onopen = (event) => call(this.onopen, event);
+        this.socket.onclose = (event) => call(this.onclose, event);
+        this.socket.onerror = (event) => call(this.onerror, event);
+        this.socket.onmessage = (event) => {
+          if (dropped === 0 && String(event.data).startsWith('{"chunk"')) dropped += 1;
+          else call(this.onmessage, event);
+        };
+      }
+      get readyState() {
+        return this.socket.readyState;
+      }
+      send(data: string) {
+        this.socket.send(data);
+      }
+      close(code?: number, reason?: string) {
+        this.socket.close(code, reason);
+      }
+    }
+    const client = connect(stack.url, { WebSocket: Lossy, heartbeatMs: 0, ackTimeoutMs: 10_000, reconnection: false, chunking: { timeoutMs: 300 } });
+    sdkClients.push(client);
+    await client.login({ username: bob!.username, password: bob!.password });
+    const started = Date.now();
+    await expect(client.emitWithAck('give me messages')).rejects.toMatchObject({ code: CLIENT_ERRORS.incompleteFrame });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(dropped).toBe(1);
+    expect(((await client.emitWithAck('give me messages')) as Message[]).length).toBe(3);
     await closeAll(ann!, bob!);
   });
 });

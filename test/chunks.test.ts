@@ -1,6 +1,7 @@
 /** Chunked frames (lambdas/protocol/chunks.ts): split/join round trips, every chunk under its byte limit, lost chunks detected. */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Reassembly } from '../client/reassembly';
 import { chunkOf, cutParts, joinParts, splitFrame, utf8Length, type Chunk } from '../lambdas/protocol/chunks';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -88,5 +89,56 @@ describe('chunked frames', () => {
     ]) expect(chunkOf({ chunk: bad }), JSON.stringify(bad)).toBeUndefined();
     expect(chunkOf({ event: 'x' })).toBeUndefined();
     expect(chunkOf('chunk')).toBeUndefined();
+  });
+});
+
+describe('client reassembly (client/reassembly.ts)', () => {
+  const chunksOf = (text: string, id: string, ackId?: number) => splitFrame(text, { maxBytes: 100, id, ...(ackId !== undefined ? { ackId } : {}) }).map((f) => chunkOf(JSON.parse(f))!);
+
+  it('completes in any order, ignores duplicates, and gives nothing up', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '"', '\\', '€', '😀'), minLength: 51, maxLength: 1000 }), fc.nat(), (body, seed) => {
+        const giveUp = vi.fn();
+        const reassembly = new Reassembly(giveUp);
+        const text = JSON.stringify({ event: 'messages', data: body });
+        const chunks = chunksOf(text, 'a');
+        const order = chunks.map((c, i) => ({ c, k: (i * 7919 + seed) % 1009 })).sort((x, y) => x.k - y.k).map((x) => x.c);
+        const results = [...order, order[0]!].map((c) => reassembly.add(c));
+        expect(results.filter((r) => r !== undefined)).toEqual([text]);
+        reassembly.clear();
+        expect(giveUp).not.toHaveBeenCalled();
+      }),
+    );
+  });
+
+  it('gives up an incomplete frame after the timeout, naming its ack', () => {
+    vi.useFakeTimers();
+    try {
+      const giveUp = vi.fn();
+      const reassembly = new Reassembly(giveUp, { timeoutMs: 1000 });
+      const chunks = chunksOf(JSON.stringify({ ackId: 5, error: null, result: 'r'.repeat(500) }), 'b', 5);
+      for (const c of chunks.slice(1)) expect(reassembly.add(c)).toBeUndefined();
+      vi.advanceTimersByTime(999);
+      expect(giveUp).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(giveUp).toHaveBeenCalledExactlyOnceWith(5, 'timeout');
+      // The lost chunk arriving late starts nothing whole.
+      expect(reassembly.add(chunks[0]!)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds at most maxBytes of parts: the oldest incomplete frame is given up first', () => {
+    const giveUp = vi.fn();
+    const reassembly = new Reassembly(giveUp, { maxBytes: 1500 });
+    const first = chunksOf(JSON.stringify({ ackId: 1, error: null, result: 'a'.repeat(1000) }), 'one', 1);
+    const second = chunksOf(JSON.stringify({ ackId: 2, error: null, result: 'b'.repeat(1000) }), 'two', 2);
+    for (const c of first.slice(1)) reassembly.add(c);
+    expect(giveUp).not.toHaveBeenCalled();
+    for (const c of second.slice(1)) reassembly.add(c);
+    expect(giveUp).toHaveBeenCalledExactlyOnceWith(1, 'buffer full');
+    expect(reassembly.add(second[0]!)).toContain('"ackId":2');
+    reassembly.clear();
   });
 });
