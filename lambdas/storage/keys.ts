@@ -16,7 +16,7 @@ import { nextId } from './ids';
 import { getMany, isConditionFailure, keyOf, type Store } from './store';
 
 /** A key as stored in the ring (owner and default flag are the ring's). */
-interface StoredKey {
+export interface StoredKey {
   id: number;
   name: string;
   created_at: string;
@@ -36,6 +36,9 @@ export const MAX_KEYS = 500;
 const MAX_ATTEMPTS = 10;
 
 export const keyringKey = (userId: number) => ({ pk: `USER#${userId}`, sk: 'KEYS' });
+
+/** The stored item of a ring. */
+export const ringItem = (ring: Keyring): Record<string, unknown> => ({ ...keyringKey(ring.userId), userId: ring.userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: ring.version });
 
 export class KeyringFullError extends Error {}
 export class UnknownKeyError extends Error {}
@@ -86,7 +89,7 @@ async function updateRing<T>(store: Store, userId: number, change: (ring: Keyrin
       await store.db.send(
         new PutCommand({
           TableName: store.config.dataTable,
-          Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
+          Item: ringItem({ ...ring, version: current.version + 1 }),
           ...(current.version === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),

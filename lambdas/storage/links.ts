@@ -39,6 +39,9 @@ export interface LinkItem extends SharedLink, LinkSide {
 
 export const linkKey = (owner: number, other: number) => ({ pk: `USER#${owner}`, sk: `LINK#${other}` });
 
+/** The stored item of one side of a link. */
+export const linkItem = (link: LinkItem): Record<string, unknown> => ({ ...linkKey(link.owner, link.other), ...link });
+
 export class LinkConflictError extends Error {}
 
 const toLink = (item: Record<string, unknown> | undefined): LinkItem | undefined => {
@@ -102,7 +105,7 @@ export async function writePair(store: Store, w: PairWrite): Promise<{ a: LinkIt
   const put = (owner: number, other: number, side: LinkSide, expected: number | undefined) => ({
     Put: {
       TableName: store.config.dataTable,
-      Item: { ...linkKey(owner, other), ...item(owner, other, side) },
+      Item: linkItem(item(owner, other, side)),
       ...(expected === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': expected } }),

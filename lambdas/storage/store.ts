@@ -1,5 +1,5 @@
 /** What every storage module needs, and helpers they share. */
-import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 
 export interface Store {
@@ -62,6 +62,24 @@ export async function getMany(
     }
   }
   return found;
+}
+
+/**
+ * Puts many items of the data table, 25 a BatchWrite, retrying unprocessed
+ * ones: not atomic and unconditional, for bulk provisioning only (requests
+ * write through transactions).
+ */
+export async function putMany(store: Store, items: readonly Record<string, unknown>[], concurrency = 8): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let start = 0; start < items.length; start += 25) batches.push(items.slice(start, start + 25) as Record<string, unknown>[]);
+  await mapBounded(batches, concurrency, async (batch) => {
+    let pending: { PutRequest: { Item: Record<string, unknown> } }[] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await store.db.send(new BatchWriteCommand({ RequestItems: { [store.config.dataTable]: pending } }));
+      pending = out.UnprocessedItems?.[store.config.dataTable] as typeof pending;
+    }
+  });
 }
 
 export const keyOf = (key: { pk: string; sk: string }) => `${key.pk}|${key.sk}`;

@@ -47,19 +47,13 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     created_at: created,
     updated_at: created,
   };
+  const [username, ...rest] = userItems(user);
   try {
     await store.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Put: {
-              TableName: store.config.dataTable,
-              Item: { ...usernameKey(user.username), userId: id, domainId: user.domain_id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Put: { TableName: store.config.dataTable, Item: { ...userKey(id), ...user } } },
-          ...searchItems(user).map((Item) => ({ Put: { TableName: store.config.dataTable, Item } })),
+          { Put: { TableName: store.config.dataTable, Item: username, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...rest.map((Item) => ({ Put: { TableName: store.config.dataTable, Item } })),
         ],
       }),
     );
@@ -68,6 +62,11 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     throw error;
   }
   return user;
+}
+
+/** The items of a user: the username claim first, then the profile and its search entries. */
+export function userItems(user: UserRecord): Record<string, unknown>[] {
+  return [{ ...usernameKey(user.username), userId: user.id, domainId: user.domain_id }, { ...userKey(user.id), ...user }, ...searchItems(user)];
 }
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
