@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ERRORS, connect, historyPages, type MessengerClient, type WebSocketLike } from '../client/index';
 import { getDeps } from '../lambdas/deps';
 import { CHUNK_LIMITS, splitFrame } from '../lambdas/protocol/chunks';
-import type { EditedGroup, Group, Message } from '../lambdas/protocol/objects';
+import type { Dialog, EditedGroup, Group, Message } from '../lambdas/protocol/objects';
 import { LIMITS } from '../lambdas/protocol/schemas';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
@@ -215,6 +215,27 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     expect(message).toMatchObject({ id: stored.id, Body: { body } });
     expect(message!.Attachments).toHaveLength(LIMITS.attachments);
     const frames = received(ws);
+    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
+    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    await closeAll(ann!, bob!);
+  });
+});
+
+describe('a user container push over one message', () => {
+  it('arrives whole, with its dialogs and messages', async () => {
+    const [ann, bob] = await people(stack, 2);
+    const dialog = await newDialog(ann!, [bob!]);
+    const sent: Message[] = [];
+    for (let i = 0; i < 3; i++) sent.push(await send(ann!, dialog, `c${i} ${'w'.repeat(45_000)}`));
+    for (const action of ['withdraw', 'remove']) expect(await bob!.client.call('handle userlink', { from_user_id: bob!.id, to_user_id: ann!.id, action })).toBe('success');
+    const { client, ws } = await sdkFor(bob!);
+    const pushed = new Promise<{ user: { id: number }; dialogs: Dialog[]; messages: Message[] }>((resolve) => client.untyped.on('user container', (c) => resolve(c as never)));
+    await ann!.client.call('handle userlink', { from_user_id: ann!.id, to_user_id: bob!.id, action: 'request' });
+    const container = await pushed;
+    expect(container.user.id).toBe(ann!.id);
+    expect(container.dialogs.map((d) => d.id)).toEqual([dialog.id]);
+    expect(container.messages.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
+    const frames = ws.last.received;
     expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
     for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
     await closeAll(ann!, bob!);
