@@ -1,8 +1,9 @@
 /**
  * Frames from the server, sized for API Gateway: one that does not fit one
  * WebSocket message (128 KB, less a margin) goes out as chunk frames
- * (protocol/chunks.ts). The pusher's `post` is the one caller; the ack
- * shaper hands it the acks that do not fit a route response.
+ * (protocol/chunks.ts). Used by the pusher (every push) and the ack shaper
+ * (every ack: chunks but the last through the pusher's `send`, the last as
+ * the route response).
  */
 import { randomBytes } from 'node:crypto';
 import { CHUNK_LIMITS, splitFrame } from './protocol/chunks';
@@ -25,7 +26,7 @@ export class FrameTooLarge extends Error {
   }
 }
 
-export const fitsOneMessage = (text: string): boolean => Buffer.byteLength(text, 'utf8') <= MAX_MESSAGE_BYTES;
+const fitsOneMessage = (text: string): boolean => Buffer.byteLength(text, 'utf8') <= MAX_MESSAGE_BYTES;
 
 /** The messages that carry `frame`: itself, or its chunk frames (any order will do for the client). */
 export function messagesOf(frame: AckFrame | PushFrame): string[] {

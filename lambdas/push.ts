@@ -11,7 +11,6 @@ import type { Config } from './config';
 import { log } from './log';
 import { recordPush } from './metrics';
 import { messagesOf } from './outbound';
-import type { AckFrame, PushFrame } from './protocol/frames';
 import { closeConnection, type Connection } from './storage/connections';
 import { mapBounded } from './storage/store';
 
@@ -21,8 +20,8 @@ export const LIGHTWEIGHT_EVENTS = new Set(['log out please', 'subscribe please',
 export interface Pusher {
   /** true if delivered, false if the connection is gone. */
   toConnection(connectionId: string, event: string, data: unknown): Promise<boolean>;
-  /** Sends one frame (chunked if it does not fit one message, see outbound.ts); true if delivered, false if the connection is gone. */
-  post(connectionId: string, frame: AckFrame | PushFrame): Promise<boolean>;
+  /** Sends the messages of one frame (outbound.ts `messagesOf`: itself, or its chunks); true if delivered, false if the connection is gone. */
+  send(connectionId: string, messages: readonly string[]): Promise<boolean>;
   /** The same frame to several connections; lightweight ones only get LIGHTWEIGHT_EVENTS. */
   toConnections(connections: readonly (Pick<Connection, 'connectionId' | 'lightweight'>)[], event: string, data: unknown): Promise<void>;
   /** Closes a connection from the server side. */
@@ -42,13 +41,12 @@ export function createPusher(deps: { db: DynamoDBDocumentClient; config: Config;
     onGone: undefined,
 
     toConnection(connectionId, event, data) {
-      return pusher.post(connectionId, { event, data });
+      return pusher.send(connectionId, messagesOf({ event, data }));
     },
 
-    async post(connectionId, frame) {
-      const messages = messagesOf(frame);
+    async send(connectionId, messages) {
       try {
-        recordPush();
+        for (const _ of messages) recordPush(); // each chunk is a message API Gateway bills
         // Chunks in parallel: the client reassembles in any order.
         await Promise.all(messages.map((message) => deps.management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(message) }))));
         return true;

@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
-import { FrameTooLarge, fitsOneMessage } from '../outbound';
+import { FrameTooLarge, messagesOf } from '../outbound';
 import { measureFrame, reportFrame } from '../metrics';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
@@ -66,22 +66,25 @@ function respond(ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Ro
 
 /**
  * The ack as the route response, or — when it does not fit one API Gateway
- * message — as chunk frames through the Management API (outbound.ts), with
- * an empty route response. Over MAX_FRAME_BYTES: `something went wrong`.
+ * message — as chunk frames (outbound.ts): all but the last through the
+ * Management API, the last as the route response, so the ack is complete
+ * only once the invocation has ended. Over the largest frame sent (6 MiB):
+ * `something went wrong`.
  */
 async function deliver(request: FrameRequest, ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Promise<RouteResponse> {
-  const response = respond(ackId, ack);
-  if (response.body === undefined || fitsOneMessage(response.body)) return response;
+  if (ackId === undefined) return respond(ackId, ack);
   const { connectionId, routeKey } = request.event.requestContext;
+  let messages: string[];
   try {
-    await request.context.state.deps.push.post(connectionId, { ackId: ackId!, ...ack });
+    messages = messagesOf({ ackId, ...ack });
   } catch (error) {
     if (!(error instanceof FrameTooLarge)) throw error;
     request.context.state.error = ERRORS.somethingWentWrong;
     log.error('answer too large', { route: routeKey, bytes: error.bytes });
     return respond(ackId, { error: ERRORS.somethingWentWrong });
   }
-  return { statusCode: 200 };
+  if (messages.length > 1) await request.context.state.deps.push.send(connectionId, messages.slice(0, -1));
+  return { statusCode: 200, body: messages.at(-1)! };
 }
 
 const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
