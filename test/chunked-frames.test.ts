@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_ERRORS, connect, historyPages, type MessengerClient, type WebSocketLike } from '../client/index';
 import { getDeps } from '../lambdas/deps';
+import { publicRoute } from '../lambdas/middleware/chain';
 import { CHUNK_LIMITS, splitFrame } from '../lambdas/protocol/chunks';
 import type { Dialog, EditedGroup, Group, Message } from '../lambdas/protocol/objects';
 import { LIMITS } from '../lambdas/protocol/schemas';
@@ -239,6 +240,21 @@ describe('a user container push over one message', () => {
     expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
     for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
     await closeAll(ann!, bob!);
+  });
+});
+
+describe('the largest answer', () => {
+  it('an ack over 6 MiB is answered something went wrong, and nothing of it is sent', async () => {
+    // A stand-in handler on the real chain: no frame of the protocol answers 6 MiB at these test sizes.
+    const handler = publicRoute('auth by token', async () => 'x'.repeat(CHUNK_LIMITS.outboundFrameBytes));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const response = await handler({ requestContext: { routeKey: 'auth by token', eventType: 'MESSAGE', connectionId: 'nobody' }, body: JSON.stringify({ event: 'auth by token', data: { userId: 1, token: 't' }, ackId: 5 }) });
+      expect(response).toEqual({ statusCode: 200, body: JSON.stringify({ ackId: 5, error: 'something went wrong' }) });
+      expect(errors.mock.calls.flat().join('')).toContain('answer too large');
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
 

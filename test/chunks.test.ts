@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Reassembly } from '../client/reassembly';
-import { chunkOf, cutParts, joinParts, splitFrame, utf8Length, type Chunk } from '../lambdas/protocol/chunks';
+import { FrameTooLarge, messagesOf } from '../lambdas/outbound';
+import { CHUNK_LIMITS, chunkOf, cutParts, joinParts, splitFrame, utf8Length, type Chunk } from '../lambdas/protocol/chunks';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 // Lone surrogates, quotes, backslashes, control and astral characters: everything that changes a part's escaped size.
@@ -140,5 +141,24 @@ describe('client reassembly (client/reassembly.ts)', () => {
     expect(giveUp).toHaveBeenCalledExactlyOnceWith(1, 'buffer full');
     expect(reassembly.add(second[0]!)).toContain('"ackId":2');
     reassembly.clear();
+  });
+});
+
+describe('server frames (lambdas/outbound.ts)', () => {
+  it('one message up to 120 KB, chunks of at most 120 KB above it, and nothing over 6 MiB', () => {
+    const small = { event: 'online', data: [1, 2] };
+    expect(messagesOf(small)).toEqual([JSON.stringify(small)]);
+    const ack = { ackId: 3, error: null, result: 'r'.repeat(CHUNK_LIMITS.outboundMessageBytes) };
+    const messages = messagesOf(ack);
+    expect(messages.length).toBe(2);
+    const parts: string[] = [];
+    for (const m of messages) {
+      expect(bytes(m)).toBeLessThanOrEqual(CHUNK_LIMITS.outboundMessageBytes);
+      const chunk = chunkOf(JSON.parse(m))!;
+      expect(chunk.ackId).toBe(3);
+      parts[chunk.seq] = chunk.part;
+    }
+    expect(JSON.parse(parts.join(''))).toEqual(ack);
+    expect(() => messagesOf({ ackId: 4, error: null, result: 'x'.repeat(CHUNK_LIMITS.outboundFrameBytes) })).toThrow(FrameTooLarge);
   });
 });
