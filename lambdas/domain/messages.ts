@@ -240,7 +240,7 @@ export async function newestAndUnread(deps: Deps, userId: number, dialogs: Visib
  * copies. The newest of each dialog come first, then the unread ones.
  */
 export async function giveMeMessages(deps: Deps, userId: number): Promise<Message[]> {
-  const [memberships, unread] = await Promise.all([dialogMembershipsOf(deps, userId), unreadCopies(deps, userId, UNREAD_LIMIT)]);
+  const [memberships, unread] = await Promise.all([dialogMembershipsOf(deps, userId), unreadCopies(deps, userId, UNREAD_LIMIT, ANSWER_BUDGET_BYTES)]);
   return newestAndUnread(deps, userId, await visibleDialogs(deps, userId, memberships), unread);
 }
 

@@ -28,7 +28,7 @@ export interface RouteDefinition {
 const rw = { Connections: 'write', Data: 'write' } as const;
 const read = { Connections: 'read', Data: 'read' } as const;
 
-const frameRoutes: readonly RouteDefinition[] = [
+const declared: readonly RouteDefinition[] = [
   { event: '$connect', auth: false, access: { Connections: 'write' }, summary: 'Checks the Origin, records the connection.' },
   { event: '$disconnect', auth: false, access: rw, summary: 'Forgets the connection; ends its presence (`offline` to contacts if it was the last).' },
   { event: '$default', auth: false, access: {}, summary: 'Unknown or malformed frames: `unknown event` / `wrong data provided`.' },
@@ -67,7 +67,7 @@ const frameRoutes: readonly RouteDefinition[] = [
  * route keeps pieces in the Chunks table — and, as a writer, may post its
  * own chunked ack through the Management API.
  */
-export const routes: readonly RouteDefinition[] = frameRoutes.map((route) =>
+export const routes: readonly RouteDefinition[] = declared.map((route) =>
   route.event.startsWith('$') ? route : { ...route, access: { ...route.access, Chunks: 'write' } },
 );
 

@@ -186,25 +186,33 @@ export async function copiesBetween(store: Store, userId: number, dialogId: numb
   });
 }
 
-/** At most `limit` items of a Query, following pages: DynamoDB stops a page at 1 MB (~10 large messages), not at `Limit`. */
-async function queryUpTo(store: Store, limit: number, input: QueryCommandInput): Promise<InboxItem[]> {
+/**
+ * At most `limit` items of a Query, following pages (DynamoDB stops a page at
+ * 1 MB, ~10 large messages, not at `Limit`); no further page once `maxBytes`
+ * of items are read (the answer could not carry more).
+ */
+async function queryUpTo(store: Store, limit: number, input: QueryCommandInput, maxBytes = Infinity): Promise<InboxItem[]> {
   const copies: InboxItem[] = [];
   let start: Record<string, unknown> | undefined;
+  let bytes = 0;
   do {
     const page = await store.db.send(new QueryCommand({ ...input, Limit: limit - copies.length, ExclusiveStartKey: start }));
-    copies.push(...(page.Items ?? []).map((i) => toInbox(i)!));
+    for (const item of page.Items ?? []) {
+      copies.push(toInbox(item)!);
+      if (maxBytes !== Infinity) bytes += JSON.stringify(item).length;
+    }
     start = page.LastEvaluatedKey;
-  } while (start && copies.length < limit);
+  } while (start && copies.length < limit && bytes <= maxBytes);
   return copies;
 }
 
-/** A user's unread copies, newest first, at most `limit`: a Query of the sparse index (pages of 1 MB). */
-export async function unreadCopies(store: Store, userId: number, limit: number): Promise<InboxItem[]> {
+/** A user's unread copies, newest first, at most `limit` (and about `maxBytes`): a Query of the sparse index (pages of 1 MB). */
+export async function unreadCopies(store: Store, userId: number, limit: number, maxBytes?: number): Promise<InboxItem[]> {
   return queryUpTo(store, limit, {
     TableName: store.config.dataTable,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': `UNREAD#${userId}` },
     ScanIndexForward: false,
-  });
+  }, maxBytes);
 }
