@@ -16,7 +16,7 @@ import { DEFAULTS, webSocketOf, type ClientOptions } from './options';
 import type { ClientEvents, Credentials, ServerPushes } from './protocol';
 import { BoundedQueue } from './queue';
 import { AUTH_EVENTS, Session, type AuthEvent, type Tried } from './session';
-import { Transport, type CloseInfo, type WebSocketConstructor } from './transport';
+import { oversized, Transport, type CloseInfo, type WebSocketConstructor } from './transport';
 import type { AckOptions, AnyEvents, AnyPushes, EmitArgs, EmitWithAckArgs, EventMap, ListenerOf, Payloads, ResultOf, TimedEmitter } from './types';
 
 /**
@@ -179,6 +179,10 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     }
     const ackId = ack ? this.acks.register(event, ack, timeoutMs) : undefined;
     const frame = { event, data, ackId };
+    if (oversized(frame) !== undefined) {
+      if (ackId !== undefined) queueMicrotask(() => this.acks.cancel(ackId, CLIENT_ERRORS.frameTooLarge));
+      return false;
+    }
     if (this.current === 'ready' && this.transport && this.transmit(this.transport, frame)) return true;
     if (this.current !== 'closed') {
       this.queue.remove((queued) => queued.ackId !== undefined && !this.acks.has(queued.ackId)); // timed out while waiting
@@ -218,8 +222,9 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
       open: () => this.onOpen(transport),
       ack: (frame) => this.acks.receive(frame),
       push: (frame) => this.onPush(frame),
+      incomplete: (ackId) => typeof ackId === 'number' && this.acks.cancel(ackId, CLIENT_ERRORS.incompleteFrame),
       close: (info, opened) => this.onClose(transport, info, opened),
-    });
+    }, this.options.chunking);
     this.transport = transport;
   }
 

@@ -15,6 +15,10 @@ export const CLIENT_ERRORS = {
   closed: 'client closed',
   /** The server ended the login (`log out please`); queued emits of that login are dropped. */
   loggedOut: 'logged out',
+  /** The frame is larger than the server reassembles (docs/protocol.md, Chunked frames); it was not sent. */
+  frameTooLarge: 'frame too large',
+  /** A chunked answer from the server lost a chunk or timed out: the result is not known. */
+  incompleteFrame: 'incomplete frame',
 } as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERRORS)[keyof typeof CLIENT_ERRORS];

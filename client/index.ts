@@ -8,6 +8,7 @@ export { ERRORS, type ErrorString } from '../lambdas/protocol/errors';
 export { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff';
 export { DEFAULTS, type ClientOptions } from './options';
 export { STARTUP_READS, type BootstrapResult } from './bootstrap';
+export { historyPages, messagesBefore, type HistoryPage } from './history';
 export type { EmitCallback } from './acks';
 export type { WebSocketConstructor, WebSocketLike, CloseInfo } from './transport';
 export type * from './types';

@@ -2,6 +2,7 @@
 import type { AuthResult } from '../lambdas/protocol/objects';
 import type { BackoffOptions } from './backoff';
 import type { Credentials } from './protocol';
+import type { ReassemblyOptions } from './reassembly';
 import type { WebSocketConstructor } from './transport';
 
 export interface ClientOptions {
@@ -38,6 +39,8 @@ export interface ClientOptions {
   queueLimit?: number;
   /** Ack timeout of `emit` callbacks, auth frames, pings, and `emitWithAck` without `timeout`. @default 30000 (API Gateway gives up on a route after 29 s) */
   ackTimeoutMs?: number;
+  /** Chunked frames from the server (docs/protocol.md, Chunked frames): how long an incomplete one is kept, and how many bytes of parts at most. @default { timeoutMs: 30000, maxBytes: 8 MiB } */
+  chunking?: ReassemblyOptions;
   /** `ping` period while authenticated; 0 = none. @default 300000 (5 min; API Gateway closes idle connections at 10 min) */
   heartbeatMs?: number;
 }

@@ -179,6 +179,8 @@ export interface GetMessagesBeforePayload {
   /** `YYYY-MM-DD HH:mm:ss` (UTC) or ISO 8601; inclusive. */
   last_date: string;
   first_date?: string | null;
+  /** Extension (a cursor): only messages with a smaller id — the oldest id of the previous page. */
+  before_id?: number | null;
   /** @default 30; at most 100 */
   limit?: number | null;
 }

@@ -2,7 +2,9 @@
  * One WebSocket connection speaking protocol §1: JSON text frames out,
  * acks and pushes in. Works with the browser's WebSocket and with `ws`.
  */
-import { isAckId, isPlainObject, type AckFrame, type PushFrame, type RequestFrame } from '../lambdas/protocol/frames';
+import { CHUNK_LIMITS, chunkOf, claimsChunk, splitFrame, utf8Length } from '../lambdas/protocol/chunks';
+import { isAckId, isPlainObject, type AckFrame, type AckId, type PushFrame, type RequestFrame } from '../lambdas/protocol/frames';
+import { Reassembly, type ReassemblyOptions } from './reassembly';
 
 /** What the SDK needs of a WebSocket: the browser's, Node ≥ 22's global one, and `ws`'s all fit. */
 export interface WebSocketLike {
@@ -26,17 +28,33 @@ export interface TransportHandlers {
   open(): void;
   ack(frame: AckFrame): void;
   push(frame: PushFrame): void;
+  /** A chunked frame from the server that cannot be completed (lost chunk, timeout, buffer bound). */
+  incomplete(ackId: AckId | undefined, reason: string): void;
   /** Once, whether the socket opened or not. */
   close(info: CloseInfo, opened: boolean): void;
 }
 
 const OPEN = 1;
 
+/** Frames above this are refused before sending: the server would not reassemble them. */
+export const MAX_SEND_BYTES = CHUNK_LIMITS.inboundFrameBytes;
+
+/** The frame's size on the wire if the server would refuse it (over MAX_SEND_BYTES), else undefined. */
+export function oversized(frame: RequestFrame): number | undefined {
+  const bytes = utf8Length(JSON.stringify(frame));
+  return bytes > MAX_SEND_BYTES ? bytes : undefined;
+}
+
+const chunkIdPrefix = Math.random().toString(36).slice(2, 10);
+let chunkIds = 0;
+
 export class Transport {
   private readonly socket: WebSocketLike;
+  private readonly reassembly: Reassembly;
   private opened = false;
 
-  constructor(url: string, WebSocketImpl: WebSocketConstructor, handlers: TransportHandlers) {
+  constructor(url: string, WebSocketImpl: WebSocketConstructor, handlers: TransportHandlers, chunking: ReassemblyOptions = {}) {
+    this.reassembly = new Reassembly((ackId, reason) => handlers.incomplete(ackId, reason), chunking);
     const socket = new WebSocketImpl(url);
     const on = socket as unknown as Record<'onopen' | 'onmessage' | 'onclose' | 'onerror', ((event: unknown) => void) | null>;
     on.onopen = () => {
@@ -44,12 +62,13 @@ export class Transport {
       handlers.open();
     };
     on.onmessage = (event) => {
-      const frame = parse((event as { data: unknown }).data);
+      const frame = this.receive((event as { data: unknown }).data);
       if (!frame) return;
       if ('ackId' in frame) handlers.ack(frame);
       else handlers.push(frame);
     };
     on.onclose = (event) => {
+      this.reassembly.clear();
       const { code, reason } = event as Partial<CloseInfo>;
       handlers.close({ code: code ?? 1006, reason: reason ?? '' }, this.opened);
     };
@@ -61,11 +80,27 @@ export class Transport {
     return this.socket.readyState === OPEN;
   }
 
-  /** false if the socket is not open (the frame is not sent). */
+  /** false if the socket is not open (the frame is not sent). A frame over one safe WebSocket frame goes as chunk frames. */
   send(frame: RequestFrame): boolean {
     if (!this.isOpen) return false;
-    this.socket.send(JSON.stringify(frame));
+    const messages = splitFrame(JSON.stringify(frame), {
+      maxBytes: CHUNK_LIMITS.inboundMessageBytes,
+      id: `${chunkIdPrefix}-${++chunkIds}`,
+      event: frame.event,
+      ...(frame.ackId !== undefined ? { ackId: frame.ackId } : {}),
+    });
+    for (const message of messages) this.socket.send(message);
     return true;
+  }
+
+  /** A whole frame from a message: itself, or the chunk frame that completes one. */
+  private receive(data: unknown): AckFrame | PushFrame | undefined {
+    if (typeof data !== 'string') return undefined; // binary frames are not part of the protocol
+    const value = jsonOf(data);
+    if (!claimsChunk(value)) return frameOf(value);
+    const chunk = chunkOf(value);
+    const whole = chunk && this.reassembly.add(chunk);
+    return whole === undefined ? undefined : frameOf(jsonOf(whole)); // chunks do not nest
   }
 
   /** Closes without reporting anything more: the caller has already moved on. */
@@ -81,16 +116,17 @@ export class Transport {
   }
 }
 
-/** An ack (has a valid ackId) or a push (has a string event); anything else is dropped. */
-function parse(data: unknown): AckFrame | PushFrame | undefined {
-  if (typeof data !== 'string') return undefined; // binary frames are not part of the protocol
-  let frame: unknown;
+function jsonOf(text: string): unknown {
   try {
-    frame = JSON.parse(data);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isPlainObject(frame)) return undefined;
+}
+
+/** An ack (has a valid ackId) or a push (has a string event); anything else is dropped. */
+function frameOf(frame: unknown): AckFrame | PushFrame | undefined {
+  if (!isPlainObject(frame) || claimsChunk(frame)) return undefined;
   if (isAckId(frame.ackId)) return { ackId: frame.ackId, error: (frame.error ?? null) as AckFrame['error'], result: frame.result };
   if (typeof frame.event === 'string') return { event: frame.event, data: frame.data ?? null };
   return undefined;

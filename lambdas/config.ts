@@ -7,6 +7,10 @@ import type { BucketLimit } from './storage/rate-limits';
 export interface Config {
   connectionsTable: string;
   dataTable: string;
+  /** Pieces of chunked client frames (docs/protocol.md, Chunked frames). */
+  chunksTable: string;
+  /** How long a chunked client frame may take to arrive whole. @default 120 */
+  chunkTtlSeconds: number;
   region: string;
   /** Set locally: the embedded DynamoDB. Absent on AWS. */
   dynamoEndpoint?: string;
@@ -83,6 +87,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     connectionsTable: required(env, 'CONNECTIONS_TABLE'),
     dataTable: required(env, 'DATA_TABLE'),
+    chunksTable: required(env, 'CHUNKS_TABLE'),
+    chunkTtlSeconds: integer(env, 'CHUNK_TTL_SECONDS', 120),
     region: env.AWS_REGION ?? 'local',
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     managementEndpoint: required(env, 'MANAGEMENT_ENDPOINT'),

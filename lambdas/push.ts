@@ -4,17 +4,22 @@
  * connection (410); what a gone connection means (its item, its user's
  * presence) is domain/presence.ts's, which is also the one way to push to
  * users and connections (`pushToUsers`, `pushEach`, `pushToConnection`).
+ * A frame larger than one API Gateway message goes as its chunks
+ * (outbound.ts); that is decided here and in the ack shaper, never by callers.
  */
 import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { recordPush } from './frame-cost';
+import { messagesOf } from './outbound';
 import type { PushName, ServerPushes } from './protocol/events';
 import type { PushFrame } from './protocol/frames';
 
 export type Delivery = 'sent' | 'gone';
 
 export interface Pusher {
-  /** Posts one push to one connection. Failures other than 410 Gone throw. */
+  /** Posts one push to one connection (as its chunks when it is large). Failures other than 410 Gone throw. */
   toConnection<P extends PushName>(connectionId: string, event: P, data: ServerPushes[P]): Promise<Delivery>;
+  /** Posts the messages of one frame (outbound.ts `messagesOf`: itself, or its chunks). Failures other than 410 Gone throw. */
+  send(connectionId: string, messages: readonly string[]): Promise<Delivery>;
   /** Closes a connection from the server side (one already gone is fine). */
   disconnect(connectionId: string): Promise<void>;
 }
@@ -24,12 +29,17 @@ const isGone = (error: unknown) =>
 
 export function createPusher(management: ApiGatewayManagementApiClient): Pusher {
   const encoder = new TextEncoder();
-  return {
-    async toConnection(connectionId, event, data) {
+  const pusher: Pusher = {
+    toConnection(connectionId, event, data) {
       const frame: PushFrame = { event, data };
+      return pusher.send(connectionId, messagesOf(frame));
+    },
+
+    async send(connectionId, messages) {
       try {
-        recordPush();
-        await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
+        for (const _ of messages) recordPush(); // each chunk is a message API Gateway bills
+        // Chunks in parallel: the client reassembles in any order.
+        await Promise.all(messages.map((message) => management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(message) }))));
         return 'sent';
       } catch (error) {
         if (isGone(error)) return 'gone';
@@ -45,4 +55,5 @@ export function createPusher(management: ApiGatewayManagementApiClient): Pusher 
       }
     },
   };
+  return pusher;
 }

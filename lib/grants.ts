@@ -3,7 +3,7 @@
  * behind the CDK stack's grants and the in-process runtime's IAM check
  * (local/iam.ts). No CDK import, so the local stack can load it cheaply.
  */
-import type { RouteDefinition } from '../lambdas/routes/table';
+import { postsToConnections, type RouteDefinition } from '../lambdas/routes/table';
 
 export interface PolicyStatement {
   effect: 'Allow' | 'Deny';
@@ -43,7 +43,12 @@ export function routeStatements(route: RouteDefinition, targets: GrantTargets): 
     actions: [...DYNAMODB_ACTIONS[level!]],
     resources: [targets.tableArn(table), `${targets.tableArn(table)}/index/*`],
   }));
-  if (route.pushes) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
+  // A read-only frame that is rate-limited writes its user's buckets (storage/rate-limits.ts); the stack narrows this
+  // with a dynamodb:LeadingKeys condition (RATE#*), which the local check, evaluating no conditions, does not see.
+  if (route.rateLimited && route.access.Data === 'read') {
+    statements.push({ effect: 'Allow', actions: ['dynamodb:UpdateItem'], resources: [targets.tableArn('Data')] });
+  }
+  if (postsToConnections(route)) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
   if (route.tokenSecret) statements.push({ effect: 'Allow', actions: [GET_SECRET_VALUE, 'secretsmanager:DescribeSecret'], resources: [targets.secretArn] });
   return statements;
 }
@@ -60,7 +65,7 @@ export function unionRoute(event: string, routes: readonly RouteDefinition[], su
     event,
     auth: false,
     access,
-    pushes: routes.some((r) => r.pushes),
+    pushes: routes.some(postsToConnections),
     tokenSecret: routes.some((r) => r.tokenSecret),
     memoryMb: Math.max(...routes.map((r) => r.memoryMb ?? 0)) || undefined,
     summary,

@@ -20,7 +20,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
+import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
 import { FileStorage } from './file-storage';
 import { DYNAMODB_ACTIONS } from './grants';
@@ -186,7 +186,7 @@ export class MessengerStack extends Stack {
         }),
       );
     }
-    if (route.pushes) this.stage.grantManagementApiAccess(fn);
+    if (postsToConnections(route)) this.stage.grantManagementApiAccess(fn);
     fn.addPermission('InvokeFromStage', {
       principal: new ServicePrincipal('apigateway.amazonaws.com'),
       sourceArn: this.formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/*` }),

@@ -16,6 +16,7 @@ import { findUsername, getUser } from '../lambdas/storage/users';
 import { tables } from '../lambdas/storage/tables';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { runningStackOf } from './stack-marker';
+import { provisionNetwork } from './provision-network';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -25,6 +26,9 @@ commands:
   create-user --username U --password P [--first-name F] [--last-name L] [--domain NAME] [--planned-password-change]
   link --user U1 --user U2          make two users accepted contacts (username or id), whatever the domain allows
   add-key --user U --key BASE64 [--default]   add a public key (base64 of 32 bytes) for a user
+  network --user U --contacts N [--keys 2] [--dialogs D] [--groups G]
+      give a user N new accepted contacts (each with its keys, logging in with U's password),
+      D dialogs and G groups with them, in bulk (scale tests; see local/provision-network.ts)
   domain-config --domain NAME --set key=value [--set key=value …]
       keys: key_management_by_user, contactlist_management_by_user, single_device (true|false), url, passphrase, is_base
 
@@ -44,6 +48,10 @@ const { positionals, values } = parseArgs({
     user: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
     key: { type: 'string' },
+    contacts: { type: 'string' },
+    keys: { type: 'string' },
+    dialogs: { type: 'string' },
+    groups: { type: 'string' },
     default: { type: 'boolean' },
     region: { type: 'string' },
     'data-table': { type: 'string' },
@@ -67,6 +75,8 @@ function need(name: keyof typeof values): string {
 const baseConfig: Config = {
   connectionsTable: 'Connections',
   dataTable: 'Data',
+  chunksTable: 'Chunks',
+  chunkTtlSeconds: 120,
   region: 'local',
   managementEndpoint: '',
   tokenTtlSeconds: 0,
@@ -174,6 +184,16 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
       const key = await addKey(deps, await userIdOf(deps, (values.user ?? [])[0] ?? fail('--user is required')), need('key'), values.default ?? false);
       return key;
     }
+    case 'network': {
+      const count = (name: 'contacts' | 'keys' | 'dialogs' | 'groups', fallback?: number) => {
+        const value = values[name] === undefined ? fallback : Number(values[name]);
+        if (value === undefined || !Number.isSafeInteger(value) || value < 0) fail(`--${name} must be a whole number`);
+        return value;
+      };
+      const owner = await userIdOf(deps, (values.user ?? [])[0] ?? fail('--user is required'));
+      const network = await provisionNetwork(deps, owner, { contacts: count('contacts'), keysPerContact: count('keys', 2), dialogs: count('dialogs', 0), groups: count('groups', 0) });
+      return { user: owner, contacts: network.contactIds.length, dialogs: network.dialogIds.length, groups: network.groupIds.length };
+    }
     case 'domain-config': {
       if (!values.set?.length) fail('--set key=value is required');
       const { single_device, id, name, config, url, is_base } = await configureDomain(deps, need('domain'), values.set);
@@ -189,7 +209,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'link', 'add-key', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'network', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded, store } = await connect();
 // On stderr, so that stdout stays the result as JSON.
 console.error(`${command} on ${store}`);

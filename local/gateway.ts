@@ -75,8 +75,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
   const maxConnectionMs = options.maxConnectionMs ?? 7_200_000;
   const maxFrameBytes = options.maxFrameBytes ?? 32 * 1024;
+  const maxMessageBytes = options.maxMessageBytes ?? 128 * 1024;
   const pool = new Map<string, LiveConnection>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 128 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   const inFlight = new Set<Promise<unknown>>();
   let domainName = '';
 
@@ -131,8 +132,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         isBase64Encoded: false,
         requestContext: { connectedAt: live.connectedAt },
       });
+      const answer = response?.body ?? '';
+      // API Gateway delivers no message over 128 KB, a route response included: the client gets nothing.
+      const size = Buffer.byteLength(answer, 'utf8');
+      if (size > maxMessageBytes) throw new Error(`route response of ${size} bytes exceeds the ${maxMessageBytes}-byte message limit`);
       // Two-way routes: an integration that returns no body still answers, with an empty text frame (clients ignore it).
-      if (live.socket.readyState === WebSocket.OPEN) live.socket.send(response?.body ?? '');
+      if (live.socket.readyState === WebSocket.OPEN) live.socket.send(answer);
     } catch (error) {
       // On AWS an integration failure reaches the client as an error message; locally we log it.
       log.error('integration failed', { routeKey, error: String(error) });
@@ -215,7 +220,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (req.method === 'POST') {
-      live.socket.send(Buffer.concat(chunks).toString('utf8'));
+      const body = Buffer.concat(chunks);
+      if (body.length > maxMessageBytes) {
+        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' }).end(JSON.stringify({ message: `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit` }));
+        return;
+      }
+      live.socket.send(body.toString('utf8'));
       res.writeHead(200).end();
     } else if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(

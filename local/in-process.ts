@@ -90,11 +90,12 @@ export function enforceIam(deps: Deps): void {
     if (principal && firstDenied(principal, [request])) throw deny(principal, request, 'execute-api');
   };
   const { push } = deps;
-  const toConnection = push.toConnection.bind(push);
+  // Every post goes through `send` (toConnection included): checking it checks them all.
+  const send = push.send.bind(push);
   const disconnect = push.disconnect.bind(push);
-  push.toConnection = async (connectionId, event, data) => {
+  push.send = async (connectionId, messages) => {
     check('POST', connectionId);
-    return toConnection(connectionId, event, data);
+    return send(connectionId, messages);
   };
   push.disconnect = async (connectionId) => {
     check('DELETE', connectionId);

@@ -145,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const restoreEnv = setEnv({
     CONNECTIONS_TABLE: 'Connections',
     DATA_TABLE: 'Data',
+    CHUNKS_TABLE: 'Chunks',
     AWS_REGION: 'local',
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     MANAGEMENT_ENDPOINT: gateway.managementEndpoint,

@@ -109,4 +109,18 @@ describe('npm run admin', { timeout: 60_000 }, () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('network gives a user many contacts, dialogs and groups in one process', async () => {
+    await admin('create-user', '--username', 'nora', '--password', 'nora-secret');
+    const { stdout } = await admin('network', '--user', 'nora', '--contacts', '300', '--dialogs', '3', '--groups', '2');
+    expect(JSON.parse(stdout)).toMatchObject({ contacts: 300, dialogs: 3, groups: 2 });
+    const { client } = await loggedIn(stack, 'nora', 'nora-secret');
+    const users = await client.call<{ PublicKeys: unknown[] }[]>('give me users');
+    expect(users).toHaveLength(300);
+    expect(users.every((u) => u.PublicKeys.length === 2)).toBe(true);
+    expect(await client.call<unknown[]>('give me dialogs')).toHaveLength(3);
+    expect(await client.call<unknown[]>('give me groups')).toHaveLength(2);
+    await expect(admin('network', '--user', 'nora', '--contacts', 'many')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--contacts must be a whole number') });
+    await client.close();
+  });
 });

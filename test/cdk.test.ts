@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { constructIdOf, MessengerStack, ROUTE_SELECTION_EXPRESSION } from '../lib/messenger-stack';
 import { DEFAULT_MEMORY_MB, entryOf } from '../lib/route-function';
 import { DEFAULT_SETTINGS } from '../lib/settings';
-import { isFrameRoute, routeKeyOf, routeOf, routes, type RouteDefinition } from '../lambdas/routes/table';
+import { isFrameRoute, postsToConnections, routeKeyOf, routeOf, routes, type RouteDefinition } from '../lambdas/routes/table';
 import { tables, type TableDefinition } from '../lambdas/storage/tables';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -312,12 +312,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets the routes that push (route table `pushes`) manage connections of this stage, and no others', () => {
+  it('lets the routes that push or answer frames (which may be chunked) manage connections of this stage, and no others', () => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0]![0];
     for (const route of routes) {
       const manage = statementsOf(route).filter((s) => asArray(s.Action).includes('execute-api:ManageConnections'));
-      expect(manage, route.event).toHaveLength(route.pushes ? 1 : 0);
-      if (route.pushes) {
+      expect(manage, route.event).toHaveLength(postsToConnections(route) ? 1 : 0);
+      if (postsToConnections(route)) {
         const arn = JSON.stringify(manage[0]!.Resource);
         expect(mentions(manage[0]!.Resource, apiId)).toBe(true);
         expect(arn).toContain(`/${DEFAULT_SETTINGS.stageName}/*/@connections/*`);

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chunkOf } from '../lambdas/protocol/chunks';
 import { ERRORS } from '../lambdas/protocol/errors';
 import { isAckId } from '../lambdas/protocol/frames';
 import { isFrameRoute, routes } from '../lambdas/routes/table';
@@ -39,7 +40,11 @@ describe('docs/protocol.md', () => {
   });
 
   it('gives every frame an example request that its schema accepts', () => {
-    const examples = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as { event?: string; data?: unknown; ackId?: unknown });
+    const blocks = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as { event?: string; data?: unknown; ackId?: unknown });
+    // Chunk frames (Extensions) name their whole frame's event but carry a slice of its text: valid chunks, not payload examples.
+    const chunks = blocks.filter((e) => 'chunk' in e);
+    for (const chunk of chunks) expect(chunkOf(chunk), JSON.stringify(chunk)).toBeDefined();
+    const examples = blocks.filter((e) => !('chunk' in e));
     for (const route of frames) {
       const mine = examples.filter((e) => e.event === route.event && !('error' in e));
       expect(mine.length, `an example of ${route.event}`).toBeGreaterThan(0);

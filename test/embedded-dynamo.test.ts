@@ -64,7 +64,7 @@ describe('embedded dynamo', () => {
 
   it('creates the tables with their GSIs and TTL', async () => {
     const { TableNames } = await raw.send(new ListTablesCommand({}));
-    expect(TableNames).toEqual(['Connections', 'Data']);
+    expect(TableNames).toEqual(tables.map((t) => t.name).sort());
     const { Table } = await raw.send(new DescribeTableCommand({ TableName: 'Data' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([['gsi1', 'ALL']]);

@@ -52,12 +52,13 @@ describe('in-process runtime: the route table grants', () => {
     await expect(as('give me users', () => db.send(query))).resolves.toBeDefined();
   });
 
-  it('lets only routes with `pushes` use the Management API', async () => {
+  it('lets only routes that push or answer frames (a chunked ack) use the Management API', async () => {
     const { push } = getDeps();
     // An unknown id: the check comes before the call, as IAM's does; an allowed call then finds it gone.
-    await expect(as('who am i', () => push.toConnection('AAAAAAAAAAA=', 'log out please', null))).rejects.toMatchObject({ ...denied, $metadata: { httpStatusCode: 403 } });
-    await expect(as('give me users', () => push.disconnect('AAAAAAAAAAA='))).rejects.toMatchObject(denied);
+    await expect(as('$connect', () => push.toConnection('AAAAAAAAAAA=', 'log out please', null))).rejects.toMatchObject({ ...denied, $metadata: { httpStatusCode: 403 } });
+    await expect(as('$default', () => push.disconnect('AAAAAAAAAAA='))).rejects.toMatchObject(denied);
     await expect(as('new message', () => push.toConnection('AAAAAAAAAAA=', 'log out please', null))).resolves.toBe('gone');
+    await expect(as('who am i', () => push.send('AAAAAAAAAAA=', ['{}']))).resolves.toBe('gone');
   });
 });
 
@@ -108,7 +109,7 @@ describe('bundle runtime: the template\'s role policies', () => {
     // An unknown connection: 410 Gone once past IAM.
     const managementAs = (routeKey: string) => new ApiGatewayManagementApiClient({ region: 'local', endpoint, credentials: credentialsOf(routeKey), maxAttempts: 1 });
     const post = new PostToConnectionCommand({ ConnectionId: 'AAAAAAAAAAA=', Data: new TextEncoder().encode('{}') });
-    await expect(managementAs('who am i').send(post)).rejects.toMatchObject({ ...denied, $metadata: { httpStatusCode: 403 } });
+    await expect(managementAs('$connect').send(post)).rejects.toMatchObject({ ...denied, $metadata: { httpStatusCode: 403 } });
     await expect(managementAs('new message').send(post)).rejects.toMatchObject({ name: 'GoneException' });
   });
 });

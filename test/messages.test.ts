@@ -253,32 +253,7 @@ describe('new message', () => {
   });
 });
 
-describe('answers holding messages', () => {
-  it('stop before 120 KB of JSON, so the ack fits API Gateway\'s 128 KB (newest first)', async () => {
-    const [ann, bob] = await people(stack, 2);
-    const dialog = await newDialog(ann!, [bob!]);
-    const big = (i: number) => ({ message: { dialog_id: dialog.id }, bodies: ids(ann!, bob!).map((r) => ({ ...bodies('x', [r])[0]!, body: `Q${i}`.padEnd(50_000, 'A') })) });
-    const sent: Message[] = [];
-    const deps = getDeps();
-    const realNow = deps.now;
-    try {
-      for (let i = 0; i < 3; i++) {
-        deps.now = () => new Date(Date.UTC(2032, 0, 1, 0, 0, i)); // one a second
-        sent.push(await ann!.client.call<Message>('new message', big(i)));
-      }
-    } finally {
-      deps.now = realNow;
-    }
-    const newestFirst = sent.map((m) => m.id).reverse();
-    // Three unread 50 KB messages: the answer carries the two newest.
-    expect((await bob!.client.call<Message[]>('give me messages')).map((m) => m.id)).toEqual(newestFirst.slice(0, 2));
-    expect((await history(bob!.client, dialog.id)).map((m) => m.id)).toEqual(newestFirst.slice(0, 2));
-    // The client pages on from the oldest date it got (inclusive: that one comes again).
-    const rest = await history(bob!.client, dialog.id, { last_date: sent[1]!.created_at });
-    expect(rest.map((m) => m.id)).toEqual([sent[1]!.id, sent[0]!.id]);
-    await closeAll(ann!, bob!);
-  });
-});
+// Answers larger than one API Gateway message (every unread, full pages, the cursor): test/chunked-frames.test.ts.
 
 describe('get messages before', () => {
   it('inclusive dates, newest first, limit (default 30, at most 100)', { timeout: 60_000 }, async () => {

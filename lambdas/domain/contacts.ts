@@ -27,7 +27,7 @@ import { userRef, type UserRecord } from '../storage/users';
 import { dialogMembershipsOf } from '../storage/dialogs';
 import { unreadCopies } from '../storage/messages';
 import { dialogsFor } from './dialogs';
-import { newestAndUnread, UNREAD_LIMIT } from './messages';
+import { ANSWER_BUDGET_BYTES, newestAndUnread, UNREAD_LIMIT } from './messages';
 import { canRequest, planTransition, shared, statusFor, type PairState, type Plan } from './link-rules';
 import { pushToMembers, pushToUsers } from './presence';
 
@@ -79,7 +79,7 @@ export async function conversationOf(deps: Deps, userId: number, otherId: number
   const dialogs = [...(await dialogsFor(deps, userId, outside.map((m) => m.dialogId))).values()].filter((d) => d.head.recipients.includes(otherId));
   if (dialogs.length === 0) return { dialogs: [], messages: [] };
   const visible = dialogs.map((d) => ({ membership: outside.find((m) => m.dialogId === d.head.id)!, head: d.head }));
-  const messages = await newestAndUnread(deps, userId, visible, await unreadCopies(deps, userId, UNREAD_LIMIT));
+  const messages = await newestAndUnread(deps, userId, visible, await unreadCopies(deps, userId, UNREAD_LIMIT, ANSWER_BUDGET_BYTES));
   return { dialogs: dialogs.map((d) => d.view).sort((a, b) => a.id - b.id), messages };
 }
 

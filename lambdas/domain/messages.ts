@@ -38,12 +38,14 @@ import { assertOnePerRecipient, checkAccepted, denied, requireAccepted, withRetr
 import { messageView } from './views';
 
 /** `give me messages` reads at most this many unread messages (newest first); older ones come with `get messages before`. */
-export const UNREAD_LIMIT = 100;
+export const UNREAD_LIMIT = 1000;
 /**
- * Answers holding messages stop growing at this many bytes of JSON, so the
- * ack fits API Gateway's 128 KB (the rest of the page is asked for again).
+ * Answers holding messages stop growing at this many bytes of JSON: 5 MiB,
+ * under the largest frame the server sends (6 MiB, in chunks; see
+ * outbound.ts). Only pages of huge messages reach it; the rest of such a page
+ * is asked for again (`get messages before` with `before_id`).
  */
-export const ANSWER_BUDGET_BYTES = 120 * 1024;
+export const ANSWER_BUDGET_BYTES = 5 * 1024 * 1024;
 
 // ---------------------------------------------------------------- building
 
@@ -126,7 +128,7 @@ export function withinBudget(messages: Message[], budget = ANSWER_BUDGET_BYTES):
   let used = 2;
   const kept: Message[] = [];
   for (const message of messages) {
-    used += JSON.stringify(message).length + 1;
+    used += Buffer.byteLength(JSON.stringify(message), 'utf8') + 1;
     if (used > budget) break;
     kept.push(message);
   }
@@ -232,7 +234,7 @@ export async function newestAndUnread(deps: Deps, userId: number, dialogs: Visib
  * copies. The newest of each dialog come first, then the unread ones.
  */
 export async function giveMeMessages(deps: Deps, userId: number): Promise<Message[]> {
-  const [memberships, unread] = await Promise.all([dialogMembershipsOf(deps, userId), unreadCopies(deps, userId, UNREAD_LIMIT)]);
+  const [memberships, unread] = await Promise.all([dialogMembershipsOf(deps, userId), unreadCopies(deps, userId, UNREAD_LIMIT, ANSWER_BUDGET_BYTES)]);
   return newestAndUnread(deps, userId, await visibleDialogs(deps, userId, memberships), unread);
 }
 
@@ -240,13 +242,17 @@ export async function giveMeMessages(deps: Deps, userId: number): Promise<Messag
  * `get messages before`: the caller's membership (GetItem, consistent), then
  * one Query of the caller's copies of the dialog between the ids of
  * `first_date` and `last_date` (inclusive, whole seconds), newest first.
+ * `before_id` (our extension, a cursor) also keeps only ids below it, so
+ * paging on from the oldest message got reaches messages of the same second.
  */
 export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: FrameData<'get messages before'>): Promise<Message[]> {
   const me = session.userId;
   const { membership } = await readRecords(deps, { membership: dialogMemberRef(me, input.dialog_id) }, { consistent: true });
   if (!membership) throw denied(`not a recipient of dialog ${input.dialog_id}`);
   const first = input.first_date ? parseDate(input.first_date) : undefined;
-  const { min, max } = idRangeOfDates(first, parseDate(input.last_date)!);
+  const range = idRangeOfDates(first, parseDate(input.last_date)!);
+  const min = range.min;
+  const max = input.before_id ? Math.min(range.max, input.before_id - 1) : range.max;
   const copies = await copiesBetween(deps, me, input.dialog_id, min, max, input.limit);
   return withinBudget(copies.map((c) => messageView(c)));
 }

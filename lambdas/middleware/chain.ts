@@ -8,6 +8,7 @@ import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
 import { log } from '../log';
 import { measureFrame, reportFrame } from '../frame-cost';
+import { FrameTooLarge, messagesOf } from '../outbound';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '../protocol/events';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
@@ -15,6 +16,7 @@ import { routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, type BoundConnection } from '../storage/connections';
 import { takeToken } from '../storage/rate-limits';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
+import { AwaitingChunks, wholeEventOf } from './chunked-request';
 
 /** A frame that cannot be answered (no usable ackId): dropped and logged, connection kept. */
 export class DroppedFrame extends Error {
@@ -64,14 +66,41 @@ function respond(ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Ro
   return { statusCode: 200, body: JSON.stringify({ ackId, ...ack }) };
 }
 
+/**
+ * The ack as the route response, or — when it does not fit one API Gateway
+ * message — as chunk frames (outbound.ts): all but the last through the
+ * Management API, the last as the route response, so the ack is complete
+ * only once the invocation has ended. Over the largest frame sent (6 MiB):
+ * `something went wrong`.
+ */
+async function deliver(request: FrameRequest, ackId: RequestFrame['ackId'], ack: Omit<AckFrame, 'ackId'>): Promise<RouteResponse> {
+  if (ackId === undefined) return respond(ackId, ack);
+  const { connectionId, routeKey } = request.event.requestContext;
+  let messages: string[];
+  try {
+    messages = messagesOf({ ackId, ...ack });
+  } catch (error) {
+    if (!(error instanceof FrameTooLarge)) throw error;
+    request.context.state.error = ERRORS.somethingWentWrong;
+    log.error('answer too large', { route: routeKey, bytes: error.bytes });
+    return respond(ackId, { error: ERRORS.somethingWentWrong });
+  }
+  if (messages.length > 1) await request.context.state.deps.push.send(connectionId, messages.slice(0, -1));
+  return { statusCode: 200, body: messages.at(-1)! };
+}
+
 const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
-  after: (request) => {
+  after: async (request) => {
     const { frame } = request.context.state;
-    request.response = respond(frame?.ackId, { error: null, result: request.response ?? null });
+    request.response = await deliver(request, frame?.ackId, { error: null, result: request.response ?? null });
   },
   onError: (request) => {
     const { error, context } = request;
     const frame = context.state.frame ?? (error as { frame?: RequestFrame }).frame;
+    if (error instanceof AwaitingChunks) {
+      request.response = { statusCode: 200 };
+      return;
+    }
     if (error instanceof DroppedFrame) {
       log.warn('frame dropped', { reason: error.message, route: request.event.requestContext.routeKey });
       request.response = { statusCode: 200 };
@@ -89,9 +118,10 @@ const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, 
   },
 });
 
-const frameParser = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
-  before: (request) => {
-    request.context.state.frame = parseFrame(request.event);
+const frameParser = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
+  before: async (request) => {
+    const whole = await wholeEventOf(request.event, route, request.context.state.deps, DroppedFrame);
+    request.context.state.frame = parseFrame(whole);
   },
 });
 
@@ -147,7 +177,7 @@ function frameChain(route: RouteDefinition, run: (state: FrameState, connectionI
     .before((request) => {
       request.context.state = { deps: getDeps() };
     })
-    .use([ackShaper(), frameParser(), sessionLoader(route), payloadValidator(route), rateLimiter(route)])
+    .use([ackShaper(), frameParser(route), sessionLoader(route), payloadValidator(route), rateLimiter(route)])
     .handler((event, context) => run(context.state, event.requestContext.connectionId) as Promise<RouteResponse>);
   return measured(route, chain as never);
 }

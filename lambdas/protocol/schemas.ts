@@ -246,6 +246,8 @@ export const schemas = {
     dialog_id: id,
     last_date: date,
     first_date: z.nullish(date),
+    /** Extension (a cursor): only messages with a smaller id — the oldest id of the previous page. */
+    before_id: z.nullish(id),
     // Over the maximum is clamped, not refused: old clients ask for more.
     limit: nullishThen(z.int().check(z.positive()), (l) => Math.min(l ?? LIMITS.pageDefault, LIMITS.pageMax)),
   }),

@@ -77,7 +77,14 @@ const table = [
 /** Every entry with its literal types: what protocol/events.ts derives the frames' payload types from. */
 export type RouteTable = typeof table;
 
-export const routes: readonly RouteDefinition[] = table;
+
+/**
+ * Every frame may arrive in chunks (docs/protocol.md, *Chunked frames*), so
+ * every frame route keeps pieces in the Chunks table.
+ */
+export const routes: readonly RouteDefinition[] = table.map((route) =>
+  route.event.startsWith('$') ? route : { ...route, access: { ...route.access, Chunks: 'write' } },
+);
 
 /** API Gateway route key of a frame name: one function, so the mapping can change in one place. */
 export const routeKeyOf = (event: string): string => event;
@@ -86,6 +93,14 @@ export const routeKeyOf = (event: string): string => event;
 export const moduleOf = (event: string): string => event.replace(/^\$/, '').replaceAll(' ', '-');
 
 export const isFrameRoute = (route: RouteDefinition) => !route.event.startsWith('$');
+
+/**
+ * May use the Management API (execute-api:ManageConnections): routes that
+ * push, and every frame route, since an ack larger than one API Gateway
+ * message goes out as chunks through it (outbound.ts). IAM cannot narrow the
+ * grant to the caller's own connection, so `pushes` cannot narrow it for frames.
+ */
+export const postsToConnections = (route: RouteDefinition): boolean => route.pushes || isFrameRoute(route);
 
 export function routeOf(event: string): RouteDefinition {
   const route = routes.find((r) => r.event === event);

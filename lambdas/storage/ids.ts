@@ -5,16 +5,21 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Store } from './store';
 
-export async function nextId(store: Store, kind: string): Promise<number> {
+export function nextId(store: Store, kind: string): Promise<number> {
+  return reserveIds(store, kind, 1);
+}
+
+/** `count` consecutive ids in one write (bulk provisioning); returns the first. */
+export async function reserveIds(store: Store, kind: string, count: number): Promise<number> {
   const { Attributes } = await store.db.send(
     new UpdateCommand({
       TableName: store.config.dataTable,
       Key: { pk: `COUNTER#${kind}`, sk: 'COUNTER' },
-      UpdateExpression: 'ADD #v :one',
+      UpdateExpression: 'ADD #v :count',
       ExpressionAttributeNames: { '#v': 'value' },
-      ExpressionAttributeValues: { ':one': 1 },
+      ExpressionAttributeValues: { ':count': count },
       ReturnValues: 'UPDATED_NEW',
     }),
   );
-  return Attributes!.value as number;
+  return (Attributes!.value as number) - count + 1;
 }

@@ -14,10 +14,10 @@ import { formatDate } from '../protocol/frames';
 import type { Key } from '../protocol/objects';
 import { nextId } from './ids';
 import { retry } from './retry';
-import { isConditionFailure, readEach, ref, type Item, type Store } from './store';
+import { isConditionFailure, readEach, ref, type Item, type Store, type StoredItem } from './store';
 
 /** A key as stored in the ring (owner and default flag are the ring's). */
-interface StoredKey {
+export interface StoredKey {
   id: number;
   name: string;
   created_at: string;
@@ -36,6 +36,9 @@ export interface Keyring {
 export const MAX_KEYS = 500;
 
 export const keyringKey = (userId: number) => ({ pk: `USER#${userId}`, sk: 'KEYS' });
+
+/** The stored item of a ring. */
+export const ringItem = (ring: Keyring): StoredItem => ({ ...keyringKey(ring.userId), userId: ring.userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: ring.version });
 
 export class KeyringFullError extends Error {}
 export class UnknownKeyError extends Error {}
@@ -83,7 +86,7 @@ async function updateRing<T>(store: Store, userId: number, change: (ring: Keyrin
     await store.db.send(
       new PutCommand({
         TableName: store.config.dataTable,
-        Item: { ...keyringKey(userId), userId, keys: ring.keys, defaultKeyId: ring.defaultKeyId, version: current.version + 1 },
+        Item: ringItem({ ...ring, version: current.version + 1 }),
         ...(current.version === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': current.version } }),

@@ -12,7 +12,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
-import { isConditionFailure, queryAll, ref, withoutKey, type Store } from './store';
+import { isConditionFailure, queryAll, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
@@ -39,6 +39,9 @@ export interface LinkItem extends SharedLink, LinkSide {
 }
 
 export const linkKey = (owner: number, other: number) => ({ pk: `USER#${owner}`, sk: `LINK#${other}` });
+
+/** The stored item of one side of a link. */
+export const linkItem = (link: LinkItem): StoredItem => ({ ...linkKey(link.owner, link.other), ...link });
 
 export class LinkConflictError extends Error {}
 
@@ -97,7 +100,7 @@ export async function writePair(store: Store, w: PairWrite): Promise<{ a: LinkIt
   const put = (owner: number, other: number, side: LinkSide, expected: number | undefined) =>
     tx.put(
       `link ${owner}-${other}`,
-      { ...linkKey(owner, other), ...item(owner, other, side) },
+      linkItem(item(owner, other, side)),
       expected === undefined ? { expression: 'attribute_not_exists(pk)' } : { expression: '#version = :v', names: { '#version': 'version' }, values: { ':v': expected } },
     );
   put(w.a, w.b, w.sides.a, w.versions.a);

@@ -14,7 +14,7 @@
  * are one Query of a sparse index. A message to n recipients is 1 + n items,
  * written with the dialog's head in one transaction.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
 import { fieldsDecoder, isConditionFailure, ref, withoutKey, type Store } from './store';
 import { padId } from './time-ids';
@@ -176,32 +176,44 @@ export async function markCopyRead(store: Store, userId: number, dialogId: numbe
 
 // ---------------------------------------------------------------- reads
 
-/** A user's copies in a dialog with ids in [min, max], newest first, at most `limit`: one Query. */
+/** A user's copies in a dialog with ids in [min, max], newest first, at most `limit`: one Query, more pages only past 1 MB. */
 export async function copiesBetween(store: Store, userId: number, dialogId: number, min: number, max: number, limit: number): Promise<InboxItem[]> {
   if (max < min) return [];
-  const { Items } = await store.db.send(
-    new QueryCommand({
-      TableName: store.config.dataTable,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :min AND :max',
-      ExpressionAttributeValues: { ':pk': `INBOX#${userId}#${dialogId}`, ':min': `MSG#${padId(min)}`, ':max': `MSG#${padId(max)}` },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (Items ?? []).map((i) => toInbox(i)!);
+  return queryUpTo(store, limit, {
+    TableName: store.config.dataTable,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :min AND :max',
+    ExpressionAttributeValues: { ':pk': `INBOX#${userId}#${dialogId}`, ':min': `MSG#${padId(min)}`, ':max': `MSG#${padId(max)}` },
+    ScanIndexForward: false,
+  });
 }
 
-/** A user's unread copies, newest first, at most `limit`: one Query of the sparse index. */
-export async function unreadCopies(store: Store, userId: number, limit: number): Promise<InboxItem[]> {
-  const { Items } = await store.db.send(
-    new QueryCommand({
-      TableName: store.config.dataTable,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `UNREAD#${userId}` },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (Items ?? []).map((i) => toInbox(i)!);
+/**
+ * At most `limit` items of a Query, following pages (DynamoDB stops a page at
+ * 1 MB, ~10 large messages, not at `Limit`); no further page once `maxBytes`
+ * of items are read (the answer could not carry more).
+ */
+async function queryUpTo(store: Store, limit: number, input: QueryCommandInput, maxBytes = Infinity): Promise<InboxItem[]> {
+  const copies: InboxItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  let bytes = 0;
+  do {
+    const page = await store.db.send(new QueryCommand({ ...input, Limit: limit - copies.length, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      copies.push(toInbox(item)!);
+      if (maxBytes !== Infinity) bytes += JSON.stringify(item).length;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start && copies.length < limit && bytes <= maxBytes);
+  return copies;
+}
+
+/** A user's unread copies, newest first, at most `limit` (and about `maxBytes`): a Query of the sparse index (pages of 1 MB). */
+export async function unreadCopies(store: Store, userId: number, limit: number, maxBytes?: number): Promise<InboxItem[]> {
+  return queryUpTo(store, limit, {
+    TableName: store.config.dataTable,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': `UNREAD#${userId}` },
+    ScanIndexForward: false,
+  }, maxBytes);
 }

@@ -1,5 +1,5 @@
 /** What every storage module needs, and helpers they share. */
-import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config';
 import { retry, TryAgain, UNPROCESSED } from './retry';
@@ -48,6 +48,9 @@ export interface Key {
   pk: string;
   sk: string;
 }
+
+/** An item as written: its key and its attributes. */
+export type StoredItem = Key & Item;
 
 /**
  * One item to read and its aggregate's decoder (undefined: no such item).
@@ -147,6 +150,28 @@ async function getItems(store: Store, requested: Key[], options: ReadOptions): P
     );
   }
   return found;
+}
+
+/**
+ * Puts many items of the data table, 25 a BatchWrite, retrying unprocessed
+ * ones: not atomic and unconditional, for bulk provisioning only (requests
+ * write through transactions).
+ */
+export async function putMany(store: Store, items: readonly Record<string, unknown>[], concurrency = 8): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let start = 0; start < items.length; start += 25) batches.push(items.slice(start, start + 25) as Record<string, unknown>[]);
+  await mapBounded(batches, concurrency, async (batch) => {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    await retry(
+      async () => {
+        const out = await store.db.send(new BatchWriteCommand({ RequestItems: { [store.config.dataTable]: pending } }));
+        pending = (out.UnprocessedItems?.[store.config.dataTable] as typeof pending | undefined) ?? [];
+        if (pending.length > 0) throw new TryAgain(`${pending.length} items unprocessed`);
+      },
+      () => false,
+      UNPROCESSED,
+    );
+  });
 }
 
 export const keyOf = (key: Key) => `${key.pk}|${key.sk}`;

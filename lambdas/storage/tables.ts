@@ -17,7 +17,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name: the CDK construct id and, locally, the table name. */
-  name: 'Connections' | 'Data';
+  name: 'Connections' | 'Data' | 'Chunks';
   /** Environment variable that carries the physical table name on AWS. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -51,4 +51,14 @@ export const dataTable: TableDefinition = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
-export const tables: TableDefinition[] = [connectionsTable, dataTable];
+/** Pieces of chunked client frames until the last one arrives (storage/chunks.ts); short-lived by TTL. */
+export const chunksTable: TableDefinition = {
+  name: 'Chunks',
+  envVar: 'CHUNKS_TABLE',
+  partitionKey: { name: 'frame', type: 'S' },
+  sortKey: { name: 'piece', type: 'N' },
+  indexes: [],
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+export const tables: TableDefinition[] = [connectionsTable, dataTable, chunksTable];

@@ -2,7 +2,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { nextId } from './ids';
-import { isConditionFailure, ref, withoutKey, type Store } from './store';
+import { isConditionFailure, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
 import { searchItems } from './user-search';
 
@@ -50,10 +50,10 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     created_at: created,
     updated_at: created,
   };
+  const [username, ...rest] = userItems(user);
   const tx = transaction(store);
-  tx.put('username', { ...usernameKey(user.username), userId: id, domainId: user.domain_id }, { expression: 'attribute_not_exists(pk)' });
-  tx.put('user', { ...userKey(id), ...user });
-  for (const item of searchItems(user)) tx.put(`search ${item.sk}`, item);
+  tx.put('username', username!, { expression: 'attribute_not_exists(pk)' });
+  for (const item of rest) tx.put(`${item.pk} ${item.sk}`, item);
   try {
     await tx.commitRetryingConflicts(store);
   } catch (error) {
@@ -62,6 +62,11 @@ export async function createUser(store: Store, input: NewUser, now = new Date())
     throw error;
   }
   return user;
+}
+
+/** The items of a user: the username claim first, then the profile and its search entries. */
+export function userItems(user: UserRecord): StoredItem[] {
+  return [{ ...usernameKey(user.username), userId: user.id, domainId: user.domain_id }, { ...userKey(user.id), ...user }, ...searchItems(user)];
 }
 
 export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {

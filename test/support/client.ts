@@ -1,5 +1,7 @@
 /** A raw WebSocket test client speaking protocol §1: requests with ackIds, acks, pushes. */
 import { WebSocket } from 'ws';
+import { Reassembly } from '../../client/reassembly';
+import { chunkOf, claimsChunk } from '../../lambdas/protocol/chunks';
 import type { AckFrame, PushFrame } from '../../lambdas/protocol/frames';
 
 export class TestClient {
@@ -11,12 +13,20 @@ export class TestClient {
   /** Every frame received, empty ones included. */
   frames = 0;
 
+  /** Chunk frames (docs/protocol.md, Chunked frames) of frames larger than one message, until they are whole. */
+  private readonly reassembly = new Reassembly((ackId, reason) => {
+    throw new Error(`chunked frame for ack ${String(ackId)} incomplete: ${reason}`);
+  });
+
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (raw) => {
       this.frames++;
       // API Gateway answers a two-way route whose integration returned no body with an empty frame: not a protocol frame.
       if ((raw as Buffer).length === 0) return this.notify();
-      const frame = JSON.parse(raw.toString()) as AckFrame | PushFrame;
+      const parsed = JSON.parse(raw.toString()) as unknown;
+      const whole = claimsChunk(parsed) ? this.reassembly.add(chunkOf(parsed)!) : raw.toString();
+      if (whole === undefined) return;
+      const frame = JSON.parse(whole) as AckFrame | PushFrame;
       if ('ackId' in frame) this.acks.push(frame);
       else this.pushes.push(frame);
       this.notify();

@@ -366,6 +366,7 @@ export const CASES: Record<SchemaName, SchemaCases> = {
       { in: { dialog_id: 1, last_date: '2024-03-05T10:20:30.123456789Z', limit: LIMITS.pageMax } },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: LIMITS.pageMax + 1 }, out: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: LIMITS.pageMax }, note: 'over the maximum is clamped' },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: 1e9, x: 1 }, out: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: LIMITS.pageMax } },
+      { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', before_id: 4096 }, out: { dialog_id: 1, last_date: '2024-03-05 10:20:30', before_id: 4096, limit: LIMITS.pageDefault }, note: 'the cursor extension' },
     ],
     refuse: [
       { in: { dialog_id: 1 }, issues: ['last_date: invalid_type'] },
@@ -377,6 +378,7 @@ export const CASES: Record<SchemaName, SchemaCases> = {
       { in: { dialog_id: 1, last_date: 1709634030000 }, issues: ['last_date: invalid_type'] },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', first_date: 'yesterday' }, issues: ['first_date: custom'] },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: 0 }, issues: ['limit: too_small'] },
+      { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', before_id: 0 }, issues: ['before_id: too_small'] },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: 2.5 }, issues: ['limit: invalid_type'] },
       { in: { dialog_id: 1, last_date: '2024-03-05 10:20:30', limit: '30' }, issues: ['limit: invalid_type'] },
       { in: { dialog_id: 0, last_date: '2024-03-05 10:20:30' }, issues: ['dialog_id: too_small'] },
