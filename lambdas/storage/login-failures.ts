@@ -12,7 +12,7 @@
  * through). The read before the check only spares scrypt on a full window.
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, isConditionFailure, ref, withoutKey, type Store } from './store';
+import { conditionHolds, epochSeconds, ref, withoutKey, type Store } from './store';
 
 export const failuresKey = (username: string) => ({ pk: `LOGINFAIL#${username.toLowerCase()}`, sk: 'LOGINFAIL' });
 export const failuresRef = (username: string) => ref(failuresKey(username), withoutKey<FailureRecord>);
@@ -29,16 +29,6 @@ export interface AttemptLimit {
 
 export function isLocked(record: FailureRecord | undefined, maxFailures: number, now = Date.now()): boolean {
   return !!record && record.expiresAt > epochSeconds(now) && record.failures >= maxFailures;
-}
-
-async function conditionHolds(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
 }
 
 /**

@@ -8,7 +8,7 @@
  * parallel frames are limited exactly like sequential ones.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, type Store } from './store';
+import { conditionHolds, type Store } from './store';
 
 export interface BucketLimit {
   /** Frames allowed at once from a full bucket. */
@@ -18,16 +18,6 @@ export interface BucketLimit {
 }
 
 const bucketKey = (userId: number, bucket: string) => ({ pk: `RATE#${userId}`, sk: bucket });
-
-async function conditionHolds(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
 
 /** Takes one token of `userId`'s bucket `bucket`; false (nothing taken) when it is empty. */
 export async function takeToken(store: Store, userId: number, bucket: string, limit: BucketLimit, now = Date.now()): Promise<boolean> {

@@ -21,6 +21,17 @@ export function alive<T extends { expiresAt?: number }>(item: T | undefined, now
 /** A single-item write whose condition failed (transactions report theirs as TransactionCancelled). */
 export const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException => error instanceof ConditionalCheckFailedException;
 
+/** A conditional write: true if it was written, false if its condition did not hold. */
+export async function conditionHolds(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
