@@ -20,11 +20,14 @@ import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogs, HTTP_ACCESS_LOG_FIELDS } from './access-logs';
+import { functionRole } from './function-role';
+import { ROUTE_RUNTIME } from './route-function';
 import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
 
 /**
@@ -47,7 +50,9 @@ export interface FileStorageProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Rate limit of the file API (requests per second, burst). @default { rateLimit: 200, burstLimit: 400 } */
   readonly throttle?: ThrottleSettings;
-  /** @default Runtime.NODEJS_22_X */
+  /** Retention of the function's log and the access log. @default one month */
+  readonly logRetention?: RetentionDays;
+  /** @default the route functions' runtime (the newest Node.js of aws-cdk-lib) */
   readonly runtime?: Runtime;
 }
 
@@ -57,6 +62,7 @@ export class FileStorage extends Construct {
   readonly bucket: Bucket;
   readonly handler: NodejsFunction;
   readonly api: HttpApi;
+  readonly stage: HttpStage;
   /** Base URL of the file server, ending in `/`: pass it as FILES_URL. */
   readonly url: string;
   readonly maxFileBytes: number;
@@ -85,10 +91,12 @@ export class FileStorage extends Construct {
       ],
     });
 
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const logGroup = new LogGroup(this, 'Logs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: fileURLToPath(new URL('../lambdas/files/aws-handler.ts', import.meta.url)),
       handler: 'handler',
-      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      runtime: props.runtime ?? ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(20),
@@ -99,7 +107,8 @@ export class FileStorage extends Construct {
         ALLOWED_ORIGINS: allowedOrigins.includes('*') ? '' : allowedOrigins.join(','),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup,
+      role: functionRole(this, 'HandlerRole', logGroup),
       bundling: {
         format: OutputFormat.ESM,
         sourceMap: true,
@@ -128,7 +137,10 @@ export class FileStorage extends Construct {
       httpApi: this.api,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
+      accessLogSettings: accessLogs(this, 'AccessLogs', HTTP_ACCESS_LOG_FIELDS, retention),
+      detailedMetricsEnabled: true,
     });
+    this.stage = stage;
     const integration = new HttpLambdaIntegration('Files', this.handler);
     for (const [action, method] of Object.entries(FILE_ROUTES) as [FileAction, 'GET' | 'POST'][]) {
       this.api.addRoutes({ path: `/${action}/{id}`, methods: [ROUTE_METHOD[method]], integration });

@@ -13,8 +13,11 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
+import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
 import { FileStorage } from './file-storage';
+import { acknowledgeNagFindings } from './nag';
 import { RouteFunction } from './route-function';
+import { grantTableAccess } from './table-access';
 import { readSettings, type Settings } from './settings';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
@@ -73,6 +76,7 @@ const mayPush = (route: RouteDefinition): boolean => Object.values(route.access)
 
 export class MessengerStack extends Stack {
   readonly tables: ReadonlyMap<TableDefinition['name'], Table>;
+  readonly definitions: readonly TableDefinition[];
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
   readonly tokenSecret: Secret;
@@ -84,7 +88,7 @@ export class MessengerStack extends Stack {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
     const routes = props.routes ?? routeTable;
-    const definitions = props.tables ?? tableDefinitions;
+    const definitions = (this.definitions = props.tables ?? tableDefinitions);
 
     this.tables = new Map(definitions.map((definition) => [definition.name, this.table(definition)]));
 
@@ -103,10 +107,16 @@ export class MessengerStack extends Stack {
       stageName: settings.stageName,
       autoDeploy: true,
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+      accessLogSettings: accessLogs(this, 'AccessLogs', WEBSOCKET_ACCESS_LOG_FIELDS, settings.logRetentionDays),
+      detailedMetricsEnabled: true,
     });
+    if (settings.apiGatewayCloudWatchRole) this.stage.node.addDependency(new ApiGatewayAccountRole(this, 'ApiGatewayAccount'));
 
     if (!settings.filesUrl) {
-      this.files = new FileStorage(this, 'Files', settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {});
+      this.files = new FileStorage(this, 'Files', {
+        ...(settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {}),
+        logRetention: settings.logRetentionDays,
+      });
     }
 
     const environment: Readonly<Record<string, string>> = Object.freeze({
@@ -135,6 +145,7 @@ export class MessengerStack extends Stack {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
     }
     new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
+    acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files });
   }
 
   private table(definition: TableDefinition): Table {
@@ -162,8 +173,9 @@ export class MessengerStack extends Stack {
 
     for (const [name, level] of Object.entries(route.access)) {
       const table = this.tables.get(name as TableDefinition['name']);
-      if (!table) throw new Error(`route ${route.event}: access to unknown table ${name}`);
-      table.grant(fn, ...DYNAMODB_ACTIONS[level]);
+      const definition = this.definitions.find((d) => d.name === name);
+      if (!table || !definition) throw new Error(`route ${route.event}: access to unknown table ${name}`);
+      grantTableAccess(fn, table, definition, DYNAMODB_ACTIONS[level]);
     }
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
     if (mayPush(route)) this.stage.grantManagementApiAccess(fn);

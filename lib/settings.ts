@@ -19,6 +19,11 @@ export interface Settings {
   throttleBurstLimit: number;
   /** CloudWatch Logs retention of every function's log group, in days. @default 30 */
   logRetentionDays: RetentionDays;
+  /**
+   * Set the account's API Gateway CloudWatch role (AWS::ApiGateway::Account),
+   * which WebSocket access logs need; leave it false where the account has one. @default false
+   */
+  apiGatewayCloudWatchRole: boolean;
 }
 
 /** The placeholder until the stack has its own file server: `.invalid` never resolves. */
@@ -29,6 +34,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   throttleRateLimit: 500,
   throttleBurstLimit: 1000,
   logRetentionDays: RetentionDays.ONE_MONTH,
+  apiGatewayCloudWatchRole: false,
 });
 
 function text(node: Node, key: string): string | undefined {
@@ -46,6 +52,14 @@ function positiveNumber(node: Node, key: string, { integer = false } = {}): numb
     throw new Error(`context ${key} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+export function flag(node: Node, key: string): boolean | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function origins(node: Node): string[] | undefined {
@@ -92,5 +106,6 @@ export function readSettings(node: Node): Settings {
     throttleRateLimit: positiveNumber(node, 'throttleRateLimit') ?? DEFAULT_SETTINGS.throttleRateLimit,
     throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
     logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,
+    apiGatewayCloudWatchRole: flag(node, 'apiGatewayCloudWatchRole') ?? DEFAULT_SETTINGS.apiGatewayCloudWatchRole,
   };
 }

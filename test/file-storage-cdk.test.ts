@@ -58,7 +58,7 @@ describe('FileStorage', () => {
 
   it('configures the function with the bucket and the size limit', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: { Variables: Match.objectLike({ FILES_BUCKET: { Ref: Match.stringLikeRegexp('FilesBucket') }, MAX_FILE_BYTES: String(4 * 1024 * 1024) }) },
     });
