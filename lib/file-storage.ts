@@ -26,6 +26,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { accessLogs, HTTP_ACCESS_LOG_FIELDS } from './access-logs';
+import { CustomDomain, type DomainSettings } from './domains';
 import { functionRole } from './function-role';
 import { ROUTE_RUNTIME } from './route-function';
 import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
@@ -52,6 +53,8 @@ export interface FileStorageProps {
   readonly throttle?: ThrottleSettings;
   /** Retention of the function's log and the access log. @default one month */
   readonly logRetention?: RetentionDays;
+  /** A custom domain for the file server; `url` is then `https://<domain>/`. @default the execute-api URL */
+  readonly domain?: DomainSettings;
   /** @default the route functions' runtime (the newest Node.js of aws-cdk-lib) */
   readonly runtime?: Runtime;
 }
@@ -146,7 +149,9 @@ export class FileStorage extends Construct {
       this.api.addRoutes({ path: `/${action}/{id}`, methods: [ROUTE_METHOD[method]], integration });
     }
 
-    this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/
+    if (props.domain) new CustomDomain(this, 'Domain', { ...props.domain, api: this.api, stage, serves: 'the file server' });
+    // The $default stage: https://{api}.execute-api.{region}.{suffix}/
+    this.url = props.domain ? `https://${props.domain.domainName}/` : stage.url;
     new CfnOutput(this, 'FilesUrl', { value: this.url, description: 'FILES_URL: base of the storage urls (protocol §7)' });
   }
 }

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
 import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
+import { CustomDomain } from './domains';
 import { FileStorage } from './file-storage';
 import { acknowledgeNagFindings } from './nag';
 import { RouteFunction } from './route-function';
@@ -111,11 +112,13 @@ export class MessengerStack extends Stack {
       detailedMetricsEnabled: true,
     });
     if (settings.apiGatewayCloudWatchRole) this.stage.node.addDependency(new ApiGatewayAccountRole(this, 'ApiGatewayAccount'));
+    const domain = settings.domain && new CustomDomain(this, 'Domain', { ...settings.domain, api: this.api, stage: this.stage, serves: 'the WebSocket API' });
 
     if (!settings.filesUrl) {
       this.files = new FileStorage(this, 'Files', {
         ...(settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {}),
         logRetention: settings.logRetentionDays,
+        domain: settings.filesDomain,
       });
     }
 
@@ -139,7 +142,10 @@ export class MessengerStack extends Stack {
     }
     this.functions = functions;
 
-    new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Clients connect here (wss://).' });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: domain ? `wss://${domain.domainName}` : this.stage.url,
+      description: domain ? 'Clients connect here: the custom domain (the stage URL answers too).' : 'Clients connect here (wss://).',
+    });
     new CfnOutput(this, 'ManagementEndpoint', { value: this.stage.callbackUrl, description: 'API Gateway Management API (PostToConnection).' });
     for (const [name, table] of this.tables) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });

@@ -28,7 +28,17 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('finds nothing unacknowledged with the options set', () => {
-    expect(findings({ stageName: 'beta', apiGatewayCloudWatchRole: 'true', allowedOrigins: 'https://app.example.com' })).toEqual([]);
+    expect(findings({ stage: 'staging', apiGatewayCloudWatchRole: 'true', allowedOrigins: 'https://app.example.com' })).toEqual([]);
+    expect(
+      findings({
+        stageName: 'beta',
+        domainName: 'chat.example.com',
+        certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
+        filesDomainName: 'files.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'example.com',
+      }),
+    ).toEqual([]);
   });
 
   it('does report a finding nobody acknowledged (the check can fail)', () => {

@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { WEBSOCKET_ACCESS_LOG_FIELDS } from '../lib/access-logs';
 import { MessengerStack } from '../lib/messenger-stack';
+import { stackIdentity } from '../lib/settings';
 
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 
@@ -66,3 +67,90 @@ describe('execution roles', () => {
   });
 });
 
+
+describe('stages', () => {
+  it('names the stack after the stage: Messenger, or Messenger-<stage> with -c stage=…', () => {
+    expect(stackIdentity(new App().node)).toEqual({ stackName: 'Messenger', stage: undefined });
+    expect(stackIdentity(new App({ context: { stage: 'staging' } }).node)).toEqual({ stackName: 'Messenger-staging', stage: 'staging' });
+    expect(stackIdentity(new App({ context: { stage: 'staging', stackName: 'Chat-test' } }).node).stackName).toBe('Chat-test');
+    expect(() => stackIdentity(new App({ context: { stage: 'my stage' } }).node)).toThrow(/context stage must be/);
+  });
+
+  it('gives a staging stack its own API stage and no fixed physical name, so it deploys beside production', () => {
+    const staging = synth({ stage: 'staging' }, 'Messenger-staging');
+    const stage = ofType(staging.resources, 'AWS::ApiGatewayV2::Stage').find(([, s]) => s.Properties.StageName !== '$default')![1];
+    expect(stage.Properties.StageName).toBe('staging');
+    expect(ofType(staging.resources, 'AWS::Lambda::Function').length).toBe(ofType(resources, 'AWS::Lambda::Function').length);
+    expect(ofType(staging.resources, 'AWS::DynamoDB::Table').length).toBe(ofType(resources, 'AWS::DynamoDB::Table').length);
+    // Names an account holds once: none is set, so CloudFormation derives each from the stack name.
+    const named: Record<string, string> = {
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::SecretsManager::Secret': 'Name',
+      'AWS::IAM::Role': 'RoleName',
+    };
+    for (const [id, r] of Object.entries(staging.resources)) {
+      if (named[r.Type]) expect(r.Properties?.[named[r.Type]!], id).toBeUndefined();
+    }
+    const api = ofType(staging.resources, 'AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')![1];
+    expect(api.Properties.Name).toBe('Messenger-staging-api');
+  });
+});
+
+describe('custom domains', () => {
+  const CERT = 'arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab';
+  const FILES_CERT = 'arn:aws:acm:eu-central-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+  it('has none by default', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  it('maps the WebSocket API and the file server to their domains, with alias records in the given zone', () => {
+    const { template: t, resources: r } = synth({
+      domainName: 'chat.example.com',
+      certificateArn: CERT,
+      filesDomainName: 'files.example.com',
+      filesCertificateArn: FILES_CERT,
+      hostedZoneId: 'Z0123456789ABC',
+      hostedZoneName: 'example.com',
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'chat.example.com',
+      DomainNameConfigurations: [{ CertificateArn: CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'files.example.com', DomainNameConfigurations: [{ CertificateArn: FILES_CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }] });
+    const mappings = ofType(r, 'AWS::ApiGatewayV2::ApiMapping').map(([, m]) => m.Properties);
+    expect(mappings).toHaveLength(2);
+    const apiOf = (protocol: string) => ofType(r, 'AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === protocol)![0];
+    expect(mappings.map((m) => m.ApiId.Ref).sort()).toEqual([apiOf('WEBSOCKET'), apiOf('HTTP')].sort());
+    const records = ofType(r, 'AWS::Route53::RecordSet').map(([, rs]) => `${rs.Properties.Type} ${rs.Properties.Name} ${rs.Properties.HostedZoneId}`);
+    expect(records.sort()).toEqual(
+      ['A chat.example.com.', 'AAAA chat.example.com.', 'A files.example.com.', 'AAAA files.example.com.'].map((x) => `${x} Z0123456789ABC`).sort(),
+    );
+    // Clients are told the custom names: the wss:// output, and FILES_URL of every function.
+    expect(t.toJSON().Outputs.WebSocketUrl.Value).toBe('wss://chat.example.com');
+    const filesUrls = new Set(ofType(r, 'AWS::Lambda::Function').map(([, f]) => f.Properties.Environment.Variables.FILES_URL).filter(Boolean));
+    expect([...filesUrls]).toEqual(['https://files.example.com/']);
+  });
+
+  it('without a zone, prints where the CNAME should point; one certificate may serve both names', () => {
+    const { resources: r, template: t } = synth({ domainName: 'chat.example.com', certificateArn: CERT, filesDomainName: 'files.example.com' });
+    expect(ofType(r, 'AWS::Route53::RecordSet')).toEqual([]);
+    const certs = ofType(r, 'AWS::ApiGatewayV2::DomainName').map(([, d]) => d.Properties.DomainNameConfigurations[0].CertificateArn);
+    expect(certs).toEqual([CERT, CERT]);
+    const outputs = Object.keys(t.toJSON().Outputs);
+    expect(outputs.filter((o) => o.includes('DnsTarget'))).toHaveLength(2);
+  });
+
+  it('refuses incomplete or contradictory domain settings, naming the key', () => {
+    expect(() => synth({ domainName: 'chat.example.com' })).toThrow(/domainName needs certificateArn/);
+    expect(() => synth({ domainName: 'Chat Example', certificateArn: CERT })).toThrow(/context domainName must be a lower-case DNS name/);
+    expect(() => synth({ domainName: 'chat.example.com', certificateArn: 'arn:aws:iam::1:role/x' })).toThrow(/certificateArn must be an ACM certificate ARN/);
+    expect(() => synth({ domainName: 'chat.example.com', certificateArn: CERT, hostedZoneId: 'Z1' })).toThrow(/hostedZoneId and hostedZoneName go together/);
+    expect(() => synth({ domainName: 'chat.other.org', certificateArn: CERT, hostedZoneId: 'Z1', hostedZoneName: 'example.com' })).toThrow(/not in the hosted zone/);
+    expect(() => synth({ filesDomainName: 'files.example.com', certificateArn: CERT, filesUrl: 'https://cdn.example.com/' })).toThrow(/filesUrl says there is none/);
+  });
+});
