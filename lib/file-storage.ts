@@ -38,6 +38,8 @@ import { FILE_ROUTES, type FileAction } from '../lambdas/files/server';
  */
 export const MAX_LAMBDA_FILE_BYTES = 4.25 * 1024 * 1024;
 
+export const FILE_SERVER_MEMORY_MB = 512;
+
 export interface FileStorageProps {
   /** Largest upload (request body) in bytes; at most MAX_LAMBDA_FILE_BYTES. @default 4 MiB */
   readonly maxFileBytes?: number;
@@ -101,7 +103,7 @@ export class FileStorage extends Construct {
       handler: 'handler',
       runtime: props.runtime ?? ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: FILE_SERVER_MEMORY_MB,
       timeout: Duration.seconds(20),
       description: 'File server (protocol §7): get / putRaw / put / delete over S3',
       environment: {

@@ -15,9 +15,10 @@ import { routeKeyOf, routes as routeTable, type RouteDefinition } from '../lambd
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
 import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
 import { CustomDomain } from './domains';
-import { FileStorage } from './file-storage';
+import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
 import { acknowledgeNagFindings } from './nag';
-import { RouteFunction } from './route-function';
+import { Observability } from './observability';
+import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { grantTableAccess } from './table-access';
 import { readSettings, type Settings } from './settings';
 
@@ -82,6 +83,7 @@ export class MessengerStack extends Stack {
   readonly stage: WebSocketStage;
   readonly tokenSecret: Secret;
   readonly functions: ReadonlyMap<string, RouteFunction>;
+  readonly observability: Observability;
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
 
@@ -141,6 +143,18 @@ export class MessengerStack extends Stack {
       functions.set(route.event, this.route(constructId, route, environment, settings));
     }
     this.functions = functions;
+
+    this.observability = new Observability(this, 'Observability', {
+      functions: [
+        ...[...functions].map(([event, fn]) => ({ id: constructIdOf(event), name: event, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
+        ...(this.files ? [{ id: 'Files', name: 'file server', fn: this.files.handler, memoryMb: FILE_SERVER_MEMORY_MB }] : []),
+      ],
+      webSocketApiId: this.api.apiId,
+      stageName: settings.stageName,
+      tables: this.tables,
+      filesApi: this.files && { apiId: this.files.api.apiId, stageName: this.files.stage.stageName },
+      alarmEmail: settings.alarmEmail,
+    });
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: domain ? `wss://${domain.domainName}` : this.stage.url,

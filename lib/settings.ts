@@ -25,6 +25,8 @@ export interface Settings {
    * which WebSocket access logs need; leave it false where the account has one. @default false
    */
   apiGatewayCloudWatchRole: boolean;
+  /** Alarm notifications go to an SNS topic with this address subscribed. @default no topic */
+  alarmEmail?: string;
   /** Custom domain of the WebSocket API (`domainName`, `certificateArn`, optional `hostedZoneId` + `hostedZoneName`). */
   domain?: DomainSettings;
   /** Custom domain of the file server (`filesDomainName`, `filesCertificateArn` or else `certificateArn`, the same zone). */
@@ -102,6 +104,12 @@ function stageName(node: Node): string | undefined {
   return value;
 }
 
+function email(node: Node, key: string): string | undefined {
+  const value = text(node, key);
+  if (value !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new Error(`context ${key} must be an email address, got ${value}`);
+  return value;
+}
+
 function domainName(node: Node, key: string): string | undefined {
   const value = text(node, key);
   if (value !== undefined && !/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/.test(value)) throw new Error(`context ${key} must be a lower-case DNS name, got ${value}`);
@@ -172,6 +180,7 @@ export function readSettings(node: Node): Settings {
     throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
     logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,
     apiGatewayCloudWatchRole: flag(node, 'apiGatewayCloudWatchRole') ?? DEFAULT_SETTINGS.apiGatewayCloudWatchRole,
+    alarmEmail: email(node, 'alarmEmail'),
     ...domains(node, filesUrl),
   };
 }

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { WEBSOCKET_ACCESS_LOG_FIELDS } from '../lib/access-logs';
 import { MessengerStack } from '../lib/messenger-stack';
 import { stackIdentity } from '../lib/settings';
+import { routes } from '../lambdas/routes/table';
+import { tables } from '../lambdas/storage/tables';
 
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 
@@ -152,5 +154,63 @@ describe('custom domains', () => {
     expect(() => synth({ domainName: 'chat.example.com', certificateArn: CERT, hostedZoneId: 'Z1' })).toThrow(/hostedZoneId and hostedZoneName go together/);
     expect(() => synth({ domainName: 'chat.other.org', certificateArn: CERT, hostedZoneId: 'Z1', hostedZoneName: 'example.com' })).toThrow(/not in the hosted zone/);
     expect(() => synth({ filesDomainName: 'files.example.com', certificateArn: CERT, filesUrl: 'https://cdn.example.com/' })).toThrow(/filesUrl says there is none/);
+  });
+});
+
+describe('alarms and dashboard', () => {
+  const alarms = () => ofType(resources, 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties }));
+  const metricsOf = (alarm: any): any[] => (alarm.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+  const functionIds = () => ofType(resources, 'AWS::Lambda::Function').map(([id]) => id);
+
+  it('alarms on each function failing or being throttled', () => {
+    for (const fnId of functionIds()) {
+      const own = alarms().filter((a) => metricsOf(a).some((m) => m.Dimensions?.[0]?.Value?.Ref === fnId));
+      expect(own, fnId).toHaveLength(1);
+      expect(metricsOf(own[0]).map((m) => m.MetricName).sort(), fnId).toEqual(['Errors', 'Throttles']);
+      expect(own[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    }
+  });
+
+  it('alarms on WebSocket integration and execution errors, file server 5xx, and DynamoDB throttles and system errors of each table', () => {
+    const byMetric = (name: string) => alarms().filter((a) => a.MetricName === name || metricsOf(a).some((m) => m.MetricName === name));
+    expect(byMetric('IntegrationError')).toHaveLength(1);
+    expect(byMetric('ExecutionError')).toHaveLength(1);
+    expect(byMetric('5xx')).toHaveLength(1);
+    expect(byMetric('ReadThrottleEvents')).toHaveLength(tables.length);
+    expect(byMetric('WriteThrottleEvents')).toHaveLength(tables.length);
+    const systemErrors = byMetric('SystemErrors');
+    expect(systemErrors).toHaveLength(tables.length);
+    expect(metricsOf(systemErrors[0]).length).toBeLessThanOrEqual(10); // CloudWatch's limit of metrics per alarm
+    for (const a of alarms()) expect(String(a.AlarmDescription).length, `${a.id} says what to do`).toBeGreaterThan(60);
+  });
+
+  it('notifies nobody unless alarmEmail is given; then every alarm and its recovery go to one topic with the address subscribed', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const a of alarms()) expect(a.AlarmActions, a.id).toBeUndefined();
+    const withEmail = synth({ alarmEmail: 'ops@example.com' });
+    withEmail.template.resourceCountIs('AWS::SNS::Topic', 1);
+    withEmail.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const topicId = ofType(withEmail.resources, 'AWS::SNS::Topic')[0]![0];
+    const notified = ofType(withEmail.resources, 'AWS::CloudWatch::Alarm');
+    expect(notified.length).toBe(alarms().length);
+    for (const [id, a] of notified) {
+      expect(a.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(a.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
+    }
+    expect(() => synth({ alarmEmail: 'ops at example' })).toThrow(/alarmEmail must be an email address/);
+  });
+
+  it('draws one dashboard: frames by route, latency percentiles, errors, connections, DynamoDB units and cost per hour', () => {
+    const dashboards = ofType(resources, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    // The body is a Fn::Join of literals and tokens; the literal parts carry the titles and expressions.
+    const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+    for (const title of ['Frames per second by route', 'Latency: integration p50 / p99', 'Errors', 'Connections and messages', 'DynamoDB consumed units', 'Estimated cost, USD per hour']) {
+      expect(body).toContain(title);
+    }
+    for (const route of routes) expect(body, route.event).toContain(JSON.stringify(`"label":"${route.event}"`).slice(1, -1));
+    expect(body).toContain('p99');
+    expect(body).toContain('ConsumedWriteCapacityUnits');
+    expect(body).not.toMatch(/\de-\d/); // prices written as plain decimals: metric math has no exponent
   });
 });
