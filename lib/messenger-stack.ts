@@ -19,6 +19,7 @@ import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
 import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
+import { applyRouteLimits } from './route-limits';
 import { grantTableAccess } from './table-access';
 import { readSettings, type Settings } from './settings';
 
@@ -143,6 +144,10 @@ export class MessengerStack extends Stack {
       functions.set(route.event, this.route(constructId, route, environment, settings));
     }
     this.functions = functions;
+    applyRouteLimits(this.stage, functions, routes, {
+      loginThrottle: { rateLimit: settings.loginThrottleRateLimit, burstLimit: settings.loginThrottleBurstLimit },
+      reservedConcurrency: settings.reservedConcurrency,
+    });
 
     this.observability = new Observability(this, 'Observability', {
       functions: [

@@ -25,6 +25,11 @@ export interface Settings {
    * which WebSocket access logs need; leave it false where the account has one. @default false
    */
   apiGatewayCloudWatchRole: boolean;
+  /** Throttle of each login frame (the frames without a session). @default 50 per second, burst 100 */
+  loginThrottleRateLimit: number;
+  loginThrottleBurstLimit: number;
+  /** Reserved concurrency by route event, e.g. `-c reservedConcurrency='{"new message":50}'`. @default none */
+  reservedConcurrency: Record<string, number>;
   /** Alarm notifications go to an SNS topic with this address subscribed. @default no topic */
   alarmEmail?: string;
   /** Custom domain of the WebSocket API (`domainName`, `certificateArn`, optional `hostedZoneId` + `hostedZoneName`). */
@@ -42,6 +47,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   throttleBurstLimit: 1000,
   logRetentionDays: RetentionDays.ONE_MONTH,
   apiGatewayCloudWatchRole: false,
+  loginThrottleRateLimit: 50,
+  loginThrottleBurstLimit: 100,
+  reservedConcurrency: {},
 });
 
 function text(node: Node, key: string): string | undefined {
@@ -102,6 +110,23 @@ function stageName(node: Node): string | undefined {
   const value = text(node, 'stageName');
   if (value !== undefined && !/^[A-Za-z0-9_]{1,128}$/.test(value)) throw new Error(`context stageName must be letters, digits or _, got ${value}`);
   return value;
+}
+
+function reservedConcurrency(node: Node): Record<string, number> | undefined {
+  let value: unknown = node.tryGetContext('reservedConcurrency');
+  if (value === undefined || value === null) return undefined;
+  const refuse = () => new Error(`context reservedConcurrency must be a JSON object of route event → positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw refuse();
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse();
+  const entries = Object.entries(value);
+  if (entries.some(([, n]) => typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)) throw refuse();
+  return Object.fromEntries(entries) as Record<string, number>;
 }
 
 function email(node: Node, key: string): string | undefined {
@@ -180,6 +205,9 @@ export function readSettings(node: Node): Settings {
     throttleBurstLimit: positiveNumber(node, 'throttleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.throttleBurstLimit,
     logRetentionDays: retention(node) ?? DEFAULT_SETTINGS.logRetentionDays,
     apiGatewayCloudWatchRole: flag(node, 'apiGatewayCloudWatchRole') ?? DEFAULT_SETTINGS.apiGatewayCloudWatchRole,
+    loginThrottleRateLimit: positiveNumber(node, 'loginThrottleRateLimit') ?? DEFAULT_SETTINGS.loginThrottleRateLimit,
+    loginThrottleBurstLimit: positiveNumber(node, 'loginThrottleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.loginThrottleBurstLimit,
+    reservedConcurrency: reservedConcurrency(node) ?? {},
     alarmEmail: email(node, 'alarmEmail'),
     ...domains(node, filesUrl),
   };

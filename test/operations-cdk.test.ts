@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { WEBSOCKET_ACCESS_LOG_FIELDS } from '../lib/access-logs';
 import { MessengerStack } from '../lib/messenger-stack';
+import { isLoginRoute } from '../lib/route-limits';
 import { stackIdentity } from '../lib/settings';
 import { routes } from '../lambdas/routes/table';
 import { tables } from '../lambdas/storage/tables';
@@ -19,7 +20,7 @@ function synth(context: Record<string, unknown> = {}, id = 'Messenger') {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new MessengerStack(app, id);
   const template = Template.fromStack(stack);
-  return { app, stack, template, resources: template.toJSON().Resources as Record<string, { Type: string; Properties: any; DeletionPolicy?: string }> };
+  return { app, stack, template, resources: template.toJSON().Resources as Record<string, { Type: string; Properties: any; DeletionPolicy?: string; DependsOn?: string[] }> };
 }
 
 const { template, resources } = synth();
@@ -212,5 +213,41 @@ describe('alarms and dashboard', () => {
     expect(body).toContain('p99');
     expect(body).toContain('ConsumedWriteCapacityUnits');
     expect(body).not.toMatch(/\de-\d/); // prices written as plain decimals: metric math has no exponent
+  });
+});
+
+describe('route limits', () => {
+  const wsStage = (r: typeof resources) => ofType(r, 'AWS::ApiGatewayV2::Stage').find(([, s]) => s.Properties.StageName !== '$default')![1] as { Properties: any; DependsOn?: string[] };
+
+  it('throttles the login frames tighter than the stage default, with detailed metrics on every route', () => {
+    const stage = wsStage(resources);
+    const logins = routes.filter(isLoginRoute).map((r) => r.event);
+    expect(logins.sort()).toEqual(['auth by credentials', 'auth by token', 'subscribe']);
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(logins);
+    for (const key of logins) {
+      expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DetailedMetricsEnabled: true });
+    }
+    // Deployed after those routes: CloudFormation refuses settings of a route it has not created.
+    const loginRouteIds = ofType(resources, 'AWS::ApiGatewayV2::Route').filter(([, r]) => logins.includes(r.Properties.RouteKey)).map(([id]) => id);
+    expect(loginRouteIds).toHaveLength(3);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(loginRouteIds));
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000, DetailedMetricsEnabled: true });
+    const tuned = wsStage(synth({ loginThrottleRateLimit: '5', loginThrottleBurstLimit: '10' }).resources);
+    expect(tuned.Properties.RouteSettings['auth by token']).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+  });
+
+  it('reserves concurrency only for the routes named, and refuses an unknown route or a bad number', () => {
+    for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const { resources: r } = synth({ reservedConcurrency: '{"new message": 50, "auth by credentials": 10}' });
+    const reserved = Object.fromEntries(
+      ofType(r, 'AWS::Lambda::Function')
+        .filter(([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined)
+        .map(([, fn]) => [String(fn.Properties.Description).split(':')[0], fn.Properties.ReservedConcurrentExecutions]),
+    );
+    expect(reserved).toEqual({ 'route new message': 50, 'route auth by credentials': 10 });
+    expect(synth({ reservedConcurrency: { ping: 2 } }).resources).toBeDefined(); // cdk.json gives an object
+    expect(() => synth({ reservedConcurrency: '{"no such frame": 5}' })).toThrow(/names "no such frame", which is no route/);
+    expect(() => synth({ reservedConcurrency: '{"ping": 0}' })).toThrow(/reservedConcurrency must be/);
+    expect(() => synth({ reservedConcurrency: 'ping=5' })).toThrow(/reservedConcurrency must be/);
   });
 });
