@@ -53,8 +53,26 @@ export function parseSetting(assignment: string): Partial<DomainSettings> {
   return { [key]: raw };
 }
 
+const parseSettings = (assignments: readonly string[]) => Object.assign({}, ...assignments.map(parseSetting)) as Partial<DomainSettings>;
+
+/** Sets a domain's settings, creating the domain if need be (tests and the demo seed). */
 export async function configureDomain(store: Store, name: string, assignments: string[]): Promise<DomainRecord> {
-  const settings = Object.assign({}, ...assignments.map(parseSetting)) as Partial<DomainSettings>;
+  const settings = parseSettings(assignments);
   const domain = await ensureDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true } : {});
   return updateDomainSettings(store, domain.id, settings);
+}
+
+/** Changes an existing domain's settings (the operator's domain-config): a misspelt name is an error, not a new domain. */
+export async function reconfigureDomain(store: Store, name: string, assignments: string[]): Promise<DomainRecord> {
+  const settings = parseSettings(assignments);
+  const domain = await findDomainByName(store, name);
+  if (!domain) throw new Error(`no domain ${name} (create-domain makes one)`);
+  return updateDomainSettings(store, domain.id, settings);
+}
+
+/** A new domain with the settings given; an existing name is refused. */
+export async function createNamedDomain(store: Store, name: string, assignments: readonly string[] = []): Promise<DomainRecord> {
+  if (name.trim() === '') throw new Error('a domain needs a name');
+  const settings = parseSettings(assignments);
+  return createDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true, ...settings } : settings);
 }

@@ -1,8 +1,8 @@
 /** Domains: a user's organisation, with the settings that limit what users may do. */
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Domain, DomainConfig } from '../protocol/objects';
-import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { idsUpTo, lastId, nextId } from './ids';
+import { getMany, isConditionFailure, type Store } from './store';
 
 export interface DomainRecord extends Domain {
   /** One live device per user: a new login logs the others out. */
@@ -98,4 +98,11 @@ export async function updateDomainSettings(store: Store, id: number, settings: P
     }),
   );
   return toRecord(Attributes)!;
+}
+
+/** Every domain, by id: BatchGets of the ids the counter handed out (an operator listing; domains are few). */
+export async function listDomains(store: Store): Promise<DomainRecord[]> {
+  const keys = idsUpTo(await lastId(store, 'domain')).map(domainKey);
+  const found = await getMany(store, keys);
+  return keys.flatMap((key) => toRecord(found.get(`${key.pk}|${key.sk}`)) ?? []);
 }

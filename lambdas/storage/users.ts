@@ -1,8 +1,8 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
-import { nextId } from './ids';
-import { isConditionFailure, type Store } from './store';
+import { idsUpTo, lastId, nextId } from './ids';
+import { getMany, isConditionFailure, type Store } from './store';
 import { searchItems } from './user-search';
 
 export interface UserRecord {
@@ -79,6 +79,17 @@ function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
 export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: userKey(id) }));
   return strip<UserRecord>(Item);
+}
+
+/**
+ * Every user (of one domain), by id: BatchGets of the ids the counter handed
+ * out, 100 keys a request — an operator listing, never a frame path, and no
+ * Scan: the data table holds every message copy, which a Scan would read too.
+ */
+export async function listUsers(store: Store, domainId?: number): Promise<UserRecord[]> {
+  const keys = idsUpTo(await lastId(store, 'user')).map(userKey);
+  const found = await getMany(store, keys);
+  return keys.flatMap((key) => strip<UserRecord>(found.get(`${key.pk}|${key.sk}`)) ?? []).filter((u) => domainId === undefined || u.domain_id === domainId);
 }
 
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
