@@ -11,7 +11,7 @@ import type { Config } from '../lambdas/config';
 import { createDeps, type Deps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
-import { createAccount, createNamedDomain, reconfigureDomain } from '../lambdas/domain/provisioning';
+import { createAccount, createNamedDomain, reconfigureDomain, resetPassword } from '../lambdas/domain/provisioning';
 import { endOtherLogins } from '../lambdas/domain/sessions';
 import { findDomainByName, getDomain, listDomains, type DomainRecord } from '../lambdas/storage/domains';
 import { connectionsOfUser } from '../lambdas/storage/connections';
@@ -36,6 +36,7 @@ commands:
   list-users [--domain NAME]        every user (of one domain): id, username, names, domain
   show-user --user U                one user: profile, domain, open connections, live logins
   revoke-logins --user U            end every login of the user: tokens revoked, connections asked to log in again
+  reset-password --user U --password P [--planned-password-change]   new password; every login ends
 
 target (default: the local stack on PORT; with DATA_DIR, the stack serving DATA_DIR, or DATA_DIR itself when none runs;
         DATA_DIR while another stack answers on PORT is refused):
@@ -207,6 +208,11 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
       const ended = await endOtherLogins(deps, userId, '');
       return { user: userId, loginsRevoked: logins.length, connectionsAskedToLogIn: ended.map((c) => c.connectionId) };
     }
+    case 'reset-password': {
+      const user = (await getUser(deps, await userIdOf(deps, oneUser())))!;
+      const ended = await resetPassword(deps, user, need('password'), values['planned-password-change'] ?? false);
+      return { user: user.id, connectionsAskedToLogIn: ended, plannedPasswordChange: values['planned-password-change'] ?? false };
+    }
     default:
       fail(command ? `unknown command ${command}` : 'no command');
   }
@@ -232,7 +238,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'link', 'add-key', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded, store } = await connect();
 // On stderr, so that stdout stays the result as JSON.
 console.error(`${command} on ${store}`);

@@ -156,4 +156,18 @@ describe('the operator toolbox', { timeout: 90_000 }, () => {
     }
     expect(await json(admin('show-user', '--user', 'quinn'))).toMatchObject({ connections: [], logins: 0 });
   });
+
+  it('reset-password sets a new password and ends every login made with the old one', async () => {
+    await admin('create-user', '--username', 'sven', '--password', 'old-secret');
+    const device = await loggedIn(stack, 'sven', 'old-secret');
+    const reset = await json(admin('reset-password', '--user', 'sven', '--password', 'new-secret', '--planned-password-change'));
+    expect(reset).toMatchObject({ user: device.userId, connectionsAskedToLogIn: 1, plannedPasswordChange: true });
+    expect(await device.client.push('subscribe please')).toBe('token expired');
+    expect((await device.client.request('auth by token', { userId: device.userId, token: device.token })).error).not.toBeNull();
+    expect((await device.client.request('auth by credentials', { username: 'sven', password: 'old-secret' })).error).toBe('wrong password');
+    await device.client.call('auth by credentials', { username: 'sven', password: 'new-secret' });
+    expect(await device.client.call('who am i')).toMatchObject({ username: 'sven', is_planned_password_change: true });
+    await device.client.close();
+    await expect(admin('reset-password', '--user', 'sven', '--password', '')).rejects.toMatchObject({ code: 2 });
+  });
 });

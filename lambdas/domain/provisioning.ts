@@ -1,8 +1,11 @@
 /** Operator actions (CLI, demo seed): domains and accounts. No route calls these. */
 import { createDomain, DomainExistsError, findDomainByName, updateDomainSettings, DEFAULT_SETTINGS, type DomainRecord, type DomainSettings } from '../storage/domains';
 import type { Store } from '../storage/store';
-import { createUser, type UserRecord } from '../storage/users';
+import { createUser, updateUser, type UserRecord } from '../storage/users';
+import type { Deps } from '../deps';
+import { clearFailures } from '../storage/login-failures';
 import { hashPassword } from './passwords';
+import { endOtherLogins } from './sessions';
 
 export const DEFAULT_DOMAIN = 'default';
 
@@ -75,4 +78,19 @@ export async function createNamedDomain(store: Store, name: string, assignments:
   if (name.trim() === '') throw new Error('a domain needs a name');
   const settings = parseSettings(assignments);
   return createDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true, ...settings } : settings);
+}
+
+/**
+ * An operator's password reset: the new hash is stored, a lockout from failed
+ * attempts is lifted, and every login of the user ends (as after a password
+ * change, keeping none), so a device logged in by whoever knew the old
+ * password is out. `plannedChange` asks the user to choose their own at the
+ * next login.
+ */
+export async function resetPassword(deps: Deps, user: UserRecord, password: string, plannedChange: boolean): Promise<number> {
+  if (password === '') throw new Error('the new password is empty');
+  const passwordHash = await hashPassword(password, deps.config.scryptLogN);
+  await updateUser(deps, user.id, { passwordHash, is_planned_password_change: plannedChange }, { now: deps.now() });
+  await clearFailures(deps, user.username);
+  return (await endOtherLogins(deps, user.id, '')).length;
 }
