@@ -132,6 +132,8 @@ export class MessengerStack extends Stack {
       TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
       FILES_URL: settings.filesUrl ?? this.files!.url,
       ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
+      // The frame lines' EMF metrics (lambdas/emf.ts) land under the stack's name: stages do not mix.
+      METRICS_NAMESPACE: this.stackName,
     });
 
     const functions = new Map<string, RouteFunction>();
