@@ -52,6 +52,6 @@ export function frameLine(record: FrameRecord, ids: FrameIds, emf?: EmfOptions):
   return { ...line, _aws: { Timestamp: emf.now ?? Date.now(), CloudWatchMetrics: directives } };
 }
 
-/** EMF where CloudWatch Logs reads it (on Lambda); plain lines locally, where nobody does. */
+/** EMF where CloudWatch Logs reads it (on Lambda; the line is then written bare, see log.bare); plain lines locally, where nobody does. */
 export const emfOptions = (env: NodeJS.ProcessEnv = process.env): EmfOptions | undefined =>
   env.AWS_LAMBDA_FUNCTION_NAME ? { namespace: env.METRICS_NAMESPACE || 'Messenger' } : undefined;

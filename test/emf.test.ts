@@ -61,3 +61,18 @@ describe('frame line', () => {
     expect(emfOptions({ AWS_LAMBDA_FUNCTION_NAME: 'f' })).toEqual({ namespace: 'Messenger' });
   });
 });
+
+describe('log.bare', () => {
+  it('writes the line to stdout as one JSON object, without a console prefix', async () => {
+    const { log } = await import('../lambdas/log');
+    const written: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stdout.write;
+    try {
+      log.bare('frame', { route: 'ping', _aws: { Timestamp: 1 } });
+    } finally {
+      process.stdout.write = original;
+    }
+    expect(written).toEqual([`${JSON.stringify({ level: 'info', msg: 'frame', route: 'ping', _aws: { Timestamp: 1 } })}\n`]);
+  });
+});

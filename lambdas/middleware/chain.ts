@@ -127,7 +127,7 @@ function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const record = { route: route.event, ms, ...cost, ...(error ? { error } : {}) };
     const ids = { awsRequestId: context.awsRequestId, connectionId: event.requestContext.connectionId, userId: state?.session?.userId };
-    log.info('frame', frameLine(record, ids, EMF));
+    (EMF ? log.bare : log.info)('frame', frameLine(record, ids, EMF));
     reportFrame(record);
     return value;
   };
