@@ -20,6 +20,7 @@ import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { applyRouteLimits } from './route-limits';
+import { traceFunctions } from './tracing';
 import { grantTableAccess } from './table-access';
 import { readSettings, type Settings } from './settings';
 
@@ -146,6 +147,7 @@ export class MessengerStack extends Stack {
       functions.set(route.event, this.route(constructId, route, environment, settings));
     }
     this.functions = functions;
+    if (settings.tracing) traceFunctions([...functions.values(), ...(this.files ? [this.files.handler] : [])]);
     applyRouteLimits(this.stage, functions, routes, {
       loginThrottle: { rateLimit: settings.loginThrottleRateLimit, burstLimit: settings.loginThrottleBurstLimit },
       reservedConcurrency: settings.reservedConcurrency,

@@ -30,6 +30,8 @@ export interface Settings {
   loginThrottleBurstLimit: number;
   /** Reserved concurrency by route event, e.g. `-c reservedConcurrency='{"new message":50}'`. @default none */
   reservedConcurrency: Record<string, number>;
+  /** X-Ray active tracing of every function. @default false */
+  tracing: boolean;
   /** Alarm notifications go to an SNS topic with this address subscribed. @default no topic */
   alarmEmail?: string;
   /** Custom domain of the WebSocket API (`domainName`, `certificateArn`, optional `hostedZoneId` + `hostedZoneName`). */
@@ -50,6 +52,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   loginThrottleRateLimit: 50,
   loginThrottleBurstLimit: 100,
   reservedConcurrency: {},
+  tracing: false,
 });
 
 function text(node: Node, key: string): string | undefined {
@@ -208,6 +211,7 @@ export function readSettings(node: Node): Settings {
     loginThrottleRateLimit: positiveNumber(node, 'loginThrottleRateLimit') ?? DEFAULT_SETTINGS.loginThrottleRateLimit,
     loginThrottleBurstLimit: positiveNumber(node, 'loginThrottleBurstLimit', { integer: true }) ?? DEFAULT_SETTINGS.loginThrottleBurstLimit,
     reservedConcurrency: reservedConcurrency(node) ?? {},
+    tracing: flag(node, 'tracing') ?? DEFAULT_SETTINGS.tracing,
     alarmEmail: email(node, 'alarmEmail'),
     ...domains(node, filesUrl),
   };

@@ -28,7 +28,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('finds nothing unacknowledged with the options set', () => {
-    expect(findings({ stage: 'staging', apiGatewayCloudWatchRole: 'true', alarmEmail: 'ops@example.com', allowedOrigins: 'https://app.example.com' })).toEqual([]);
+    expect(findings({ stage: 'staging', apiGatewayCloudWatchRole: 'true', alarmEmail: 'ops@example.com', tracing: 'true', allowedOrigins: 'https://app.example.com' })).toEqual([]);
     expect(
       findings({
         stageName: 'beta',

@@ -251,3 +251,22 @@ describe('route limits', () => {
     expect(() => synth({ reservedConcurrency: 'ping=5' })).toThrow(/reservedConcurrency must be/);
   });
 });
+
+describe('tracing', () => {
+  it('is off by default, and -c tracing=true traces every function with the X-Ray write actions on its role', () => {
+    for (const [id, fn] of ofType(resources, 'AWS::Lambda::Function')) expect(fn.Properties.TracingConfig, id).toBeUndefined();
+    const traced = synth({ tracing: 'true' }).resources;
+    const functions = ofType(traced, 'AWS::Lambda::Function');
+    expect(functions.length).toBe(ofType(resources, 'AWS::Lambda::Function').length);
+    const policies = ofType(traced, 'AWS::IAM::Policy');
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+      const actions = policies
+        .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+      expect(actions, id).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    }
+    expect(() => synth({ tracing: 'on' })).toThrow(/tracing must be true or false/);
+  });
+});
