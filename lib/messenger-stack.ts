@@ -20,9 +20,9 @@ import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { applyRouteLimits } from './route-limits';
-import { traceFunctions } from './tracing';
-import { grantTableAccess } from './table-access';
 import { readSettings, type Settings } from './settings';
+import { grantTableAccess } from './table-access';
+import { traceFunctions } from './tracing';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.event';

@@ -32,7 +32,7 @@ export function applyRouteLimits(stage: WebSocketStage, functions: ReadonlyMap<s
   // CloudFormation refuses settings of a route that does not exist yet.
   const loginKeys = new Set(routes.filter(isLoginRoute).map((route) => routeKeyOf(route.event)));
   for (const construct of Stack.of(stage).node.findAll()) {
-    if (construct instanceof CfnRoute && loginKeys.has(construct.routeKey)) cfnStage.addDependency(construct);
+    if (construct instanceof CfnRoute && loginKeys.has(construct.routeKey)) stage.node.addDependency(construct);
   }
   for (const [event, reserved] of Object.entries(limits.reservedConcurrency)) {
     const fn = functions.get(event);
