@@ -12,7 +12,19 @@ function write(level: Level, msg: string, fields: Record<string, unknown>): void
   else console.log(line);
 }
 
+/**
+ * An info line written to stdout as it is: on Lambda, console.log prefixes
+ * each line with a timestamp, the request id and the level, and CloudWatch
+ * extracts EMF metrics only from a log event that is one JSON object.
+ */
+function writeBare(msg: string, fields: Record<string, unknown>): void {
+  if (LEVELS.info < threshold()) return;
+  process.stdout.write(`${JSON.stringify({ level: 'info', msg, ...fields })}\n`);
+}
+
 export const log = {
+  /** An info line that is a whole JSON log event (EMF records). */
+  bare: writeBare,
   debug: (msg: string, fields: Record<string, unknown> = {}) => write('debug', msg, fields),
   info: (msg: string, fields: Record<string, unknown> = {}) => write('info', msg, fields),
   warn: (msg: string, fields: Record<string, unknown> = {}) => write('warn', msg, fields),

@@ -29,6 +29,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { accessLogs, HTTP_ACCESS_LOG_FIELDS } from './access-logs';
+import { CustomDomain, type DomainSettings } from './domains';
+import { functionRole } from './function-role';
 import { BUNDLING, PROJECT_ROOT, ROUTE_RUNTIME } from './route-function';
 
 /**
@@ -37,6 +40,8 @@ import { BUNDLING, PROJECT_ROOT, ROUTE_RUNTIME } from './route-function';
  * (headers ≤ 10 KB on an HTTP API); 4.25 MiB leaves ~350 KB for that.
  */
 export const MAX_LAMBDA_FILE_BYTES = 4.25 * 1024 * 1024;
+
+export const FILE_SERVER_MEMORY_MB = 512;
 
 export interface FileStorageProps {
   /** Where capabilities are checked: the table holding the token families (`Data`) and the token signing secret. */
@@ -53,7 +58,11 @@ export interface FileStorageProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Rate limit of the file API (requests per second, burst). @default { rateLimit: 200, burstLimit: 400 } */
   readonly throttle?: ThrottleSettings;
-  /** @default the route functions' runtime (ROUTE_RUNTIME) */
+  /** Retention of the function's log and the access log. @default one month */
+  readonly logRetention?: RetentionDays;
+  /** A custom domain for the file server; `url` is then `https://<domain>/`. @default the execute-api URL */
+  readonly domain?: DomainSettings;
+  /** @default the route functions' runtime (the newest Node.js of aws-cdk-lib) */
   readonly runtime?: Runtime;
 }
 
@@ -62,6 +71,7 @@ export class FileStorage extends Construct {
   readonly bucket: Bucket;
   readonly handler: NodejsFunction;
   readonly api: HttpApi;
+  readonly stage: HttpStage;
   /** Base URL of the file server, ending in `/`: pass it as FILES_URL. */
   readonly url: string;
   readonly maxFileBytes: number;
@@ -90,6 +100,8 @@ export class FileStorage extends Construct {
       ],
     });
 
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const logGroup = new LogGroup(this, 'Logs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: join(PROJECT_ROOT, 'lambdas', 'files', 'aws-handler.ts'),
       handler: 'handler',
@@ -97,7 +109,7 @@ export class FileStorage extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: props.runtime ?? ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: FILE_SERVER_MEMORY_MB,
       timeout: Duration.seconds(20),
       description: 'File server (protocol §7): get / putRaw / put / delete over S3',
       environment: {
@@ -108,7 +120,8 @@ export class FileStorage extends Construct {
         TOKEN_SECRET_ARN: props.logins.tokenSecret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup,
+      role: functionRole(this, 'HandlerRole', logGroup),
       // The routes' bundling: ESM with the `require` banner (the S3 client requires node:https).
       bundling: BUNDLING,
     });
@@ -144,9 +157,14 @@ export class FileStorage extends Construct {
       httpApi: this.api,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
+      accessLogSettings: accessLogs(this, 'AccessLogs', HTTP_ACCESS_LOG_FIELDS, retention),
+      detailedMetricsEnabled: true,
     });
+    this.stage = stage;
 
-    this.url = stage.url; // the $default stage: https://{api}.execute-api.{region}.{suffix}/
+    if (props.domain) new CustomDomain(this, 'Domain', { ...props.domain, api: this.api, stage, serves: 'the file server' });
+    // The $default stage: https://{api}.execute-api.{region}.{suffix}/
+    this.url = props.domain ? `https://${props.domain.domainName}/` : stage.url;
     new CfnOutput(this, 'FilesUrl', { value: this.url, description: 'FILES_URL: base of the storage urls (protocol §7)' });
   }
 }

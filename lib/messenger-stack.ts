@@ -22,11 +22,18 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
-import { FileStorage } from './file-storage';
+import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
+import { CustomDomain } from './domains';
+import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
 import { DYNAMODB_ACTIONS } from './grants';
-import { RouteFunction } from './route-function';
+import { acknowledgeNagFindings } from './nag';
+import { Observability } from './observability';
+import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
+import { applyRouteLimits } from './route-limits';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
+import { grantTableAccess } from './table-access';
+import { traceFunctions } from './tracing';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.event';
@@ -80,10 +87,12 @@ class LambdaProxyIntegration extends WebSocketRouteIntegration {
 
 export class MessengerStack extends Stack {
   readonly tables: ReadonlyMap<TableDefinition['name'], Table>;
+  readonly definitions: readonly TableDefinition[];
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
   readonly tokenSecret: Secret;
   readonly functions: ReadonlyMap<string, RouteFunction>;
+  readonly observability: Observability;
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
 
@@ -91,7 +100,7 @@ export class MessengerStack extends Stack {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
     const routes = props.routes ?? routeTable;
-    const definitions = props.tables ?? tableDefinitions;
+    const definitions = (this.definitions = props.tables ?? tableDefinitions);
 
     this.tables = new Map(definitions.map((definition) => [definition.name, this.table(definition)]));
 
@@ -110,12 +119,18 @@ export class MessengerStack extends Stack {
       stageName: settings.stageName,
       autoDeploy: true,
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+      accessLogSettings: accessLogs(this, 'AccessLogs', WEBSOCKET_ACCESS_LOG_FIELDS, settings.logRetentionDays),
+      detailedMetricsEnabled: true,
     });
+    if (settings.apiGatewayCloudWatchRole) this.stage.node.addDependency(new ApiGatewayAccountRole(this, 'ApiGatewayAccount'));
+    const domain = settings.domain && new CustomDomain(this, 'Domain', { ...settings.domain, api: this.api, stage: this.stage, serves: 'the WebSocket API' });
 
     if (!settings.filesUrl) {
       this.files = new FileStorage(this, 'Files', {
         logins: { table: this.tables.get('Data')!, tokenSecret: this.tokenSecret },
         ...(settings.allowedOrigins.length ? { allowedOrigins: settings.allowedOrigins } : {}),
+        logRetention: settings.logRetentionDays,
+        domain: settings.filesDomain,
       });
     }
 
@@ -126,6 +141,8 @@ export class MessengerStack extends Stack {
       TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
       FILES_URL: settings.filesUrl ?? this.files!.url,
       ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
+      // The frame lines' EMF metrics (lambdas/emf.ts) land under the stack's name: stages do not mix.
+      METRICS_NAMESPACE: this.stackName,
     });
 
     const functions = new Map<string, RouteFunction>();
@@ -138,13 +155,34 @@ export class MessengerStack extends Stack {
       functions.set(planned.routeKey, this.route(constructId, planned, environment, settings));
     }
     this.functions = functions;
+    if (settings.tracing) traceFunctions([...functions.values(), ...(this.files ? [this.files.handler] : [])]);
+    applyRouteLimits(this.stage, functions, routes, {
+      loginThrottle: { rateLimit: settings.loginThrottleRateLimit, burstLimit: settings.loginThrottleBurstLimit },
+      reservedConcurrency: settings.reservedConcurrency,
+    });
 
-    new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Clients connect here (wss://).' });
+    this.observability = new Observability(this, 'Observability', {
+      functions: [
+        ...[...functions].map(([event, fn]) => ({ id: constructIdOf(event), name: event, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
+        ...(this.files ? [{ id: 'Files', name: 'file server', fn: this.files.handler, memoryMb: FILE_SERVER_MEMORY_MB }] : []),
+      ],
+      webSocketApiId: this.api.apiId,
+      stageName: settings.stageName,
+      tables: this.tables,
+      filesApi: this.files && { apiId: this.files.api.apiId, stageName: this.files.stage.stageName },
+      alarmEmail: settings.alarmEmail,
+    });
+
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: domain ? `wss://${domain.domainName}` : this.stage.url,
+      description: domain ? 'Clients connect here: the custom domain (the stage URL answers too).' : 'Clients connect here (wss://).',
+    });
     new CfnOutput(this, 'ManagementEndpoint', { value: this.stage.callbackUrl, description: 'API Gateway Management API (PostToConnection).' });
     for (const [name, table] of this.tables) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
     }
     new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
+    acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files });
   }
 
   private table(definition: TableDefinition): Table {
@@ -172,8 +210,9 @@ export class MessengerStack extends Stack {
 
     for (const [name, level] of Object.entries(route.access)) {
       const table = this.tables.get(name as TableDefinition['name']);
-      if (!table) throw new Error(`route ${route.event}: access to unknown table ${name}`);
-      table.grant(fn, ...DYNAMODB_ACTIONS[level]);
+      const definition = this.definitions.find((d) => d.name === name);
+      if (!table || !definition) throw new Error(`route ${route.event}: access to unknown table ${name}`);
+      grantTableAccess(fn, table, definition, DYNAMODB_ACTIONS[level]);
     }
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
     // A read-only frame that is rate-limited writes its user's buckets, and nothing else.

@@ -11,6 +11,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionRole } from './function-role';
 import { moduleOf, type RouteDefinition } from '../lambdas/routes/table';
 
 /** The repository root: where package-lock.json and lambdas/ live. */
@@ -79,6 +80,7 @@ export class RouteFunction extends NodejsFunction {
       timeout: ROUTE_TIMEOUT,
       description: `route ${props.route.event}: ${props.route.summary}`.slice(0, 256),
       logGroup,
+      role: functionRole(scope, `${id}Role`, logGroup),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: BUNDLING,
     });

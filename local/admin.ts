@@ -11,8 +11,12 @@ import type { Config } from '../lambdas/config';
 import { createDeps, type Deps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
-import { configureDomain, createAccount } from '../lambdas/domain/provisioning';
-import { findUsername, getUser } from '../lambdas/storage/users';
+import { createAccount, createNamedDomain, reconfigureDomain, resetPassword } from '../lambdas/domain/provisioning';
+import { endOtherLogins } from '../lambdas/domain/sessions';
+import { findDomainByName, getDomain, listDomains, type DomainRecord } from '../lambdas/storage/domains';
+import { connectionsOfUser } from '../lambdas/storage/connections';
+import { familiesOfUser } from '../lambdas/storage/token-families';
+import { findUsername, getUser, listUsers, type UserRecord } from '../lambdas/storage/users';
 import { tables } from '../lambdas/storage/tables';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { runningStackOf } from './stack-marker';
@@ -29,8 +33,14 @@ commands:
   network --user U --contacts N [--keys 2] [--dialogs D] [--groups G]
       give a user N new accepted contacts (each with its keys, logging in with U's password),
       D dialogs and G groups with them, in bulk (scale tests; see local/provision-network.ts)
-  domain-config --domain NAME --set key=value [--set key=value …]
+  domain-config --domain NAME --set key=value [--set key=value …]   change an existing domain
       keys: key_management_by_user, contactlist_management_by_user, single_device (true|false), url, passphrase, is_base
+  create-domain --domain NAME [--set key=value …]   a new domain (an existing name is refused)
+  list-domains                      every domain with its settings
+  list-users [--domain NAME]        every user (of one domain): id, username, names, domain
+  show-user --user U                one user: profile, domain, open connections, live logins
+  revoke-logins --user U            end every login of the user: tokens revoked, connections asked to log in again
+  reset-password --user U --password P [--planned-password-change]   new password; every login ends
 
 target (default: the local stack on PORT; with DATA_DIR, the stack serving DATA_DIR, or DATA_DIR itself when none runs;
         DATA_DIR while another stack answers on PORT is refused):
@@ -196,12 +206,52 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
     }
     case 'domain-config': {
       if (!values.set?.length) fail('--set key=value is required');
-      const { single_device, id, name, config, url, is_base } = await configureDomain(deps, need('domain'), values.set);
-      return { id, name, url, is_base, config, single_device };
+      return domainView(await reconfigureDomain(deps, need('domain'), values.set));
+    }
+    case 'create-domain':
+      return domainView(await createNamedDomain(deps, need('domain'), values.set ?? []));
+    case 'list-domains':
+      return (await listDomains(deps)).map(domainView);
+    case 'list-users': {
+      const domain = values.domain === undefined ? undefined : ((await findDomainByName(deps, values.domain)) ?? fail(`no domain ${values.domain}`));
+      return (await listUsers(deps, domain?.id)).map(userView);
+    }
+    case 'show-user': {
+      const userId = await userIdOf(deps, oneUser());
+      const user = (await getUser(deps, userId))!;
+      const [domain, connections, logins] = await Promise.all([getDomain(deps, user.domain_id), connectionsOfUser(deps, userId), familiesOfUser(deps, userId)]);
+      return { ...userView(user), domain: domain && domainView(domain), connections: connections.map((c) => c.connectionId), logins: logins.length };
+    }
+    case 'revoke-logins': {
+      const userId = await userIdOf(deps, oneUser());
+      const logins = await familiesOfUser(deps, userId);
+      // No login is kept: the one domain function that ends a user's logins, as a password change does.
+      const ended = await endOtherLogins(deps, userId, '');
+      return { user: userId, loginsRevoked: logins.length, connectionsAskedToLogIn: ended };
+    }
+    case 'reset-password': {
+      const user = (await getUser(deps, await userIdOf(deps, oneUser())))!;
+      const ended = await resetPassword(deps, user, need('password'), values['planned-password-change'] ?? false);
+      return { user: user.id, connectionsAskedToLogIn: ended, plannedPasswordChange: values['planned-password-change'] ?? false };
     }
     default:
       fail(command ? `unknown command ${command}` : 'no command');
   }
+}
+
+function oneUser(): string {
+  const users = values.user ?? [];
+  if (users.length !== 1) fail('--user is required, once');
+  return users[0]!;
+}
+
+/** What an operator sees of a user: never the password hash. */
+function userView({ passwordHash: _hash, ...user }: UserRecord) {
+  return user;
+}
+
+function domainView({ id, name, url, is_base, config, single_device }: DomainRecord) {
+  return { id, name, url, is_base, config, single_device };
 }
 
 if (values.help) {
@@ -209,7 +259,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'link', 'add-key', 'network', 'domain-config'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'network', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded, store } = await connect();
 // On stderr, so that stdout stays the result as JSON.
 console.error(`${command} on ${store}`);

@@ -124,3 +124,64 @@ describe('npm run admin', { timeout: 60_000 }, () => {
     await client.close();
   });
 });
+
+describe('the operator toolbox', { timeout: 90_000 }, () => {
+  const json = async (call: Promise<{ stdout: string }>) => JSON.parse((await call).stdout);
+
+  it('creates domains, refuses an existing one, lists them, and domain-config refuses a domain that does not exist', async () => {
+    const created = await json(admin('create-domain', '--domain', 'widgets', '--set', 'single_device=true'));
+    expect(created).toMatchObject({ name: 'widgets', single_device: true, is_base: false });
+    await expect(admin('create-domain', '--domain', 'widgets')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('domain widgets exists') });
+    const misspelt = admin('domain-config', '--domain', 'widgetz', '--set', 'single_device=false');
+    await expect(misspelt).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no domain widgetz') });
+    const domains = (await json(admin('list-domains'))) as { id: number; name: string }[];
+    expect(domains.map((d) => d.name)).toContain('widgets');
+    expect(domains.map((d) => d.name)).not.toContain('widgetz');
+    expect(new Set(domains.map((d) => d.id)).size).toBe(domains.length);
+  });
+
+  it('lists the users of a domain, shows one without the password hash, and revoke-logins ends every login', async () => {
+    await admin('create-user', '--username', 'quinn', '--password', 'quinn-secret', '--domain', 'tools', '--first-name', 'Quinn');
+    await admin('create-user', '--username', 'rosa', '--password', 'rosa-secret', '--domain', 'tools');
+    const listed = (await json(admin('list-users', '--domain', 'tools'))) as Record<string, unknown>[];
+    expect(listed.map((u) => u.username).sort()).toEqual(['quinn', 'rosa']);
+    for (const user of listed) expect(user).not.toHaveProperty('passwordHash');
+    const everyone = (await json(admin('list-users'))) as { username: string }[];
+    expect(everyone.length).toBeGreaterThan(listed.length);
+    await expect(admin('list-users', '--domain', 'nowhere')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no domain nowhere') });
+
+    const phone = await loggedIn(stack, 'quinn', 'quinn-secret');
+    const laptop = await loggedIn(stack, 'quinn', 'quinn-secret');
+    const shown = await json(admin('show-user', '--user', 'quinn'));
+    expect(shown).toMatchObject({ username: 'quinn', first_name: 'Quinn', domain: { name: 'tools' }, logins: 2 });
+    expect(shown.connections).toHaveLength(2);
+    expect(shown).not.toHaveProperty('passwordHash');
+
+    const revoked = await json(admin('revoke-logins', '--user', 'quinn'));
+    expect(revoked).toMatchObject({ user: phone.userId, loginsRevoked: 2 });
+    expect(revoked.connectionsAskedToLogIn).toHaveLength(2);
+    for (const device of [phone, laptop]) {
+      expect(await device.client.push('subscribe please')).toBe('token expired');
+      expect((await device.client.request('who am i')).error).toBe('not authenticated');
+      // The old token is dead too: the device has to log in with the password again.
+      const again = await device.client.request('auth by token', { userId: device.userId, token: device.token });
+      expect(again.error).not.toBeNull();
+      await device.client.close();
+    }
+    expect(await json(admin('show-user', '--user', 'quinn'))).toMatchObject({ connections: [], logins: 0 });
+  });
+
+  it('reset-password sets a new password and ends every login made with the old one', async () => {
+    await admin('create-user', '--username', 'sven', '--password', 'old-secret');
+    const device = await loggedIn(stack, 'sven', 'old-secret');
+    const reset = await json(admin('reset-password', '--user', 'sven', '--password', 'new-secret', '--planned-password-change'));
+    expect(reset).toMatchObject({ user: device.userId, connectionsAskedToLogIn: 1, plannedPasswordChange: true });
+    expect(await device.client.push('subscribe please')).toBe('token expired');
+    expect((await device.client.request('auth by token', { userId: device.userId, token: device.token })).error).not.toBeNull();
+    expect((await device.client.request('auth by credentials', { username: 'sven', password: 'old-secret' })).error).toBe('wrong password');
+    await device.client.call('auth by credentials', { username: 'sven', password: 'new-secret' });
+    expect(await device.client.call('who am i')).toMatchObject({ username: 'sven', is_planned_password_change: true });
+    await device.client.close();
+    await expect(admin('reset-password', '--user', 'sven', '--password', '')).rejects.toMatchObject({ code: 2 });
+  });
+});

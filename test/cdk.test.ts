@@ -268,10 +268,12 @@ describe('least privilege', () => {
         for (const action of READ_ACTIONS) expect(actions.has(action), `${label}: ${action}`).toBe(true);
         for (const action of WRITE_ACTIONS) expect(actions.has(action), `${label}: ${action}`).toBe(access === 'write');
         expect(actions.has('dynamodb:Scan'), `${label}: no Scan`).toBe(false);
-        if (definition.indexes.length > 0) {
-          const indexGrant = statementsOf(route).some((s) => asArray(s.Resource).some((r) => mentions(r, tableId) && JSON.stringify(r).includes('/index/*')));
-          expect(indexGrant, `${label}: index access`).toBe(true);
+        for (const index of definition.indexes) {
+          const onIndex = statementsOf(route).filter((s) => asArray(s.Resource).some((r) => mentions(r, tableId) && JSON.stringify(r).includes(`/index/${index.name}"`)));
+          expect(onIndex.flatMap((s) => asArray(s.Action)), `${label}: Query on index ${index.name}`).toContain('dynamodb:Query');
         }
+        const wildcard = statementsOf(route).some((s) => asArray(s.Resource).some((r) => mentions(r, tableId) && JSON.stringify(r).includes('/index/*')));
+        expect(wildcard, `${label}: no grant on every index`).toBe(false);
       }
     }
   });

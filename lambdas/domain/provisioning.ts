@@ -1,8 +1,11 @@
 /** Operator actions (CLI, demo seed): domains and accounts. No route calls these. */
 import { createDomain, DomainExistsError, findDomainByName, updateDomainSettings, DEFAULT_SETTINGS, type DomainRecord, type DomainSettings } from '../storage/domains';
 import type { Store } from '../storage/store';
-import { createUser, type UserRecord } from '../storage/users';
+import { createUser, updateUser, type UserRecord } from '../storage/users';
+import type { Deps } from '../deps';
+import { clearFailures } from '../storage/login-failures';
 import { hashPassword } from './passwords';
+import { endOtherLogins } from './sessions';
 
 export const DEFAULT_DOMAIN = 'default';
 
@@ -53,8 +56,42 @@ export function parseSetting(assignment: string): Partial<DomainSettings> {
   return { [key]: raw };
 }
 
+const parseSettings = (assignments: readonly string[]) => Object.assign({}, ...assignments.map(parseSetting)) as Partial<DomainSettings>;
+
+/** Sets a domain's settings, creating the domain if need be (tests and the demo seed). */
 export async function configureDomain(store: Store, name: string, assignments: string[]): Promise<DomainRecord> {
-  const settings = Object.assign({}, ...assignments.map(parseSetting)) as Partial<DomainSettings>;
+  const settings = parseSettings(assignments);
   const domain = await ensureDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true } : {});
   return updateDomainSettings(store, domain.id, settings);
+}
+
+/** Changes an existing domain's settings (the operator's domain-config): a misspelt name is an error, not a new domain. */
+export async function reconfigureDomain(store: Store, name: string, assignments: string[]): Promise<DomainRecord> {
+  const settings = parseSettings(assignments);
+  const domain = await findDomainByName(store, name);
+  if (!domain) throw new Error(`no domain ${name} (create-domain makes one)`);
+  return updateDomainSettings(store, domain.id, settings);
+}
+
+/** A new domain with the settings given; an existing name is refused. */
+export async function createNamedDomain(store: Store, name: string, assignments: readonly string[] = []): Promise<DomainRecord> {
+  if (name.trim() === '') throw new Error('a domain needs a name');
+  const settings = parseSettings(assignments);
+  return createDomain(store, name, name === DEFAULT_DOMAIN ? { is_base: true, ...settings } : settings);
+}
+
+/**
+ * An operator's password reset: the new hash is stored, a lockout from failed
+ * attempts is lifted, and every login of the user ends (as after a password
+ * change, keeping none), so a device logged in by whoever knew the old
+ * password is out. `plannedChange` asks the user to choose their own at the
+ * next login.
+ */
+export async function resetPassword(deps: Deps, user: UserRecord, password: string, plannedChange: boolean): Promise<number> {
+  if (password === '') throw new Error('the new password is empty');
+  const passwordHash = await hashPassword(password, deps.config.scryptLogN);
+  await updateUser(deps, user.id, { passwordHash, is_planned_password_change: plannedChange }, { now: deps.now() });
+  // An operator's reset clears the attempt window even when it is full.
+  await clearFailures(deps, user.username, Number.MAX_SAFE_INTEGER);
+  return (await endOtherLogins(deps, user.id, '')).length;
 }

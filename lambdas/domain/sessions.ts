@@ -159,23 +159,25 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
  * itself (openSession). `subscribe please`, not `log out please`: the device
  * keeps its local data (keys, history) and only has to log in again.
  */
-async function revokeLogins(deps: Deps, familyIds: readonly string[], options: { seen?: BoundConnection[]; except?: string } = {}): Promise<void> {
+async function revokeLogins(deps: Deps, familyIds: readonly string[], options: { seen?: BoundConnection[]; except?: string } = {}): Promise<string[]> {
   const listed = await mapBounded(familyIds, deps.config.pushConcurrency, async (familyId) =>
     (await revokeFamily(deps, familyId)).map((connectionId) => ({ connectionId, familyId })),
   );
   const targets = new Map([...listed.flat(), ...(options.seen ?? [])].map((c) => [c.connectionId, c.familyId]));
   if (options.except) targets.delete(options.except);
-  await mapBounded([...targets], deps.config.pushConcurrency, async ([connectionId, familyId]) => {
+  const asked = await mapBounded([...targets], deps.config.pushConcurrency, async ([connectionId, familyId]) => {
     const unbound = await unbindConnection(deps, connectionId, familyId);
-    if (!unbound) return;
+    if (!unbound) return undefined;
     await connectionEnded(deps, unbound);
     await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
+    return connectionId;
   });
+  return asked.filter((id) => id !== undefined);
 }
 
 /** Revokes a login whose token was replayed: every connection it authenticated must authenticate again. */
-export function endFamily(deps: Deps, familyId: string): Promise<void> {
-  return revokeLogins(deps, [familyId]);
+export async function endFamily(deps: Deps, familyId: string): Promise<void> {
+  await revokeLogins(deps, [familyId]);
 }
 
 /**
@@ -183,13 +185,14 @@ export function endFamily(deps: Deps, familyId: string): Promise<void> {
  * change): the families die first, so a device told `subscribe please` cannot
  * come back with its old token. The caller's own login and connection stay.
  */
-export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<void> {
+/** Returns the connections asked to authenticate again. */
+export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<string[]> {
   const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
   const seen = connections.filter((c) => c.familyId !== keepFamilyId);
   // The gsi1 index lags a little: a login seen only through its connection is revoked too.
   const families = new Set([...indexed, ...seen.map((c) => c.familyId)]);
   families.delete(keepFamilyId);
-  await revokeLogins(deps, [...families], { seen });
+  return revokeLogins(deps, [...families], { seen });
 }
 
 /** `log me out`: the login is revoked; its other connections are asked to authenticate again. */

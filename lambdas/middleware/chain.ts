@@ -6,6 +6,7 @@
  */
 import middy from '@middy/core';
 import { getDeps, type Deps } from '../deps';
+import { emfOptions, frameLine } from '../emf';
 import { log } from '../log';
 import { measureFrame, reportFrame } from '../frame-cost';
 import { FrameTooLarge, messagesOf } from '../outbound';
@@ -158,15 +159,19 @@ const rateLimiter = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent
   },
 });
 
+const EMF = emfOptions();
+
 /** Wraps a middy chain so each invocation logs its route, latency and DynamoDB cost. */
 function measured(route: RouteDefinition, chain: (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>) {
   return async (event: WebSocketEvent, context: LambdaContext = {}): Promise<RouteResponse> => {
     const started = performance.now();
     const { value, cost } = await measureFrame(() => chain(event, context));
-    const error = (context as { state?: FrameState }).state?.error;
+    const state = (context as { state?: FrameState }).state;
+    const error = state?.error;
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const record = { route: route.event, ms, ...cost, ...(error ? { error } : {}) };
-    log.info('frame', record);
+    const ids = { awsRequestId: context.awsRequestId, connectionId: event.requestContext.connectionId, userId: state?.session?.userId };
+    (EMF ? log.bare : log.info)('frame', frameLine(record, ids, EMF));
     reportFrame(record);
     return value;
   };

@@ -1,8 +1,8 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
-import { nextId } from './ids';
-import { isConditionFailure, ref, withoutKey, type Store, type StoredItem } from './store';
+import { idsUpTo, lastId, nextId } from './ids';
+import { isConditionFailure, readEach, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
 import { searchItems } from './user-search';
 
@@ -72,6 +72,16 @@ export function userItems(user: UserRecord): StoredItem[] {
 export async function getUser(store: Store, id: number): Promise<UserRecord | undefined> {
   const { Item } = await store.db.send(new GetCommand({ TableName: store.config.dataTable, Key: userKey(id) }));
   return withoutKey<UserRecord>(Item);
+}
+
+/**
+ * Every user (of one domain), by id: BatchGets of the ids the counter handed
+ * out, 100 keys a request — an operator listing, never a frame path, and no
+ * Scan: the data table holds every message copy, which a Scan would read too.
+ */
+export async function listUsers(store: Store, domainId?: number): Promise<UserRecord[]> {
+  const found = await readEach(store, idsUpTo(await lastId(store, 'user')), (id) => ({ user: userRef(id) }));
+  return [...found.values()].flatMap(({ user }) => user ?? []).filter((u) => domainId === undefined || u.domain_id === domainId);
 }
 
 export async function findUsername(store: Store, username: string): Promise<UsernameRecord | undefined> {
