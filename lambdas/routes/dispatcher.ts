@@ -7,6 +7,7 @@
  * bundles every handler into the one function.
  */
 import type { LambdaContext, RouteResponse, WebSocketEvent } from '../middleware/aws-event';
+import type { FrameName } from '../protocol/events';
 import { isPlainObject } from '../protocol/frames';
 import { handler as unknownFrame } from './default';
 import { isFrameRoute, routes } from './table';
@@ -41,38 +42,41 @@ import { handler as readMessages } from './read-messages';
 
 type Handler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
 
-export const FRAME_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ['auth by credentials', authByCredentials],
-  ['subscribe', subscribe],
-  ['auth by token', authByToken],
-  ['who am i', whoAmI],
-  ['log me out', logMeOut],
-  ['ping', ping],
-  ['give me users', giveMeUsers],
-  ['find contacts', findContacts],
-  ['handle userlink', handleUserlink],
-  ['give me presence', giveMePresence],
-  ['give me keys', giveMeKeys],
-  ['new key', newKey],
-  ['set default key', setDefaultKey],
-  ['change profile', changeProfile],
-  ['change password', changePassword],
-  ['change avatar', changeAvatar],
-  ['delete avatar', deleteAvatar],
-  ['give me dialogs', giveMeDialogs],
-  ['new dialog', newDialog],
-  ['rename dialog', renameDialog],
-  ['give me groups', giveMeGroups],
-  ['new group', newGroup],
-  ['edit group', editGroup],
-  ['new message', newMessage],
-  ['give me messages', giveMeMessages],
-  ['get messages before', getMessagesBefore],
-  ['update message', updateMessage],
-  ['read messages', readMessages],
-]);
+/** One handler per frame of the route table: a frame missing here (or one too many) is a compile error. */
+const handlers = {
+  'auth by credentials': authByCredentials,
+  'subscribe': subscribe,
+  'auth by token': authByToken,
+  'who am i': whoAmI,
+  'log me out': logMeOut,
+  'ping': ping,
+  'give me users': giveMeUsers,
+  'find contacts': findContacts,
+  'handle userlink': handleUserlink,
+  'give me presence': giveMePresence,
+  'give me keys': giveMeKeys,
+  'new key': newKey,
+  'set default key': setDefaultKey,
+  'change profile': changeProfile,
+  'change password': changePassword,
+  'change avatar': changeAvatar,
+  'delete avatar': deleteAvatar,
+  'give me dialogs': giveMeDialogs,
+  'new dialog': newDialog,
+  'rename dialog': renameDialog,
+  'give me groups': giveMeGroups,
+  'new group': newGroup,
+  'edit group': editGroup,
+  'new message': newMessage,
+  'give me messages': giveMeMessages,
+  'get messages before': getMessagesBefore,
+  'update message': updateMessage,
+  'read messages': readMessages,
+} satisfies Record<FrameName, Handler>;
 
-// A frame added to the route table without a handler here would answer `unknown event`: refuse to load instead.
+export const FRAME_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>(Object.entries(handlers));
+
+// The compiler checks the list against the table's types; this checks it against the table as loaded.
 const missing = routes.filter((route) => isFrameRoute(route) && !FRAME_HANDLERS.has(route.event)).map((route) => route.event);
 if (missing.length > 0) throw new Error(`dispatcher has no handler for ${missing.join(', ')}`);
 
