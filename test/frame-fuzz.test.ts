@@ -34,8 +34,8 @@ const GENERIC_BY_CONTRACT = new Set(['who am i', 'handle userlink', 'new key', '
 
 /** What a frame may be answered: null is success. */
 function allowedAnswers(route: RouteDefinition, data: unknown): (string | null)[] {
-  // The payload as the server sees it: through JSON.
-  const parsed = data === undefined ? undefined : (JSON.parse(JSON.stringify(data)) as unknown);
+  // The payload as the server sees it: through JSON, and `data: null` taken as no data (middleware/chain.ts).
+  const parsed = data === undefined || data === null ? undefined : (JSON.parse(JSON.stringify(data)) as unknown);
   if (route.schema && !route.schema.safeParse(parsed).success) return [ERRORS.wrongData, ...(route.auth ? [ERRORS.notAuthenticated] : [])];
   return [null, ...ANSWERS, ...(GENERIC_BY_CONTRACT.has(route.event) ? [ERRORS.somethingWentWrong] : [])];
 }
