@@ -16,10 +16,7 @@
  *   npm run soak -- [--users 200] [--devices 2] [--messages 20] [--rounds 4] [--rate 50] [--sweep-ms 5000] [--data-dir DIR]
  */
 import { randomBytes } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
@@ -27,11 +24,10 @@ import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog } from '../lambdas/protocol/objects';
 import { tables } from '../lambdas/storage/tables';
 import { startLocalStack } from '../local/stack';
+import { LeanClient, memory, percentile, pool, slices } from './support/load';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.LOG_LEVEL ??= 'warn';
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const { values } = parseArgs({
   options: {
@@ -50,60 +46,6 @@ const MESSAGES = Number(values.messages);
 const ROUNDS = Number(values.rounds);
 /** Each connection's mean pause between two messages. */
 const PAUSE_MS = ((USERS * DEVICES) / Number(values.rate)) * 1000;
-
-/** A lean client: resolves acks by id, counts pushes, keeps nothing. */
-class SoakClient {
-  private nextAck = 1;
-  private readonly waiting = new Map<number, (ack: { error: string | null; result: unknown }) => void>();
-  pushes = 0;
-  private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (raw) => {
-      const frame = JSON.parse(raw.toString()) as { ackId?: number; error: string | null; result: unknown };
-      if (frame.ackId === undefined) this.pushes++;
-      else this.waiting.get(frame.ackId)?.(frame), this.waiting.delete(frame.ackId);
-    });
-  }
-  static connect(url: string): Promise<SoakClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => resolve(new SoakClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-  async call<T>(event: string, data?: unknown): Promise<T> {
-    const ackId = this.nextAck++;
-    const ack = await new Promise<{ error: string | null; result: unknown }>((resolve) => {
-      this.waiting.set(ackId, resolve);
-      this.socket.send(JSON.stringify({ event, data, ackId }));
-    });
-    if (ack.error !== null) throw new Error(`${event}: ${ack.error}`);
-    return ack.result as T;
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.close();
-    });
-  }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
-
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 // The stack's own sweeper is off; this one runs on the same period and times each sweep.
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, dataDir: values['data-dir'], env: { SCRYPT_LOG_N: '10' } });
@@ -145,12 +87,6 @@ const countItems = async () => {
   return counts.join(', ');
 };
 
-const memory = (label: string) => {
-  gc();
-  const m = process.memoryUsage();
-  return { label, rss: mb(m.rss), heap: mb(m.heapUsed), external: mb(m.external) };
-};
-
 const acks: { at: number; ms: number }[] = [];
 const started = performance.now();
 const rows: Record<string, string>[] = [];
@@ -163,7 +99,7 @@ let pushes = 0;
 for (let round = 1; round <= ROUNDS; round++) {
   const devices = Array.from({ length: USERS * DEVICES }, (_, i) => ({ user: i % USERS, device: Math.floor(i / USERS) }));
   const clients = await pool(devices, 50, async ({ user }) => {
-    const client = await SoakClient.connect(stack.url);
+    const client = await LeanClient.connect(stack.url);
     await client.call('auth by credentials', { username: accounts[user]!.username, password });
     return client;
   });
@@ -204,11 +140,7 @@ await stack.close();
 console.log(`\nLocal stack soak, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}: ${USERS} users × ${DEVICES} devices × ${MESSAGES} messages × ${ROUNDS} rounds, ` +
   `${values.rate} messages/s offered, sweeper every ${values['sweep-ms']} ms, store ${values['data-dir'] ? 'on disk' : 'in memory'}; ${sent} messages acked, ${pushes} pushes, ${seconds.toFixed(0)} s\n`);
 console.log('| tenth of the run | acks | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|');
-const span = Math.max(...acks.map((a) => a.at)) + 1;
-for (let k = 0; k < 10; k++) {
-  const slice = acks.filter((a) => Math.floor((a.at / span) * 10) === k).map((a) => a.ms).sort((x, y) => x - y);
-  console.log(`| ${k + 1} | ${slice.length} | ${percentile(slice, 50).toFixed(1)} | ${percentile(slice, 99).toFixed(1)} | ${(slice.at(-1) ?? 0).toFixed(1)} |`);
-}
+for (const k of slices(acks, 10)) console.log(`| ${k.part} | ${k.count} | ${k.p50.toFixed(1)} | ${k.p99.toFixed(1)} | ${k.max.toFixed(1)} |`);
 console.log('\n| when | RSS MB | heap MB | external MB | live connections | items |\n|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.label} | ${r.rss} | ${r.heap} | ${r.external} | ${r.live} | ${r.items} |`);
 const sorted = [...sweeps].sort((x, y) => x - y);

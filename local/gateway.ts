@@ -13,6 +13,7 @@ import type { LambdaContext, RouteResponse, WebSocketEvent } from '../lambdas/mi
 import { log } from '../lambdas/log';
 import { isPlainObject } from '../lambdas/protocol/frames';
 import { routeKeyOf } from '../lambdas/routes/table';
+import { managementFault, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
 
 export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   maxMessageBytes?: number;
   /** IAM for the Management API: a refusal of the signed request, or undefined to allow it. */
   authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
+  /** The fault mode (local/faults.ts); none by default. */
+  faults?: Faults;
 }
 
 export interface Gateway {
@@ -39,6 +42,7 @@ export interface Gateway {
   managementEndpoint: string;
   port: number;
   liveConnections(): number;
+  faults?: Faults;
   close(): Promise<void>;
 }
 
@@ -191,6 +195,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         live.timers.forEach(clearTimeout);
         clearTimeout(idleTimers.get(connectionId));
         idleTimers.delete(connectionId);
+        if (options.faults?.strikes('lostDisconnect')) return;
         void invoke('$disconnect', 'DISCONNECT', connectionId, {
           headers: disconnectHeaders(domainName),
           requestContext: { connectedAt, disconnectStatusCode: code, disconnectReason: reason.toString() },
@@ -220,6 +225,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (req.method === 'POST') {
+      const fault = options.faults && managementFault(options.faults, connectionId);
+      if (fault) return void res.writeHead(fault.status, fault.headers).end(fault.body);
       const body = Buffer.concat(chunks);
       if (body.length > maxMessageBytes) {
         res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' }).end(JSON.stringify({ message: `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit` }));
@@ -257,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     managementEndpoint: `http://${host}:${port}`,
     port,
     liveConnections: () => pool.size,
+    faults: options.faults,
     async close() {
       for (const live of pool.values()) live.socket.close(1001, 'Going away');
       await new Promise((r) => setTimeout(r, 10));

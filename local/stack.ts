@@ -18,6 +18,7 @@ import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
 import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
+import { parseFaults } from './faults';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
 import { enforceIam, inProcessHandlers } from './in-process';
 import { ensureSynth } from './synth';
@@ -120,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authorizeManagement: (req, method, connectionId) => bundles?.authorizeManagement(req, method, connectionId),
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
+      faults: parseFaults(options.env?.FAULTS ?? process.env.FAULTS, Number(options.env?.FAULTS_SEED ?? process.env.FAULTS_SEED ?? 1)),
     });
   } catch (error) {
     await dynamo.close();
