@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
 import { FileStorage } from './file-storage';
-import { DYNAMODB_ACTIONS } from './grants';
+import { DYNAMODB_ACTIONS, refreshesLiveness } from './grants';
 import { RouteFunction } from './route-function';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
@@ -183,6 +183,16 @@ export class MessengerStack extends Stack {
           actions: ['dynamodb:UpdateItem'],
           resources: [this.tables.get('Data')!.tableArn],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+        }),
+      );
+    }
+    // A session frame refreshes its connection's expiry, and writes nothing else there.
+    if (refreshesLiveness(route)) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.tables.get('Connections')!.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } },
         }),
       );
     }

@@ -14,12 +14,15 @@ import { join } from 'node:path';
 import { getDeps, resetDeps } from '../lambdas/deps';
 import { readConfig } from '../lambdas/config';
 import { tables } from '../lambdas/storage/tables';
+import { consumerRoute, streamConsumers } from '../lambdas/streams/table';
+import type { BatchResponse, StreamEvent } from '../lambdas/streams/records';
 import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
 import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
-import { enforceIam, inProcessHandlers } from './in-process';
+import { enforceIam, inProcessHandlers, principalOf } from './in-process';
+import { currentPrincipal } from './iam';
 import { ensureSynth } from './synth';
 
 export const RUNTIMES = ['in-process', 'bundles'] as const;
@@ -54,6 +57,13 @@ export interface LocalStackOptions {
   runtime?: Runtime;
   /** @default $ROUTING, else 'routes' */
   routing?: Routing;
+  /** First retry delay of a failing stream batch. @default 100 */
+  streamRetryDelayMs?: number;
+  /**
+   * Loses the `$disconnect` of the connections it answers true for (API
+   * Gateway does not guarantee it): the route is not invoked.
+   */
+  losesDisconnect?: (connectionId: string) => boolean;
 }
 
 export interface LocalStack {
@@ -94,6 +104,22 @@ function setEnv(values: Record<string, string>): () => void {
   };
 }
 
+/**
+ * The stream consumers, each as its function's principal. Both runtimes run
+ * them in this process (the bundle runtime does not run them as bundles yet).
+ */
+async function subscribeStreamConsumers(dynamo: EmbeddedDynamo): Promise<void> {
+  for (const consumer of streamConsumers) {
+    const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: (event: StreamEvent) => Promise<BatchResponse> };
+    const principal = principalOf(consumerRoute(consumer));
+    dynamo.streams.subscribe({
+      ...consumer,
+      name: consumer.module,
+      handler: (event) => currentPrincipal.run(principal, () => module.handler(event)),
+    });
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const port = options.port ?? 8080;
   const runtime = options.runtime ?? parseRuntime(process.env.LOCAL_RUNTIME);
@@ -109,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
     tables,
+    streams: { retryDelayMs: options.streamRetryDelayMs },
   });
   let gateway: Gateway;
   let files: LocalFileServer;
@@ -183,6 +210,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
   }
+  const disconnect = handlers.get('$disconnect');
+  if (options.losesDisconnect && disconnect) {
+    const loses = options.losesDisconnect;
+    handlers.set('$disconnect', (event, context) =>
+      loses(event.requestContext.connectionId) ? Promise.resolve({ statusCode: 200 }) : disconnect(event, context));
+  }
+  await subscribeStreamConsumers(dynamo);
   return {
     runtime,
     routing,

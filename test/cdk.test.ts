@@ -79,14 +79,17 @@ function statementsOf(route: RouteDefinition): Statement[] {
 
 /** Actions a route may take on resources that mention `logicalId` (table, its indexes, the secret). */
 /** The rate limiter's grant: UpdateItem on its users' bucket items only (`RATE#…` keys). */
-const isBucketGrant = (s: Statement) =>
-  JSON.stringify((s as { Condition?: unknown }).Condition ?? null) === JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+const conditionOf = (s: Statement) => JSON.stringify((s as { Condition?: unknown }).Condition ?? null);
+const isBucketGrant = (s: Statement) => conditionOf(s) === JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+const LIVENESS_CONDITION = JSON.stringify({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } });
+const isLivenessGrant = (s: Statement) => conditionOf(s) === LIVENESS_CONDITION;
 
-function actionsOn(route: RouteDefinition, logicalId: string, options: { bucketGrant?: boolean } = {}): Set<string> {
+function actionsOn(route: RouteDefinition, logicalId: string, options: { bucketGrant?: boolean; livenessGrant?: boolean } = {}): Set<string> {
   return new Set(
     statementsOf(route)
       .filter((s) => asArray(s.Resource).some((r) => mentions(r, logicalId)))
       .filter((s) => options.bucketGrant === undefined || isBucketGrant(s) === options.bucketGrant)
+      .filter((s) => options.livenessGrant === undefined || isLivenessGrant(s) === options.livenessGrant)
       .flatMap((s) => asArray(s.Action)),
   );
 }
@@ -258,7 +261,7 @@ describe('least privilege', () => {
     for (const route of routes) {
       for (const definition of tables) {
         const tableId = logicalIdOfTable(definition);
-        const actions = actionsOn(route, tableId, { bucketGrant: false });
+        const actions = actionsOn(route, tableId, { bucketGrant: false, livenessGrant: false });
         const access = route.access[definition.name];
         const label = `${route.event} on ${definition.name}`;
         if (!access) {
@@ -274,6 +277,15 @@ describe('least privilege', () => {
         }
       }
     }
+  });
+
+  it('lets session routes that only read Connections update their connection\'s expiry, nothing else', () => {
+    const connectionsId = logicalIdOfTable(tables.find((t) => t.name === 'Connections')!);
+    for (const route of routes) {
+      const expected = route.auth && route.access.Connections === 'read' ? ['dynamodb:UpdateItem'] : [];
+      expect([...actionsOn(route, connectionsId, { livenessGrant: true })], route.event).toEqual(expected);
+    }
+    expect(routes.filter((r) => r.auth && r.access.Connections === 'read').length).toBeGreaterThan(5);
   });
 
   it('lets rate-limited read-only routes update their users\' buckets, nothing else', () => {

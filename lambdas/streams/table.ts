@@ -4,6 +4,7 @@
  * DLQ, alarm, grants) and the local stack (the embedded DynamoDB's stream
  * delivery, the function's principal), so both derive it the same way.
  */
+import type { RouteDefinition } from '../routes/table';
 import type { TableDefinition } from '../storage/tables';
 import type { StreamEventName } from './records';
 
@@ -41,3 +42,12 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     summary: 'A connection item gone (TTL expiry, sweeper, or `$disconnect`): ends its presence; `offline` to contacts if it was the last.',
   },
 ];
+
+/** The consumer as a route definition, for what routes and consumers share (grants, the local principal). */
+export const consumerRoute = (consumer: StreamConsumerDefinition): RouteDefinition => ({
+  event: `$stream ${consumer.module}`,
+  auth: false,
+  access: consumer.access,
+  pushes: consumer.pushes,
+  summary: consumer.summary,
+});
