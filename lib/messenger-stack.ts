@@ -17,7 +17,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
@@ -25,6 +25,8 @@ import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } f
 import { FileStorage } from './file-storage';
 import { DYNAMODB_ACTIONS, refreshesLiveness } from './grants';
 import { RouteFunction } from './route-function';
+import { StreamConsumers } from './stream-consumers';
+import { streamConsumers } from '../lambdas/streams/table';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 
@@ -86,6 +88,7 @@ export class MessengerStack extends Stack {
   readonly functions: ReadonlyMap<string, RouteFunction>;
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
+  readonly streams: StreamConsumers;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -138,6 +141,13 @@ export class MessengerStack extends Stack {
       functions.set(planned.routeKey, this.route(constructId, planned, environment, settings));
     }
     this.functions = functions;
+    this.streams = new StreamConsumers(this, 'Streams', {
+      consumers: streamConsumers.filter((c) => this.tables.has(c.table)),
+      tables: this.tables,
+      environment,
+      stage: this.stage,
+      logRetention: settings.logRetentionDays,
+    });
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Clients connect here (wss://).' });
     new CfnOutput(this, 'ManagementEndpoint', { value: this.stage.callbackUrl, description: 'API Gateway Management API (PostToConnection).' });
@@ -153,6 +163,7 @@ export class MessengerStack extends Stack {
       sortKey: definition.sortKey && attribute(definition.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: definition.ttlAttribute,
+      ...(definition.stream ? { stream: StreamViewType.NEW_AND_OLD_IMAGES } : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });

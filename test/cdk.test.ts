@@ -45,7 +45,9 @@ const webSocketApiId = () => ofType('AWS::ApiGatewayV2::Api').find(([, api]) => 
 const ofWebSocketApi = (type: string) => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === webSocketApiId());
 
 /** Our route functions: the ones that carry the app's environment (CDK helper functions would not). */
-const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
+/** Stream consumers (lambdas/streams/table.ts) carry it too: test/stream-consumers-cdk.test.ts covers them. */
+const isRouteFunction = (r: Resource) => !!r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT && !String(r.Properties.Description).startsWith('route $stream ');
+const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => isRouteFunction(r));
 
 function functionOf(route: RouteDefinition): [string, Resource] {
   const found = routeFunctions().filter(([, r]) => String(r.Properties.Description).startsWith(`route ${route.event}:`));
@@ -220,7 +222,7 @@ describe('functions', () => {
   it('takes allowedOrigins and filesUrl from context', () => {
     const { template: custom } = synth({ allowedOrigins: 'https://a.example, https://b.example', filesUrl: 'https://files.example.com/' });
     const fns = Object.values(custom.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { MANAGEMENT_ENDPOINT: Match.anyValue() } } } }));
-    expect(fns).toHaveLength(routes.length);
+    expect(fns.filter((fn) => isRouteFunction(fn as Resource))).toHaveLength(routes.length);
     for (const fn of fns) {
       expect(fn.Properties.Environment.Variables.ALLOWED_ORIGINS).toBe('https://a.example,https://b.example');
       expect(fn.Properties.Environment.Variables.FILES_URL).toBe('https://files.example.com/');
@@ -373,7 +375,7 @@ describe('routing=dispatcher', () => {
   const dispatcher = synth({ routing: 'dispatcher' });
   const json = dispatcher.template.toJSON().Resources as Record<string, Resource>;
   const of = (type: string) => Object.entries(json).filter(([, r]) => r.Type === type);
-  const functions = of('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
+  const functions = of('AWS::Lambda::Function').filter(([, r]) => isRouteFunction(r));
   const fnOf = (routeKey: string) => functions.find(([, r]) => String(r.Properties.Description).startsWith(`route ${routeKey}:`))!;
   const policyOf = (routeKey: string) => {
     const roleId = fnOf(routeKey)[1].Properties.Role['Fn::GetAtt'][0] as string;
