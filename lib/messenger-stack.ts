@@ -22,11 +22,11 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
+import { streamConsumers } from '../lambdas/streams/table';
 import { FileStorage } from './file-storage';
 import { DYNAMODB_ACTIONS, refreshesLiveness } from './grants';
 import { RouteFunction } from './route-function';
-import { StreamConsumers } from './stream-consumers';
-import { streamConsumers } from '../lambdas/streams/table';
+import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 
@@ -141,7 +141,7 @@ export class MessengerStack extends Stack {
       functions.set(planned.routeKey, this.route(constructId, planned, environment, settings));
     }
     this.functions = functions;
-    this.streams = new StreamConsumers(this, 'Streams', {
+    this.streams = new StreamConsumers(this, STREAMS_CONSTRUCT_ID, {
       consumers: streamConsumers.filter((c) => this.tables.has(c.table)),
       tables: this.tables,
       environment,

@@ -17,7 +17,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TableDefinition } from '../lambdas/storage/tables';
-import { consumerRoute, type StreamConsumerDefinition } from '../lambdas/streams/table';
+import { consumerConstructId, consumerRoute, type StreamConsumerDefinition } from '../lambdas/streams/table';
 import { DYNAMODB_ACTIONS } from './grants';
 import { PROJECT_ROOT, RouteFunction } from './route-function';
 
@@ -35,7 +35,8 @@ export interface StreamConsumer {
   deadLettersAlarm: Alarm;
 }
 
-const constructIdOfModule = (module: string) => module.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+/** The construct id under the stack (local/bundle-runtime.ts finds the consumers' functions by it). */
+export const STREAMS_CONSTRUCT_ID = 'Streams';
 
 export class StreamConsumers extends Construct {
   readonly consumers: ReadonlyMap<string, StreamConsumer>;
@@ -47,7 +48,7 @@ export class StreamConsumers extends Construct {
       const table = props.tables.get(consumer.table);
       if (!table?.tableStreamArn) throw new Error(`stream consumer ${consumer.module}: table ${consumer.table} has no stream`);
       const route = consumerRoute(consumer);
-      const scope = new Construct(this, constructIdOfModule(consumer.module));
+      const scope = new Construct(this, consumerConstructId(consumer));
       const fn = new RouteFunction(scope, 'Function', {
         route,
         entry: join(PROJECT_ROOT, 'lambdas', 'streams', `${consumer.module}.ts`),

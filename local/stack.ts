@@ -105,18 +105,21 @@ function setEnv(values: Record<string, string>): () => void {
 }
 
 /**
- * The stream consumers, each as its function's principal. Both runtimes run
- * them in this process (the bundle runtime does not run them as bundles yet).
+ * The stream consumers: in-process, each as its function's principal; in the
+ * bundle runtime, their synthesized bundles.
  */
-async function subscribeStreamConsumers(dynamo: EmbeddedDynamo): Promise<void> {
+async function subscribeStreamConsumers(dynamo: EmbeddedDynamo, bundles: BundleRuntime | undefined): Promise<void> {
   for (const consumer of streamConsumers) {
-    const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: (event: StreamEvent) => Promise<BatchResponse> };
-    const principal = principalOf(consumerRoute(consumer));
-    dynamo.streams.subscribe({
-      ...consumer,
-      name: consumer.module,
-      handler: (event) => currentPrincipal.run(principal, () => module.handler(event)),
-    });
+    let handler: (event: StreamEvent) => Promise<BatchResponse>;
+    const bundle = bundles?.consumers.get(consumer.module);
+    if (bundle) {
+      handler = async (event) => (await bundle.invoke(event)) as BatchResponse;
+    } else {
+      const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: typeof handler };
+      const principal = principalOf(consumerRoute(consumer));
+      handler = (event) => currentPrincipal.run(principal, () => module.handler(event));
+    }
+    dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
   }
 }
 
@@ -216,7 +219,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handlers.set('$disconnect', (event, context) =>
       loses(event.requestContext.connectionId) ? Promise.resolve({ statusCode: 200 }) : disconnect(event, context));
   }
-  await subscribeStreamConsumers(dynamo);
+  await subscribeStreamConsumers(dynamo, bundles);
   return {
     runtime,
     routing,

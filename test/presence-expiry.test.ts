@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { connectionsOfUser } from '../lambdas/storage/connections';
-import type { LocalStack } from '../local/stack';
+import type { LocalStack, Runtime } from '../local/stack';
 import { newUser, online, pause, pushCount, takePushes } from './support/contacts';
 import { startTestStack } from './support/stack';
 
@@ -19,17 +19,15 @@ const IDLE_SECONDS = 2;
 const REFRESH_SECONDS = 1;
 const SWEEP_MS = 250;
 
-let stack: LocalStack;
 const lost = new Set<string>();
-beforeAll(async () => {
-  stack = await startTestStack({
+const startStack = (runtime: Runtime) =>
+  startTestStack({
+    runtime,
     sweepIntervalMs: SWEEP_MS,
     streamRetryDelayMs: 10,
     losesDisconnect: (connectionId) => lost.has(connectionId),
     env: { CONNECTION_IDLE_SECONDS: String(IDLE_SECONDS), CONNECTION_REFRESH_SECONDS: String(REFRESH_SECONDS) },
   });
-});
-afterAll(() => stack.close());
 
 /** Keeps a client active (frames refresh its liveness) until the returned function is called. */
 function keepAlive(client: { call(event: string): Promise<unknown> }): () => void {
@@ -40,37 +38,46 @@ function keepAlive(client: { call(event: string): Promise<unknown> }): () => voi
 const connectionItem = async (connectionId: string) =>
   (await getDeps().db.send(new GetCommand({ TableName: 'Connections', Key: { connectionId }, ConsistentRead: true }))).Item;
 
-describe('presence that expires', () => {
-  it('a connection dropped without $disconnect goes offline to contacts within idle timeout + sweep interval, once', async () => {
-    const watcher = await newUser('watcher');
-    const subject = await newUser('subject');
-    await linkUsers(getDeps(), watcher.id, subject.id);
-    const w = await online(stack, watcher);
-    const stopWatcher = keepAlive(w.client);
-    try {
-      const s = await online(stack, subject);
-      await w.client.waitFor(() => (pushCount(w.client, 'online') >= 1 ? true : undefined), 5000, 'online');
-      takePushes(w.client, 'online');
-      const [connection] = await connectionsOfUser(getDeps(), subject.id);
-      lost.add(connection!.connectionId);
-      const dropped = Date.now();
-      s.client.socket.terminate(); // no close frame, and the gateway loses the $disconnect
-      await pause(300);
-      expect(await w.client.call('give me presence')).toEqual({ [subject.id]: true }); // not gone yet: idle timeout pending
-      await w.client.waitFor(() => (pushCount(w.client, 'offline') >= 1 ? true : undefined), 10_000, 'offline');
-      const elapsed = Date.now() - dropped;
-      expect(elapsed).toBeLessThan((IDLE_SECONDS + REFRESH_SECONDS) * 1000 + 1000 + 4 * SWEEP_MS);
-      expect(await connectionItem(connection!.connectionId)).toBeUndefined();
-      expect(await w.client.call('give me presence')).toEqual({ [subject.id]: false });
-      await pause(500);
-      expect(takePushes(w.client, 'offline')).toEqual([[subject.id]]);
-      // The watcher, active all along, is still connected and online.
-      expect(await connectionsOfUser(getDeps(), watcher.id)).toHaveLength(1);
-      expect(stack.dynamo.streams.deadLetters).toEqual([]);
-    } finally {
-      stopWatcher();
-    }
+/** A connection dropped without `$disconnect` goes offline to contacts within idle timeout + slack + sweep interval, once. */
+async function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
+  const watcher = await newUser('watcher');
+  const subject = await newUser('subject');
+  await linkUsers(getDeps(), watcher.id, subject.id);
+  const w = await online(stack, watcher);
+  const stopWatcher = keepAlive(w.client);
+  try {
+    const s = await online(stack, subject);
+    await w.client.waitFor(() => (pushCount(w.client, 'online') >= 1 ? true : undefined), 5000, 'online');
+    takePushes(w.client, 'online');
+    const [connection] = await connectionsOfUser(getDeps(), subject.id);
+    lost.add(connection!.connectionId);
+    const dropped = Date.now();
+    s.client.socket.terminate(); // no close frame, and the gateway loses the $disconnect
+    await pause(300);
+    expect(await w.client.call('give me presence')).toEqual({ [subject.id]: true }); // not gone yet: idle timeout pending
+    await w.client.waitFor(() => (pushCount(w.client, 'offline') >= 1 ? true : undefined), 10_000, 'offline');
+    const elapsed = Date.now() - dropped;
+    expect(elapsed).toBeLessThan((IDLE_SECONDS + REFRESH_SECONDS) * 1000 + 1000 + 4 * SWEEP_MS);
+    expect(await connectionItem(connection!.connectionId)).toBeUndefined();
+    expect(await w.client.call('give me presence')).toEqual({ [subject.id]: false });
+    await pause(500);
+    expect(takePushes(w.client, 'offline')).toEqual([[subject.id]]);
+    // The watcher, active all along, is still connected and online.
+    expect(await connectionsOfUser(getDeps(), watcher.id)).toHaveLength(1);
+    expect(stack.dynamo.streams.deadLetters).toEqual([]);
+  } finally {
+    stopWatcher();
+  }
+}
+
+describe('presence that expires (in-process)', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startStack('in-process');
   });
+  afterAll(() => stack.close());
+
+  it('a connection dropped without $disconnect goes offline to contacts within idle timeout + sweep interval, once', () => lostDisconnectGoesOffline(stack));
 
   it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', async () => {
     const watcher = await newUser('watcher');
@@ -93,5 +100,18 @@ describe('presence that expires', () => {
     } finally {
       stopWatcher();
     }
+  });
+});
+
+describe('presence that expires (bundle runtime: the consumer runs as its bundle)', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startStack('bundles');
+  }, 300_000);
+  afterAll(() => stack?.close());
+
+  it('a connection dropped without $disconnect goes offline to contacts', async () => {
+    expect([...stack.bundles!.consumers.keys()]).toEqual(['connection-removed']);
+    await lostDisconnectGoesOffline(stack);
   });
 });

@@ -43,6 +43,10 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
   },
 ];
 
+/** The consumer's construct id under the stack's `Streams` construct: `connection-removed` → `ConnectionRemoved`. */
+export const consumerConstructId = (consumer: StreamConsumerDefinition): string =>
+  consumer.module.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+
 /** The consumer as a route definition, for what routes and consumers share (grants, the local principal). */
 export const consumerRoute = (consumer: StreamConsumerDefinition): RouteDefinition => ({
   event: `$stream ${consumer.module}`,
