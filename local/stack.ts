@@ -233,6 +233,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     files,
     filesUrl: readConfig().filesUrl,
     async close() {
+      // First: the consumers' functions go away below, and the records of the closing connections need no consumer.
+      await dynamo.streams.close();
       await gateway.close();
       await bundles?.close();
       await files.close();
