@@ -10,7 +10,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
-import { connectionsOfUser } from '../lambdas/storage/connections';
+import { connectionsOfUser, getConnection, openConnection, refreshLiveness } from '../lambdas/storage/connections';
+import { epochSeconds } from '../lambdas/storage/store';
 import type { LocalStack, Runtime } from '../local/stack';
 import { newUser, online, pause, pushCount, takePushes } from './support/contacts';
 import { startTestStack } from './support/stack';
@@ -78,6 +79,27 @@ describe('presence that expires (in-process)', () => {
   afterAll(() => stack.close());
 
   it('a connection dropped without $disconnect goes offline to contacts within idle timeout + sweep interval, once', () => lostDisconnectGoesOffline(stack));
+
+  it('a frame writes the expiry only once less than the idle timeout is left: at most one write per slack', async () => {
+    const deps = getDeps();
+    const t0 = Date.now();
+    await openConnection(deps, 'refresh-me', t0);
+    const opened = (await getConnection(deps, 'refresh-me'))!;
+    expect(opened.expiresAt).toBe(epochSeconds(t0) + IDLE_SECONDS + REFRESH_SECONDS);
+    // Within the slack: no write.
+    expect(await refreshLiveness(deps, opened, t0)).toBe(false);
+    expect(await refreshLiveness(deps, opened, t0 + (REFRESH_SECONDS * 1000) / 2)).toBe(false);
+    // Past it: one write, to idle + slack from now; the next frame in the same second writes nothing.
+    const later = t0 + (REFRESH_SECONDS + 1) * 1000;
+    expect(await refreshLiveness(deps, opened, later)).toBe(true);
+    const refreshed = (await getConnection(deps, 'refresh-me'))!;
+    expect(refreshed.expiresAt).toBe(epochSeconds(later) + IDLE_SECONDS + REFRESH_SECONDS);
+    expect(await refreshLiveness(deps, refreshed, later)).toBe(false);
+    // A stale copy of the item cannot move the expiry back, nor revive a deleted item.
+    expect(await refreshLiveness(deps, opened, later)).toBe(false);
+    expect(await refreshLiveness(deps, { ...opened, connectionId: 'never-opened' }, later)).toBe(false);
+    expect(await getConnection(deps, 'never-opened')).toBeUndefined();
+  });
 
   it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', async () => {
     const watcher = await newUser('watcher');
