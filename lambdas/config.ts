@@ -24,6 +24,17 @@ export interface Config {
   tokenTtlSeconds: number;
   /** @default 2 h 5 min: API Gateway closes a connection after 2 h. */
   connectionTtlSeconds: number;
+  /**
+   * A connection silent this long counts as gone (its item expires; the
+   * stream consumer ends its presence). @default 600: API Gateway's idle timeout.
+   */
+  connectionIdleSeconds: number;
+  /**
+   * Slack of the expiry past the idle timeout: a frame refreshes the expiry
+   * only when less than `connectionIdleSeconds` of it is left, so at most one
+   * write per connection per this many seconds. @default 60
+   */
+  connectionRefreshSeconds: number;
   /** log2 of scrypt's N. @default 17 (OWASP); tests use less. */
   scryptLogN: number;
   /** Failed logins per account before `too many attempts`. @default 10 */
@@ -96,6 +107,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecretArn: env.TOKEN_SECRET_ARN || undefined,
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 30 * 24 * 3600),
     connectionTtlSeconds: integer(env, 'CONNECTION_TTL_SECONDS', 2 * 3600 + 300),
+    connectionIdleSeconds: integer(env, 'CONNECTION_IDLE_SECONDS', 600),
+    connectionRefreshSeconds: integer(env, 'CONNECTION_REFRESH_SECONDS', 60),
     scryptLogN: integer(env, 'SCRYPT_LOG_N', 17),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10),
     loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900),

@@ -48,10 +48,18 @@ export function routeStatements(route: RouteDefinition, targets: GrantTargets): 
   if (route.rateLimited && route.access.Data === 'read') {
     statements.push({ effect: 'Allow', actions: ['dynamodb:UpdateItem'], resources: [targets.tableArn('Data')] });
   }
+  // A session frame refreshes its connection's expiry (storage/connections.ts refreshLiveness); the stack narrows this
+  // with a dynamodb:Attributes condition (connectionId, expiresAt), which the local check does not see either.
+  if (refreshesLiveness(route)) {
+    statements.push({ effect: 'Allow', actions: ['dynamodb:UpdateItem'], resources: [targets.tableArn('Connections')] });
+  }
   if (postsToConnections(route)) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
   if (route.tokenSecret) statements.push({ effect: 'Allow', actions: [GET_SECRET_VALUE, 'secretsmanager:DescribeSecret'], resources: [targets.secretArn] });
   return statements;
 }
+
+/** A session frame whose Connections access is read-only still writes its connection's expiry. */
+export const refreshesLiveness = (route: RouteDefinition): boolean => route.auth && route.access.Connections === 'read';
 
 /** One function serving several routes (the dispatcher) is granted the union of theirs. */
 export function unionRoute(event: string, routes: readonly RouteDefinition[], summary: string): RouteDefinition {

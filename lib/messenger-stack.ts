@@ -17,19 +17,21 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
 import { tables as tableDefinitions, type KeyAttribute, type TableDefinition } from '../lambdas/storage/tables';
+import { streamConsumers } from '../lambdas/streams/table';
 import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
 import { CustomDomain } from './domains';
 import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
-import { DYNAMODB_ACTIONS } from './grants';
+import { DYNAMODB_ACTIONS, refreshesLiveness } from './grants';
 import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { applyRouteLimits } from './route-limits';
+import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 import { grantTableAccess } from './table-access';
@@ -95,6 +97,7 @@ export class MessengerStack extends Stack {
   readonly observability: Observability;
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
+  readonly streams: StreamConsumers;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -155,7 +158,15 @@ export class MessengerStack extends Stack {
       functions.set(planned.routeKey, this.route(constructId, planned, environment, settings));
     }
     this.functions = functions;
-    if (settings.tracing) traceFunctions([...functions.values(), ...(this.files ? [this.files.handler] : [])]);
+    this.streams = new StreamConsumers(this, STREAMS_CONSTRUCT_ID, {
+      consumers: streamConsumers.filter((c) => this.tables.has(c.table)),
+      tables: this.tables,
+      environment,
+      stage: this.stage,
+      logRetention: settings.logRetentionDays,
+    });
+    const consumers = [...this.streams.consumers].map(([module, consumer]) => ({ id: `Stream${constructIdOf(module)}`, name: `stream ${module}`, ...consumer }));
+    if (settings.tracing) traceFunctions([...functions.values(), ...consumers.map((c) => c.fn), ...(this.files ? [this.files.handler] : [])]);
     applyRouteLimits(this.stage, functions, routes, {
       loginThrottle: { rateLimit: settings.loginThrottleRateLimit, burstLimit: settings.loginThrottleBurstLimit },
       reservedConcurrency: settings.reservedConcurrency,
@@ -164,8 +175,10 @@ export class MessengerStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       functions: [
         ...[...functions].map(([event, fn]) => ({ id: constructIdOf(event), name: event, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
+        ...consumers.map(({ id, name, fn }) => ({ id, name, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
         ...(this.files ? [{ id: 'Files', name: 'file server', fn: this.files.handler, memoryMb: FILE_SERVER_MEMORY_MB }] : []),
       ],
+      streamConsumers: consumers,
       webSocketApiId: this.api.apiId,
       stageName: settings.stageName,
       tables: this.tables,
@@ -182,7 +195,7 @@ export class MessengerStack extends Stack {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
     }
     new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
-    acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files });
+    acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files, streams: this.streams });
   }
 
   private table(definition: TableDefinition): Table {
@@ -191,6 +204,7 @@ export class MessengerStack extends Stack {
       sortKey: definition.sortKey && attribute(definition.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: definition.ttlAttribute,
+      ...(definition.stream ? { stream: StreamViewType.NEW_AND_OLD_IMAGES } : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -222,6 +236,16 @@ export class MessengerStack extends Stack {
           actions: ['dynamodb:UpdateItem'],
           resources: [this.tables.get('Data')!.tableArn],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+        }),
+      );
+    }
+    // A session frame refreshes its connection's expiry, and writes nothing else there.
+    if (refreshesLiveness(route)) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.tables.get('Connections')!.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } },
         }),
       );
     }

@@ -9,12 +9,14 @@ import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IConstruct } from 'constructs';
 import type { FileStorage } from './file-storage';
+import type { StreamConsumers } from './stream-consumers';
 
 export interface NagSubject {
   readonly api: IConstruct;
   readonly stageName: string;
   readonly tokenSecret: IConstruct;
   readonly files?: FileStorage;
+  readonly streams?: StreamConsumers;
 }
 
 const logicalIdOf = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
@@ -41,6 +43,17 @@ export function acknowledgeNagFindings(stack: Stack, subject: NagSubject): void 
       reason: ofFiles
         ? 'Protocol §7 fixes the file URLs the clients use: a file is reached by its random UUID (a capability URL), with no credentials, and its content is end-to-end encrypted.'
         : 'The protocol authenticates in its frames (auth by credentials / auth by token) on an open connection; every frame route that needs a session checks it in its middleware chain.',
+    });
+  }
+
+  for (const { fn, deadLetters } of subject.streams?.consumers.values() ?? []) {
+    Validations.of(fn.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams, which Lambda\'s event source mapping needs, has no resource narrower than *; the stream reads themselves name the table\'s stream.',
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of a stream consumer; a message in it raises an alarm.',
     });
   }
 

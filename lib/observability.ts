@@ -48,7 +48,12 @@ export interface ObservabilityProps {
   readonly filesApi?: { apiId: string; stageName: string };
   /** Subscribe this address to the alarm topic. @default no topic */
   readonly alarmEmail?: string;
+  /** Stream consumers: an iterator-age alarm each, and their dead-letter alarms notify the same topic. */
+  readonly streamConsumers?: readonly { id: string; name: string; fn: IFunction; deadLettersAlarm: Alarm }[];
 }
+
+/** A stream consumer this far behind its stream is not keeping up (presence would lag by as much). */
+const ITERATOR_AGE_ALARM_MS = 60_000;
 
 const FIVE_MINUTES = Duration.minutes(5);
 
@@ -71,6 +76,15 @@ export class Observability extends Construct {
     if (props.alarmEmail) {
       this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Messenger alarms', enforceSSL: true });
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+
+    for (const consumer of props.streamConsumers ?? []) {
+      this.alarm(`${consumer.id}IteratorAge`, {
+        metric: consumer.fn.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        threshold: ITERATOR_AGE_ALARM_MS,
+        description: `Stream consumer ${consumer.name} is over a minute behind its stream: see its errors and throttles.`,
+      });
+      this.notify(consumer.deadLettersAlarm);
     }
 
     for (const { id: functionId, name, fn } of props.functions) {
@@ -179,14 +193,20 @@ export class Observability extends Construct {
   }
 
   private alarm(id: string, options: { metric: IMetric; threshold: number; description: string }): void {
-    const alarm = new Alarm(this, id, {
-      metric: options.metric,
-      threshold: options.threshold,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: options.description,
-    });
+    this.notify(
+      new Alarm(this, id, {
+        metric: options.metric,
+        threshold: options.threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: options.description,
+      }),
+    );
+  }
+
+  /** Every alarm of the stack notifies the topic (when there is one) of trouble and of recovery. */
+  private notify(alarm: Alarm): void {
     if (this.topic) {
       alarm.addAlarmAction(new SnsAction(this.topic));
       alarm.addOkAction(new SnsAction(this.topic));

@@ -56,6 +56,8 @@ export interface RouteFunctionProps {
   route: RouteDefinition;
   /** Handler module (lambdas/routes/<module>.ts). @default the route's own */
   module?: string;
+  /** The handler file, for functions that are not routes (stream consumers). @default from `module` */
+  entry?: string;
   /** Environment shared by every route function (copied, never mutated). */
   environment: Readonly<Record<string, string>>;
   logRetention: RetentionDays;
@@ -65,7 +67,7 @@ export class RouteFunction extends NodejsFunction {
   readonly route: RouteDefinition;
 
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
-    const entry = entryOf(props.route, props.module);
+    const entry = props.entry ?? entryOf(props.route, props.module);
     if (!existsSync(entry)) throw new Error(`route ${props.route.event}: handler module ${entry} does not exist`);
     // Our own log group: retention without the LogRetention custom-resource function.
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });

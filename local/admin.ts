@@ -91,6 +91,8 @@ const baseConfig: Config = {
   managementEndpoint: '',
   tokenTtlSeconds: 0,
   connectionTtlSeconds: 0,
+  connectionIdleSeconds: 600,
+  connectionRefreshSeconds: 60,
   scryptLogN: Number(process.env.SCRYPT_LOG_N ?? 17),
   loginMaxFailures: 0,
   loginWindowSeconds: 0,

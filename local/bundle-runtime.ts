@@ -6,6 +6,7 @@
  * role, function name), and serves the AWS APIs they call on a local
  * endpoint that enforces each role's policies (local/aws-endpoint.ts).
  */
+import { consumerConstructId, streamConsumers } from '../lambdas/streams/table';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { HttpApiResult } from '../lambdas/files/aws-handler';
@@ -79,6 +80,8 @@ export interface BundleRuntime {
   handlers: ReadonlyMap<string, RouteHandler>;
   /** The file server's function (behind local/http-api.ts). */
   files: BundleFunction;
+  /** The stream consumers' functions, by module (lambdas/streams/table.ts). */
+  consumers: ReadonlyMap<string, BundleFunction>;
   aws: LocalAws;
   /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
   authorizeManagement(req: IncomingMessage, method: string, connectionId: string): Refusal | undefined;
@@ -130,7 +133,16 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
 
   const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env))]));
   const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv));
+  // Under the stack's Streams construct (lib/stream-consumers.ts; not imported: it loads the CDK).
+  const consumers = new Map(
+    streamConsumers.map((consumer) => {
+      const fn = functions.find((f) => f.path.split('/').slice(1, 3).join('/') === `Streams/${consumerConstructId(consumer)}`);
+      if (!fn) throw new Error(`${assembly} has no function for stream consumer ${consumer.module}: synthesize again`);
+      return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env))] as const;
+    }),
+  );
   return {
+    consumers,
     functions: bundleFunctions,
     handlers: new Map([...bundleFunctions].map(([routeKey, fn]) => [routeKey, (event, context) => fn.invoke(event, context) as Promise<RouteResponse>])),
     files,
@@ -149,7 +161,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       };
     },
     async close() {
-      await Promise.all([...bundleFunctions.values(), files].map((fn) => fn.close()));
+      await Promise.all([...bundleFunctions.values(), files, ...consumers.values()].map((fn) => fn.close()));
       await aws.close();
     },
   };

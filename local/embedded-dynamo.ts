@@ -18,6 +18,7 @@ import { DynaliteCore, SchemaCache } from './dynamo/dynalite-core';
 import { readEnvelope } from './dynamo/envelope';
 import { ExpiryIndex } from './dynamo/expiry-index';
 import { RwLock } from './dynamo/rwlock';
+import { LocalStreams, type LocalStreamsOptions } from './dynamo/streams';
 import { transactGetItems, transactWriteItems } from './dynamo/transactions';
 import { describeTimeToLive, indexExpiries, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
 import { WireError, sendError, sendJson, type Payload } from './dynamo/wire';
@@ -28,6 +29,8 @@ export interface EmbeddedDynamo {
   close(): Promise<void>;
   /** Deletes the expired items of every table with TTL enabled now; resolves with how many. */
   sweepExpired(): Promise<number>;
+  /** DynamoDB Streams of the tables that declare one: consumers subscribe here. */
+  streams: LocalStreams;
 }
 
 export interface EmbeddedDynamoOptions {
@@ -38,6 +41,7 @@ export interface EmbeddedDynamoOptions {
   /** Period of the TTL sweeper; default 5000, 0 = off. */
   sweepIntervalMs?: number;
   tables: TableDefinition[];
+  streams?: LocalStreamsOptions;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -133,6 +137,11 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     isClosed: () => closed,
   };
   core.onItemWrite((table, storeKey, item) => ttl.expiring.write(table, storeKey, item));
+  const streams = new LocalStreams(opts.tables, opts.streams);
+  core.onItemChange(
+    opts.tables.filter((t) => t.stream).map((t) => t.name),
+    (table, _storeKey, oldItem, newItem) => streams.record(table, oldItem, newItem),
+  );
   const ctx = { core, schemas };
   const ownOps = new Map<string, (input: Payload) => Promise<Payload>>([
     ['TransactWriteItems', (input) => lock.run(true, () => transactWriteItems(ctx, input))],
@@ -211,6 +220,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
   return {
     endpoint: `http://127.0.0.1:${frontPort}`,
     sweepExpired: sweep,
+    streams,
     close() {
       closing ??= (async () => {
         closed = true;
@@ -218,6 +228,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
         const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
         front.closeIdleConnections();
         await sweeps;
+        await streams.close();
         // Let the operations already admitted finish; whoever queues after us never runs.
         await lock.acquire(true);
         front.closeAllConnections();

@@ -14,13 +14,16 @@ import { join } from 'node:path';
 import { getDeps, resetDeps } from '../lambdas/deps';
 import { readConfig } from '../lambdas/config';
 import { tables } from '../lambdas/storage/tables';
+import { consumerRoute, streamConsumers } from '../lambdas/streams/table';
+import type { BatchResponse, StreamEvent } from '../lambdas/streams/records';
 import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
 import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
-import { enforceIam, inProcessHandlers } from './in-process';
+import { enforceIam, inProcessHandlers, principalOf } from './in-process';
+import { currentPrincipal } from './iam';
 import { ensureSynth } from './synth';
 
 export const RUNTIMES = ['in-process', 'bundles'] as const;
@@ -55,6 +58,13 @@ export interface LocalStackOptions {
   runtime?: Runtime;
   /** @default $ROUTING, else 'routes' */
   routing?: Routing;
+  /** First retry delay of a failing stream batch. @default 100 */
+  streamRetryDelayMs?: number;
+  /**
+   * Loses the `$disconnect` of the connections it answers true for (API
+   * Gateway does not guarantee it): the route is not invoked.
+   */
+  losesDisconnect?: (connectionId: string) => boolean;
 }
 
 export interface LocalStack {
@@ -95,6 +105,25 @@ function setEnv(values: Record<string, string>): () => void {
   };
 }
 
+/**
+ * The stream consumers: in-process, each as its function's principal; in the
+ * bundle runtime, their synthesized bundles.
+ */
+async function subscribeStreamConsumers(dynamo: EmbeddedDynamo, bundles: BundleRuntime | undefined): Promise<void> {
+  for (const consumer of streamConsumers) {
+    let handler: (event: StreamEvent) => Promise<BatchResponse>;
+    const bundle = bundles?.consumers.get(consumer.module);
+    if (bundle) {
+      handler = async (event) => (await bundle.invoke(event)) as BatchResponse;
+    } else {
+      const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: typeof handler };
+      const principal = principalOf(consumerRoute(consumer));
+      handler = (event) => currentPrincipal.run(principal, () => module.handler(event));
+    }
+    dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const port = options.port ?? 8080;
   const runtime = options.runtime ?? parseRuntime(process.env.LOCAL_RUNTIME);
@@ -110,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
     tables,
+    streams: { retryDelayMs: options.streamRetryDelayMs },
   });
   let gateway: Gateway;
   let files: LocalFileServer;
@@ -185,6 +215,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
   }
+  const disconnect = handlers.get('$disconnect');
+  if (options.losesDisconnect && disconnect) {
+    const loses = options.losesDisconnect;
+    handlers.set('$disconnect', (event, context) =>
+      loses(event.requestContext.connectionId) ? Promise.resolve({ statusCode: 200 }) : disconnect(event, context));
+  }
+  await subscribeStreamConsumers(dynamo, bundles);
   return {
     runtime,
     routing,
@@ -198,6 +235,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     files,
     filesUrl: readConfig().filesUrl,
     async close() {
+      // First: the consumers' functions go away below, and the records of the closing connections need no consumer.
+      await dynamo.streams.close();
       await gateway.close();
       await bundles?.close();
       await files.close();

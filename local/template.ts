@@ -62,6 +62,8 @@ export function arnOf(resource: Resource, physicalId: string): string {
       return `arn:aws:s3:::${physicalId}`;
     case 'AWS::Lambda::Function':
       return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${physicalId}`;
+    case 'AWS::SQS::Queue':
+      return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${physicalId}`;
     default:
       return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${physicalId}`;
   }
@@ -103,6 +105,10 @@ export function readSynthesizedStack(assemblyDir: string, local: LocalResources,
     }
     if ('Fn::GetAtt' in node) {
       const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+      // A table's stream: its ARN as the local stream names it (local/dynamo/streams.ts).
+      if (attribute === 'StreamArn' && resources[logicalId]?.Type === 'AWS::DynamoDB::Table') {
+        return `${arnOf(resources[logicalId], physicalId(logicalId))}/stream/local`;
+      }
       if (attribute !== 'Arn') throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
       return arnOf(resources[logicalId]!, physicalId(logicalId));
     }

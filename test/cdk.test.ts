@@ -45,7 +45,9 @@ const webSocketApiId = () => ofType('AWS::ApiGatewayV2::Api').find(([, api]) => 
 const ofWebSocketApi = (type: string) => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === webSocketApiId());
 
 /** Our route functions: the ones that carry the app's environment (CDK helper functions would not). */
-const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
+/** Stream consumers (lambdas/streams/table.ts) carry it too: test/stream-consumers-cdk.test.ts covers them. */
+const isRouteFunction = (r: Resource) => !!r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT && !String(r.Properties.Description).startsWith('route $stream ');
+const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => isRouteFunction(r));
 
 function functionOf(route: RouteDefinition): [string, Resource] {
   const found = routeFunctions().filter(([, r]) => String(r.Properties.Description).startsWith(`route ${route.event}:`));
@@ -79,14 +81,17 @@ function statementsOf(route: RouteDefinition): Statement[] {
 
 /** Actions a route may take on resources that mention `logicalId` (table, its indexes, the secret). */
 /** The rate limiter's grant: UpdateItem on its users' bucket items only (`RATE#…` keys). */
-const isBucketGrant = (s: Statement) =>
-  JSON.stringify((s as { Condition?: unknown }).Condition ?? null) === JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+const conditionOf = (s: Statement) => JSON.stringify((s as { Condition?: unknown }).Condition ?? null);
+const isBucketGrant = (s: Statement) => conditionOf(s) === JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+const LIVENESS_CONDITION = JSON.stringify({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } });
+const isLivenessGrant = (s: Statement) => conditionOf(s) === LIVENESS_CONDITION;
 
-function actionsOn(route: RouteDefinition, logicalId: string, options: { bucketGrant?: boolean } = {}): Set<string> {
+function actionsOn(route: RouteDefinition, logicalId: string, options: { bucketGrant?: boolean; livenessGrant?: boolean } = {}): Set<string> {
   return new Set(
     statementsOf(route)
       .filter((s) => asArray(s.Resource).some((r) => mentions(r, logicalId)))
       .filter((s) => options.bucketGrant === undefined || isBucketGrant(s) === options.bucketGrant)
+      .filter((s) => options.livenessGrant === undefined || isLivenessGrant(s) === options.livenessGrant)
       .flatMap((s) => asArray(s.Action)),
   );
 }
@@ -217,7 +222,7 @@ describe('functions', () => {
   it('takes allowedOrigins and filesUrl from context', () => {
     const { template: custom } = synth({ allowedOrigins: 'https://a.example, https://b.example', filesUrl: 'https://files.example.com/' });
     const fns = Object.values(custom.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { MANAGEMENT_ENDPOINT: Match.anyValue() } } } }));
-    expect(fns).toHaveLength(routes.length);
+    expect(fns.filter((fn) => isRouteFunction(fn as Resource))).toHaveLength(routes.length);
     for (const fn of fns) {
       expect(fn.Properties.Environment.Variables.ALLOWED_ORIGINS).toBe('https://a.example,https://b.example');
       expect(fn.Properties.Environment.Variables.FILES_URL).toBe('https://files.example.com/');
@@ -258,7 +263,7 @@ describe('least privilege', () => {
     for (const route of routes) {
       for (const definition of tables) {
         const tableId = logicalIdOfTable(definition);
-        const actions = actionsOn(route, tableId, { bucketGrant: false });
+        const actions = actionsOn(route, tableId, { bucketGrant: false, livenessGrant: false });
         const access = route.access[definition.name];
         const label = `${route.event} on ${definition.name}`;
         if (!access) {
@@ -276,6 +281,15 @@ describe('least privilege', () => {
         expect(wildcard, `${label}: no grant on every index`).toBe(false);
       }
     }
+  });
+
+  it('lets session routes that only read Connections update their connection\'s expiry, nothing else', () => {
+    const connectionsId = logicalIdOfTable(tables.find((t) => t.name === 'Connections')!);
+    for (const route of routes) {
+      const expected = route.auth && route.access.Connections === 'read' ? ['dynamodb:UpdateItem'] : [];
+      expect([...actionsOn(route, connectionsId, { livenessGrant: true })], route.event).toEqual(expected);
+    }
+    expect(routes.filter((r) => r.auth && r.access.Connections === 'read').length).toBeGreaterThan(5);
   });
 
   it('lets rate-limited read-only routes update their users\' buckets, nothing else', () => {
@@ -363,7 +377,7 @@ describe('routing=dispatcher', () => {
   const dispatcher = synth({ routing: 'dispatcher' });
   const json = dispatcher.template.toJSON().Resources as Record<string, Resource>;
   const of = (type: string) => Object.entries(json).filter(([, r]) => r.Type === type);
-  const functions = of('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT);
+  const functions = of('AWS::Lambda::Function').filter(([, r]) => isRouteFunction(r));
   const fnOf = (routeKey: string) => functions.find(([, r]) => String(r.Properties.Description).startsWith(`route ${routeKey}:`))!;
   const policyOf = (routeKey: string) => {
     const roleId = fnOf(routeKey)[1].Properties.Role['Fn::GetAtt'][0] as string;

@@ -159,6 +159,12 @@ describe('custom domains', () => {
 });
 
 describe('alarms and dashboard', () => {
+  it('alarms when a stream consumer falls a minute behind its stream', () => {
+    const ages = ofType(resources, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'IteratorAge');
+    expect(ages).toHaveLength(1);
+    expect(ages[0]![1].Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Maximum', Threshold: 60_000 });
+  });
+
   const alarms = () => ofType(resources, 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties }));
   const metricsOf = (alarm: any): any[] => (alarm.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
   const functionIds = () => ofType(resources, 'AWS::Lambda::Function').map(([id]) => id);

@@ -104,7 +104,8 @@ async function connectionIds(userId: number): Promise<Set<string>> {
 describe('expiry', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startTestStack({ env: { CONNECTION_TTL_SECONDS: '1' } });
+    // Liveness follows activity (storage/connections.ts): silent past the idle timeout (here 1 s, no slack) = gone.
+    stack = await startTestStack({ env: { CONNECTION_IDLE_SECONDS: '1', CONNECTION_REFRESH_SECONDS: '0' } });
     await createTestUser({ username: 'brief', password: 'brief-secret' });
   });
   afterAll(() => stack.close());

@@ -130,7 +130,7 @@ export async function bindSession(deps: Deps, connectionId: string, binding: Bin
   const now = deps.now().getTime();
   const member = { connectionId, exp: epochSeconds(now) + deps.config.connectionTtlSeconds, light: binding.lightweight };
   const { cameOnline } = await joinPresence(deps, binding.userId, member, now);
-  const before = await bindConnection(deps, connectionId, binding);
+  const before = await bindConnection(deps, connectionId, binding, now);
   if (!before) {
     const { wentOffline } = await leavePresence(deps, binding.userId, connectionId, now);
     // Both transitions were ours: nobody saw anything. One of them only: someone relied on us to announce it.

@@ -14,7 +14,7 @@ import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '../protocol/events';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
 import { routeOf, type RouteDefinition } from '../routes/table';
-import { getConnection, isBound, type BoundConnection } from '../storage/connections';
+import { getConnection, isBound, refreshLiveness, type BoundConnection } from '../storage/connections';
 import { takeToken } from '../storage/rate-limits';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
 import { AwaitingChunks, wholeEventOf } from './chunked-request';
@@ -133,6 +133,8 @@ const sessionLoader = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEve
     const connection = await getConnection(state.deps, request.event.requestContext.connectionId);
     if (!isBound(connection)) throw new ProtocolError(ERRORS.notAuthenticated);
     state.session = connection;
+    // A frame is activity (storage/connections.ts): usually no write, at most one per connection per refresh period.
+    await refreshLiveness(state.deps, connection, state.deps.now().getTime());
   },
 });
 

@@ -25,8 +25,38 @@ export type BoundConnection = Connection & Binding;
 
 export const isBound = (c: Connection | undefined): c is BoundConnection => c?.userId !== undefined;
 
+/**
+ * Liveness follows activity: a connection item expires `connectionIdleSeconds`
+ * (API Gateway's idle timeout) plus a slack after its last refresh, and the
+ * frames of a session refresh it (`refreshLiveness`) once less than the idle
+ * timeout is left, so the expiry is always at least the idle timeout past
+ * the last frame and a busy connection costs one write per slack period.
+ */
+const livenessExpiry = (store: Store, now: number) => epochSeconds(now) + store.config.connectionIdleSeconds + store.config.connectionRefreshSeconds;
+
+/** Writes a fresher expiry if less than the idle timeout is left; returns whether it wrote. */
+export async function refreshLiveness(store: Store, connection: Connection, now = Date.now()): Promise<boolean> {
+  if (connection.expiresAt >= epochSeconds(now) + store.config.connectionIdleSeconds) return false;
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.connectionsTable,
+        Key: { connectionId: connection.connectionId },
+        UpdateExpression: 'SET expiresAt = :exp',
+        // Never revives an item the sweeper or `$disconnect` removed meanwhile.
+        ConditionExpression: 'attribute_exists(connectionId) AND expiresAt < :exp',
+        ExpressionAttributeValues: { ':exp': livenessExpiry(store, now) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export async function openConnection(store: Store, connectionId: string, now = Date.now()): Promise<void> {
-  const item: Connection = { connectionId, connectedAt: now, expiresAt: epochSeconds(now) + store.config.connectionTtlSeconds };
+  const item: Connection = { connectionId, connectedAt: now, expiresAt: livenessExpiry(store, now) };
   await store.db.send(new PutCommand({ TableName: store.config.connectionsTable, Item: item }));
 }
 
@@ -41,15 +71,19 @@ export async function getConnection(store: Store, connectionId: string): Promise
  * Binds a live connection to a user; returns the connection as it was before
  * (with its previous binding, if any), or undefined if it is gone meanwhile.
  */
-export async function bindConnection(store: Store, connectionId: string, binding: Binding): Promise<Connection | undefined> {
+export async function bindConnection(store: Store, connectionId: string, binding: Binding, now = Date.now()): Promise<Connection | undefined> {
   try {
     const { Attributes } = await store.db.send(
       new UpdateCommand({
         TableName: store.config.connectionsTable,
         Key: { connectionId },
-        UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l, lastUserId = :u',
-        ConditionExpression: 'attribute_exists(connectionId)',
-        ExpressionAttributeValues: { ':u': binding.userId, ':d': binding.domainId, ':f': binding.familyId, ':l': binding.lightweight },
+        // A login is activity: the expiry is refreshed with the binding.
+        UpdateExpression: 'SET userId = :u, domainId = :d, familyId = :f, lightweight = :l, lastUserId = :u, expiresAt = :exp',
+        ConditionExpression: 'attribute_exists(connectionId) AND expiresAt > :now',
+        ExpressionAttributeValues: {
+          ':u': binding.userId, ':d': binding.domainId, ':f': binding.familyId, ':l': binding.lightweight,
+          ':exp': livenessExpiry(store, now), ':now': epochSeconds(now),
+        },
         ReturnValues: 'ALL_OLD',
       }),
     );

@@ -6,7 +6,7 @@ import { retry, TryAgain, UNPROCESSED } from './retry';
 
 export interface Store {
   db: DynamoDBDocumentClient;
-  config: Pick<Config, 'connectionsTable' | 'dataTable' | 'connectionTtlSeconds' | 'tokenTtlSeconds'>;
+  config: Pick<Config, 'connectionsTable' | 'dataTable' | 'connectionTtlSeconds' | 'connectionIdleSeconds' | 'connectionRefreshSeconds' | 'tokenTtlSeconds'>;
 }
 
 export const epochSeconds = (date: Date | number = Date.now()): number => Math.floor(new Date(date).getTime() / 1000);

@@ -25,6 +25,8 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
   /** Epoch seconds after which an item is dead (DynamoDB TTL attribute). */
   ttlAttribute: string;
+  /** A DynamoDB stream of the item changes, for the consumers of lambdas/streams/table.ts. */
+  stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -38,6 +40,8 @@ export const connectionsTable: TableDefinition = {
     { name: 'byUser', partitionKey: { name: 'userId', type: 'N' }, sortKey: { name: 'connectionId', type: 'S' } },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
+  // Expired connections (no `$disconnect`) end their presence from the REMOVE records.
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
 export const dataTable: TableDefinition = {

@@ -41,6 +41,7 @@ interface Level {
   put(key: string, value: unknown, cb?: Done): Promise<void> | void;
   del(key: string, cb?: Done): Promise<void> | void;
   batch(ops: LevelOp[], cb?: Done): Promise<void> | void;
+  get(key: string): Promise<Payload | undefined>;
   iterator(range: { gte: string; lt: string }): AsyncIterable<[string, Payload]>;
   close(cb: Done): void;
 }
@@ -51,6 +52,8 @@ const ITEM_KEY = /^item-([^~]+)~/;
 
 /** A committed write of one item: `item` absent for a delete. `storeKey` is the item's key in the store. */
 export type ItemWriteListener = (table: string, storeKey: string, item: Payload | undefined) => void;
+/** A committed change of one item, with the item before (absent: it was created) and after (absent: deleted). */
+export type ItemChangeListener = (table: string, storeKey: string, oldItem: Payload | undefined, newItem: Payload | undefined) => void;
 /** The parts of dynalite's store (db/index.js `create`) used here. */
 interface DynaliteStore {
   db: Level;
@@ -111,6 +114,8 @@ export class DynaliteCore {
   private readonly pending = new AsyncLocalStorage<PendingWrites>();
   private readonly writeBatch: (ops: LevelOp[]) => Promise<void>;
   private readonly itemWriteListeners: ItemWriteListener[] = [];
+  private readonly itemChangeListeners: ItemChangeListener[] = [];
+  private readonly changeTables = new Set<string>();
 
   constructor(options: DynaliteCoreOptions = {}) {
     this.store = db.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -160,8 +165,11 @@ export class DynaliteCore {
       const result = await this.pending.run(unit, () => fn(() => (unit.discarded = true)));
       unit.open = false;
       if (!unit.discarded && unit.ops.length > 0) {
+        // The unit runs alone (the front's lock), so what is read here is what the batch replaces.
+        const before = this.itemChangeListeners.length > 0 ? await this.itemsBefore(unit.ops) : undefined;
         await this.writeBatch(unit.ops);
         if (this.itemWriteListeners.length > 0) this.notify(unit.ops);
+        if (before) this.notifyChanges(unit.ops, before);
       }
       return result;
     } finally {
@@ -172,6 +180,34 @@ export class DynaliteCore {
   /** Calls `listener` for every item write that reaches the store (all of them: item writes are always atomic units). */
   onItemWrite(listener: ItemWriteListener): void {
     this.itemWriteListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` for every committed write of an item of `tables`, with
+   * the item's old and new images (DynamoDB Streams' view); reading the old
+   * image costs one store read per item written to those tables.
+   */
+  onItemChange(tables: Iterable<string>, listener: ItemChangeListener): void {
+    for (const table of tables) this.changeTables.add(table);
+    this.itemChangeListeners.push(listener);
+  }
+
+  private watchedTable(op: LevelOp): string | undefined {
+    const table = ITEM_KEY.exec(op.key)?.[1];
+    return table && this.changeTables.has(table) ? table : undefined;
+  }
+
+  private itemsBefore(ops: LevelOp[]): Promise<(Payload | undefined)[]> {
+    return Promise.all(ops.map((op) => (this.watchedTable(op) ? this.store.db.get(op.key) : undefined)));
+  }
+
+  private notifyChanges(ops: LevelOp[], before: (Payload | undefined)[]): void {
+    ops.forEach((op, i) => {
+      const table = this.watchedTable(op);
+      if (!table) return;
+      const item = op.type === 'put' ? (op.value as Payload) : undefined;
+      for (const listener of this.itemChangeListeners) listener(table, op.key, before[i], item);
+    });
   }
 
   private notify(ops: LevelOp[]): void {

@@ -6,6 +6,7 @@
 import type { DynaliteCore, SchemaCache } from './dynalite-core';
 import type { ExpiryIndex } from './expiry-index';
 import type { RwLock } from './rwlock';
+import { asTtlService } from './streams';
 import { WireError, validationError, type Payload } from './wire';
 
 export interface TtlContext {
@@ -64,14 +65,17 @@ export async function sweepExpired(ctx: TtlContext): Promise<number> {
     const attribute = ctx.settings.get(table);
     if (!attribute) continue;
     try {
+      // As the TTL service: its deletions are stream records with the service's identity.
       await ctx.lock.run(true, () =>
-        ctx.core.call('DeleteItem', {
-          TableName: table,
-          Key: key,
-          ConditionExpression: '#ttl < :now',
-          ExpressionAttributeNames: { '#ttl': attribute },
-          ExpressionAttributeValues: { ':now': now },
-        }),
+        asTtlService(() =>
+          ctx.core.call('DeleteItem', {
+            TableName: table,
+            Key: key,
+            ConditionExpression: '#ttl < :now',
+            ExpressionAttributeNames: { '#ttl': attribute },
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        ),
       );
       deleted++;
     } catch (err) {

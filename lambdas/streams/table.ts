@@ -1,0 +1,57 @@
+/**
+ * Stream consumers, the route table's kind for DynamoDB Streams: one entry
+ * per consumer function drives the CDK stack (stream, event source mapping,
+ * DLQ, alarm, grants) and the local stack (the embedded DynamoDB's stream
+ * delivery, the function's principal), so both derive it the same way.
+ */
+import type { RouteDefinition } from '../routes/table';
+import type { TableDefinition } from '../storage/tables';
+import type { StreamEventName } from './records';
+
+export interface StreamConsumerDefinition {
+  /** Function name stem and handler module `lambdas/streams/<module>.ts`. */
+  module: string;
+  /** The table whose stream it reads (the table must declare `stream`). */
+  table: TableDefinition['name'];
+  /** Only these records reach the function (an event filter: the others are not billed). */
+  eventNames: readonly StreamEventName[];
+  /** Records per invocation at most. */
+  batchSize: number;
+  /** Retries of a failing batch before it goes to the dead-letter queue. */
+  maxRetries: number;
+  /** A failing batch is split in two and each half retried (isolates a poison record). */
+  bisectOnError: boolean;
+  /** What the function may do with each table (least privilege). */
+  access: Partial<Record<TableDefinition['name'], 'read' | 'write'>>;
+  /** Pushes through the Management API. */
+  pushes: boolean;
+  summary: string;
+}
+
+export const streamConsumers: readonly StreamConsumerDefinition[] = [
+  {
+    module: 'connection-removed',
+    table: 'Connections',
+    eventNames: ['REMOVE'],
+    batchSize: 100,
+    maxRetries: 5,
+    bisectOnError: true,
+    // Reads the contacts, leaves presence (Data), forgets connections a push finds gone (Connections).
+    access: { Connections: 'write', Data: 'write' },
+    pushes: true,
+    summary: 'A connection item gone (TTL expiry, sweeper, or `$disconnect`): ends its presence; `offline` to contacts if it was the last.',
+  },
+];
+
+/** The consumer's construct id under the stack's `Streams` construct: `connection-removed` → `ConnectionRemoved`. */
+export const consumerConstructId = (consumer: StreamConsumerDefinition): string =>
+  consumer.module.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+
+/** The consumer as a route definition, for what routes and consumers share (grants, the local principal). */
+export const consumerRoute = (consumer: StreamConsumerDefinition): RouteDefinition => ({
+  event: `$stream ${consumer.module}`,
+  auth: false,
+  access: consumer.access,
+  pushes: consumer.pushes,
+  summary: consumer.summary,
+});

@@ -1,0 +1,87 @@
+/**
+ * The stream consumers in the CDK stack (lib/stream-consumers.ts), asserted
+ * against lambdas/streams/table.ts: the Connections table's stream, the
+ * event source mapping's settings, the dead-letter queue and its alarm, and
+ * least privilege. Bundling is skipped, as in cdk.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MessengerStack } from '../lib/messenger-stack';
+import { streamConsumers } from '../lambdas/streams/table';
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
+let template: Template;
+let resources: Record<string, Resource>;
+let stack: MessengerStack;
+beforeAll(() => {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  stack = new MessengerStack(app, 'Messenger');
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+const consumer = streamConsumers.find((c) => c.module === 'connection-removed')!;
+
+describe('stream consumers on AWS', () => {
+  it('streams the Connections table with both images, and no other table', () => {
+    const streamed = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
+    expect(streamed).toHaveLength(1);
+    expect(streamed[0]![1].Properties.KeySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
+    expect(streamed[0]![1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it('maps the stream to the consumer with the entry\'s batch size, bisection, bounded retries, partial batch responses, a REMOVE filter and an SQS DLQ', () => {
+    const { fn, deadLetters } = stack.streams.consumers.get('connection-removed')!;
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(streamConsumers.length);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(fn) },
+      EventSourceArn: { 'Fn::GetAtt': [Match.anyValue(), 'StreamArn'] },
+      BatchSize: consumer.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: consumer.maxRetries,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['REMOVE'] }) }] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(deadLetters), 'Arn'] } } },
+    });
+    expect(consumer.maxRetries).toBeGreaterThan(0);
+    expect(consumer.maxRetries).toBeLessThanOrEqual(10);
+  });
+
+  it('alarms as soon as the dead-letter queue holds a message', () => {
+    const { deadLetters } = stack.streams.consumers.get('connection-removed')!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(deadLetters), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+  });
+
+  it('grants the consumer its entry\'s table actions, its stream\'s reads, the DLQ send and the Management API, and no Scan', () => {
+    const { fn } = stack.streams.consumers.get('connection-removed')!;
+    const role = (resources[logicalId(fn)]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const actions = new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+    for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem']) expect(actions).toContain(action);
+    for (const action of ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams']) expect(actions).toContain(action);
+    expect(actions).toContain('sqs:SendMessage');
+    expect(actions).toContain('execute-api:ManageConnections');
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect([...actions].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    expect([...actions].filter((a) => a.includes('*'))).toEqual([]);
+  });
+});
