@@ -26,13 +26,12 @@ export class FrameTooLarge extends Error {
   }
 }
 
-const fitsOneMessage = (text: string): boolean => Buffer.byteLength(text, 'utf8') <= MAX_MESSAGE_BYTES;
-
 /** The messages that carry `frame`: itself, or its chunk frames (any order will do for the client). */
 export function messagesOf(frame: AckFrame | PushFrame): string[] {
   const text = JSON.stringify(frame);
-  if (fitsOneMessage(text)) return [text];
+  // Measured once, natively: every ack and push passes here.
   const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= MAX_MESSAGE_BYTES) return [text];
   if (bytes > MAX_FRAME_BYTES) throw new FrameTooLarge(bytes);
   const ackId = 'ackId' in frame ? frame.ackId : undefined;
   return splitFrame(text, { maxBytes: MAX_MESSAGE_BYTES, id: randomBytes(12).toString('base64url'), ...(ackId !== undefined ? { ackId } : {}) });

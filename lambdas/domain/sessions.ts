@@ -184,8 +184,8 @@ export async function endFamily(deps: Deps, familyId: string): Promise<void> {
  * Revokes every login of the user but `keepFamilyId` (after a password
  * change): the families die first, so a device told `subscribe please` cannot
  * come back with its old token. The caller's own login and connection stay.
+ * Returns the connections asked to authenticate again.
  */
-/** Returns the connections asked to authenticate again. */
 export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<string[]> {
   const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
   const seen = connections.filter((c) => c.familyId !== keepFamilyId);

@@ -28,12 +28,6 @@ export interface Chunk {
   part: string;
 }
 
-export interface ChunkFrame {
-  /** Client → server only: the whole frame's event (API Gateway's route selection). */
-  event?: string;
-  chunk: Chunk;
-}
-
 /** Most parts one frame may be split into; `of` above it is refused. */
 export const MAX_CHUNKS = 1000;
 export const MAX_CHUNK_ID_LENGTH = 64;

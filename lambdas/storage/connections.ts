@@ -3,7 +3,7 @@
  * The `byUser` index (sparse: only bound connections) finds a user's devices.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { alive, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
+import { alive, conditionHolds, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
 export interface Binding {
   userId: number;
@@ -37,8 +37,8 @@ const livenessExpiry = (store: Store, now: number) => epochSeconds(now) + store.
 /** Writes a fresher expiry if less than the idle timeout is left; returns whether it wrote. */
 export async function refreshLiveness(store: Store, connection: Connection, now = Date.now()): Promise<boolean> {
   if (connection.expiresAt >= epochSeconds(now) + store.config.connectionIdleSeconds) return false;
-  try {
-    await store.db.send(
+  return conditionHolds(
+    store.db.send(
       new UpdateCommand({
         TableName: store.config.connectionsTable,
         Key: { connectionId: connection.connectionId },
@@ -47,12 +47,8 @@ export async function refreshLiveness(store: Store, connection: Connection, now 
         ConditionExpression: 'attribute_exists(connectionId) AND expiresAt < :exp',
         ExpressionAttributeValues: { ':exp': livenessExpiry(store, now) },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function openConnection(store: Store, connectionId: string, now = Date.now()): Promise<void> {

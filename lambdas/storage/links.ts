@@ -12,7 +12,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
-import { isConditionFailure, queryAll, ref, withoutKey, type Store, type StoredItem } from './store';
+import { conditionHolds, queryAll, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
 
 /** The status stored on the link; `received` is how the addressee sees `requested`. */
@@ -116,8 +116,8 @@ export async function writePair(store: Store, w: PairWrite): Promise<{ a: LinkIt
 
 /** Marks the owner's side read; false if the owner does not list the other user. */
 export async function markRead(store: Store, owner: number, other: number): Promise<boolean> {
-  try {
-    await store.db.send(
+  return conditionHolds(
+    store.db.send(
       new UpdateCommand({
         TableName: store.config.dataTable,
         Key: linkKey(owner, other),
@@ -126,10 +126,6 @@ export async function markRead(store: Store, owner: number, other: number): Prom
         ExpressionAttributeNames: { '#read': 'read', '#listed': 'listed' },
         ExpressionAttributeValues: { ':t': true },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -16,7 +16,7 @@
  */
 import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
-import { fieldsDecoder, isConditionFailure, ref, withoutKey, type Store } from './store';
+import { conditionHolds, fieldsDecoder, ref, withoutKey, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
 
@@ -156,8 +156,8 @@ export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id
 
 /** Marks one copy read (and takes it out of the unread index); false if it is not an unread copy of this user. */
 export async function markCopyRead(store: Store, userId: number, dialogId: number, id: number, date: string): Promise<boolean> {
-  try {
-    await store.db.send(
+  return conditionHolds(
+    store.db.send(
       new UpdateCommand({
         TableName: store.config.dataTable,
         Key: inboxKey(userId, dialogId, id),
@@ -166,12 +166,8 @@ export async function markCopyRead(store: Store, userId: number, dialogId: numbe
         ExpressionAttributeNames: { '#body': 'body' },
         ExpressionAttributeValues: { ':date': date },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- reads

@@ -13,7 +13,7 @@
  * the eventually consistent `byUser` index, and at no cost per frame.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { alive, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
+import { alive, conditionHolds, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
 export interface TokenFamily {
   familyId: string;
@@ -111,20 +111,9 @@ export async function attachConnection(
     if ((error as { name?: string })?.name !== 'ValidationException') throw error;
   }
   // A family stored before families listed their connections (a local data directory) has no map yet.
-  try {
-    await attach('SET connections = :map', 'attribute_exists(pk) AND attribute_not_exists(connections)', {}, { ':map': { [connection.connectionId]: connection.goneBy } });
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  if (await conditionHolds(attach('SET connections = :map', 'attribute_exists(pk) AND attribute_not_exists(connections)', {}, { ':map': { [connection.connectionId]: connection.goneBy } }))) return true;
   // Gone, or another login started the map meanwhile: once more, the usual way.
-  try {
-    await attach('SET connections.#c0 = :goneBy', 'attribute_exists(pk)', { '#c0': connection.connectionId }, { ':goneBy': connection.goneBy });
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditionHolds(attach('SET connections.#c0 = :goneBy', 'attribute_exists(pk)', { '#c0': connection.connectionId }, { ':goneBy': connection.goneBy }));
 }
 
 /** Connections listed in a family that are surely gone by `now`. */
