@@ -35,6 +35,8 @@ export interface GatewayOptions {
   authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
   /** The fault mode (local/faults.ts); none by default. */
   faults?: Faults;
+  /** Loses the `$disconnect` of the connections it answers true for, as the `lostDisconnect` fault does at random. */
+  losesDisconnect?: (connectionId: string) => boolean;
 }
 
 export interface Gateway {
@@ -195,7 +197,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         live.timers.forEach(clearTimeout);
         clearTimeout(idleTimers.get(connectionId));
         idleTimers.delete(connectionId);
-        if (options.faults?.strikes('lostDisconnect')) return;
+        if (options.losesDisconnect?.(connectionId) || options.faults?.strikes('lostDisconnect')) return;
         void invoke('$disconnect', 'DISCONNECT', connectionId, {
           headers: disconnectHeaders(domainName),
           requestContext: { connectedAt, disconnectStatusCode: code, disconnectReason: reason.toString() },

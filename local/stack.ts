@@ -151,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authorizeManagement: (req, method, connectionId) => bundles?.authorizeManagement(req, method, connectionId),
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
+      losesDisconnect: options.losesDisconnect,
       faults: parseFaults(options.env?.FAULTS ?? process.env.FAULTS, Number(options.env?.FAULTS_SEED ?? process.env.FAULTS_SEED ?? 1)),
     });
   } catch (error) {
@@ -214,12 +215,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     }
     for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
-  }
-  const disconnect = handlers.get('$disconnect');
-  if (options.losesDisconnect && disconnect) {
-    const loses = options.losesDisconnect;
-    handlers.set('$disconnect', (event, context) =>
-      loses(event.requestContext.connectionId) ? Promise.resolve({ statusCode: 200 }) : disconnect(event, context));
   }
   await subscribeStreamConsumers(dynamo, bundles);
   return {
