@@ -21,7 +21,7 @@ import { startLocalHttpApi, type CorsConfiguration } from './http-api';
 import type { RouteHandler } from './gateway';
 import { accessDeniedMessage, accessKeyOf, firstDenied, type Principal } from './iam';
 import { localS3 } from './s3';
-import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type SynthesizedFunction } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type Resource, type SynthesizedFunction } from './template';
 
 /**
  * The file server as deployed: its HTTP API (local/http-api.ts) in front of
@@ -43,7 +43,7 @@ const FILES_CONSTRUCT_ID = 'Files';
 
 /** The file server's HTTP API as the template defines it: its route keys and CORS configuration. */
 export function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
-  const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
+  const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r) });
   const [apiId, api] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'HTTP') ?? [];
   if (!apiId) throw new Error(`${assembly} has no HTTP API for the file server`);
   const routeKeys = Object.values(resources)
@@ -90,10 +90,13 @@ export interface BundleRuntime {
 
 export async function startBundleRuntime(options: BundleRuntimeOptions): Promise<BundleRuntime> {
   const { assembly } = options;
-  const first = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
-  const apis = Object.entries(first.resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api');
-  const urlOfApi = new Map(apis.map(([id, r]) => [id, r.Properties!.ProtocolType === 'WEBSOCKET' ? options.managementEndpoint : options.filesUrl]));
-  const { functions } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi });
+  const isWebSocketApi = (r: Resource) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'WEBSOCKET';
+  const { functions, resources } = readSynthesizedStack(assembly, {
+    tableNameOf: (_, r) => tableNameFromPath(r),
+    urlOfApi: (_, r) => (isWebSocketApi(r) ? options.managementEndpoint : options.filesUrl),
+  });
+  // The Management API's ARN prefix, as execute-api names it (the API id is lower case on AWS).
+  const webSocketApiId = Object.entries(resources).find(([, r]) => isWebSocketApi(r))?.[0].toLowerCase();
 
   const byConstructId = new Map(functions.map((fn) => [fn.path.split('/')[1], fn]));
   const planned = plannedFunctions(options.routing).map((p) => {
@@ -151,7 +154,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       const principal = principals.get(accessKeyOf(req.headers.authorization) ?? '');
       const request = {
         action: MANAGE_CONNECTIONS,
-        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(req)}/${method}/@connections/${connectionId}`,
+        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${webSocketApiId}/${managementStage(req)}/${method}/@connections/${connectionId}`,
       };
       if (!principal || !firstDenied(principal, [request])) return undefined;
       return {

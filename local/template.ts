@@ -12,7 +12,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
 
 type Json = unknown;
-interface Resource {
+export interface Resource {
   Type: string;
   Properties?: Record<string, any>;
   Metadata?: Record<string, any>;
@@ -33,10 +33,10 @@ export interface SynthesizedFunction {
   statements: PolicyStatement[];
 }
 
-/** What the local stack stands in for each kind of resource; `urlOfApi` maps an API's logical id to its local base URL. */
+/** What the local stack stands in for each kind of resource; `urlOfApi`: an API's local base URL (none: its URLs stay as synthesized). */
 export interface LocalResources {
   tableNameOf(logicalId: string, resource: Resource): string;
-  urlOfApi: ReadonlyMap<string, string>;
+  urlOfApi?(logicalId: string, resource: Resource): string | undefined;
 }
 
 export interface SynthesizedStack {
@@ -126,7 +126,8 @@ export function readSynthesizedStack(assemblyDir: string, local: LocalResources,
   const localUrl = (value: string): string => {
     const match = /^(?:https|wss):\/\/([a-z0-9]+)\.execute-api\.[^/]+\.amazonaws\.com(\/.*)?$/.exec(value);
     if (!match) return value;
-    const base = [...local.urlOfApi].find(([logicalId]) => logicalId.toLowerCase() === match[1])?.[1];
+    const api = Object.entries(resources).find(([logicalId, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && logicalId.toLowerCase() === match[1]);
+    const base = api && local.urlOfApi?.(...api);
     return base ? `${base.replace(/\/$/, '')}${match[2] ?? ''}` : value;
   };
 
