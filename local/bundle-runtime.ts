@@ -20,6 +20,7 @@ import { DiskFileStore, MemoryFileStore, type LocalFileServer } from './file-ser
 import { startLocalHttpApi, type CorsConfiguration } from './http-api';
 import type { RouteHandler } from './gateway';
 import { accessDeniedMessage, accessKeyOf, firstDenied, type Principal } from './iam';
+import { managementError, type ManagementRefusal } from './management-errors';
 import { localS3 } from './s3';
 import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type Resource, type SynthesizedFunction } from './template';
 
@@ -67,13 +68,6 @@ export interface BundleRuntimeOptions {
   filesEnv: Record<string, string>;
 }
 
-/** A refusal of a Management API call, as API Gateway answers it. */
-export interface Refusal {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 export interface BundleRuntime {
   /** By route key. */
   functions: ReadonlyMap<string, BundleFunction>;
@@ -84,7 +78,7 @@ export interface BundleRuntime {
   consumers: ReadonlyMap<string, BundleFunction>;
   aws: LocalAws;
   /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
-  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): Refusal | undefined;
+  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): ManagementRefusal | undefined;
   close(): Promise<void>;
 }
 
@@ -157,11 +151,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
         resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${webSocketApiId}/${managementStage(req)}/${method}/@connections/${connectionId}`,
       };
       if (!principal || !firstDenied(principal, [request])) return undefined;
-      return {
-        status: 403,
-        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
-        body: JSON.stringify({ message: accessDeniedMessage(principal, request) }),
-      };
+      return managementError(403, 'AccessDeniedException', accessDeniedMessage(principal, request));
     },
     async close() {
       await Promise.all([...bundleFunctions.values(), files, ...consumers.values()].map((fn) => fn.close()));

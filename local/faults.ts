@@ -11,6 +11,7 @@
  * - `lostDisconnect`: a closed connection's `$disconnect` never runs (API
  *   Gateway delivers it on a best-effort basis).
  */
+import { goneError, managementError, type ManagementRefusal } from './management-errors';
 import { seededRandom } from './seeded-random';
 
 export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect'] as const;
@@ -50,8 +51,8 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
 }
 
 /** The Management API's answer to a POST that a fault refuses, or undefined to deliver it. */
-export function managementFault(faults: Faults, connectionId: string): { status: number; headers: Record<string, string>; body: string } | undefined {
-  if (faults.strikes('post429')) return { status: 429, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' }, body: JSON.stringify({ message: 'Too Many Requests' }) };
-  if (faults.strikes('post410')) return { status: 410, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }, body: JSON.stringify({ message: `connection ${connectionId} is gone` }) };
+export function managementFault(faults: Faults, connectionId: string): ManagementRefusal | undefined {
+  if (faults.strikes('post429')) return managementError(429, 'TooManyRequestsException', 'Too Many Requests');
+  if (faults.strikes('post410')) return goneError(connectionId);
   return undefined;
 }

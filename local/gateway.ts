@@ -15,6 +15,7 @@ import { isPlainObject } from '../lambdas/protocol/frames';
 import { routeKeyOf } from '../lambdas/routes/table';
 import { managementFault, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
+import { goneError, managementError, type ManagementRefusal } from './management-errors';
 
 export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
 
@@ -32,7 +33,7 @@ export interface GatewayOptions {
   /** @default 131072 */
   maxMessageBytes?: number;
   /** IAM for the Management API: a refusal of the signed request, or undefined to allow it. */
-  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
+  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => ManagementRefusal | undefined;
   /** The fault mode (local/faults.ts); none by default. */
   faults?: Faults;
   /** Loses the `$disconnect` of the connections it answers true for, as the `lostDisconnect` fault does at random. */
@@ -207,6 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const management = async (req: IncomingMessage, res: ServerResponse) => {
+    const refuse = (refusal: ManagementRefusal) => void res.writeHead(refusal.status, refusal.headers).end(refusal.body);
     const match = /^\/(?:[^/]+\/)?@connections\/([^/?]+)/.exec(req.url ?? '');
     if (!match) {
       res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/' ? 'ok\n' : 'not found\n');
@@ -216,23 +218,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const refusal = options.authorizeManagement?.(req, req.method ?? 'GET', connectionId);
     if (refusal) {
       req.resume();
-      res.writeHead(refusal.status, refusal.headers).end(refusal.body);
-      return;
+      return refuse(refusal);
     }
     const live = pool.get(connectionId);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (!live || live.socket.readyState !== WebSocket.OPEN) {
-      res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
-      return;
+      return refuse(goneError(connectionId));
     }
     if (req.method === 'POST') {
       const fault = options.faults && managementFault(options.faults, connectionId);
-      if (fault) return void res.writeHead(fault.status, fault.headers).end(fault.body);
+      if (fault) return refuse(fault);
       const body = Buffer.concat(chunks);
       if (body.length > maxMessageBytes) {
-        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' }).end(JSON.stringify({ message: `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit` }));
-        return;
+        return refuse(managementError(413, 'PayloadTooLargeException', `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit`));
       }
       live.socket.send(body.toString('utf8'));
       res.writeHead(200).end();
