@@ -11,6 +11,9 @@ import type { PolicyStatement } from '../lib/grants';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
 
+/** A local table's ARN: one spelling for the template's resolver and both runtimes' IAM checks. */
+export const localTableArn = (table: string): string => `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table}`;
+
 type Json = unknown;
 export interface Resource {
   Type: string;
@@ -55,7 +58,7 @@ export const tableNameFromPath = (resource: Resource): string => {
 export function arnOf(resource: Resource, physicalId: string): string {
   switch (resource.Type) {
     case 'AWS::DynamoDB::Table':
-      return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${physicalId}`;
+      return localTableArn(physicalId);
     case 'AWS::SecretsManager::Secret':
       return physicalId;
     case 'AWS::S3::Bucket':
