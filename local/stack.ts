@@ -141,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tables,
     streams: { retryDelayMs: options.streamRetryDelayMs },
   });
+  // This stack's settings: its own env over the process's.
+  const env = { ...process.env, ...options.env };
   let gateway: Gateway;
   let files: LocalFileServer;
   try {
@@ -152,13 +154,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       losesDisconnect: options.losesDisconnect,
-      faults: parseFaults(options.env?.FAULTS ?? process.env.FAULTS, Number(options.env?.FAULTS_SEED ?? process.env.FAULTS_SEED ?? 1)),
+      faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
     });
   } catch (error) {
     await dynamo.close();
     throw error;
   }
-  const env = { ...process.env, ...options.env };
   const filesPort = options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2);
   const maxFileBytes = options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined);
   try {
