@@ -9,6 +9,7 @@
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { GET_SECRET_VALUE } from '../lib/grants';
+import { readBody } from './http-request';
 import { accessDeniedMessage, accessKeyOf, dynamoRequests, firstDenied, type Principal } from './iam';
 import { localTableArn } from './template';
 
@@ -32,12 +33,6 @@ export interface LocalAws {
   endpoint: string;
   close(): Promise<void>;
 }
-
-const readBody = async (req: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
 
 const json11 = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));

@@ -15,6 +15,7 @@ import { isPlainObject } from '../lambdas/protocol/frames';
 import { routeKeyOf } from '../lambdas/routes/table';
 import { managementFault, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
+import { flatHeaders, readBody } from './http-request';
 import { goneError, managementError, type ManagementRefusal } from './management-errors';
 
 export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
@@ -160,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const headers = flatHeaders(req);
     let response: RouteResponse;
     try {
       response = await invoke('$connect', 'CONNECT', connectionId, { headers, requestContext: { connectedAt } });
@@ -221,15 +222,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return refuse(refusal);
     }
     const live = pool.get(connectionId);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     if (!live || live.socket.readyState !== WebSocket.OPEN) {
       return refuse(goneError(connectionId));
     }
     if (req.method === 'POST') {
       const fault = options.faults && managementFault(options.faults, connectionId);
       if (fault) return refuse(fault);
-      const body = Buffer.concat(chunks);
       if (body.length > maxMessageBytes) {
         return refuse(managementError(413, 'PayloadTooLargeException', `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit`));
       }
