@@ -43,7 +43,7 @@ export async function startBundleFileServer(
 const FILES_CONSTRUCT_ID = 'Files';
 
 /** The file server's HTTP API as the template defines it: its route keys and CORS configuration. */
-export function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
+function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
   const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r) });
   const [apiId, api] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'HTTP') ?? [];
   if (!apiId) throw new Error(`${assembly} has no HTTP API for the file server`);

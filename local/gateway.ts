@@ -64,7 +64,7 @@ interface LiveConnection {
 const STAGE = 'local';
 
 /** API Gateway's shape: 11 random bytes in base64, 16 characters ending in `=` (`L0SM9cOFvHcCIhw=`). */
-export const newConnectionId = (): string => randomBytes(11).toString('base64');
+const newConnectionId = (): string => randomBytes(11).toString('base64');
 
 /**
  * The headers API Gateway gives a `$disconnect` event: not the client's
@@ -73,9 +73,9 @@ export const newConnectionId = (): string => randomBytes(11).toString('base64');
 const disconnectHeaders = (host: string): Record<string, string> => ({ Host: host, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
 
 /** API Gateway closes a connection that sends a binary frame: the protocol is text. */
-export const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
+const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
 /** A frame over 32 KB: closed and not processed. */
-export const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
+const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {

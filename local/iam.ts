@@ -36,7 +36,7 @@ const globToRegExp = (pattern: string, flags = ''): RegExp => {
 const matches = (statement: PolicyStatement, { action, resource }: Request) =>
   statement.actions.some((a) => globToRegExp(a, 'i').test(action)) && statement.resources.some((r) => globToRegExp(r).test(resource));
 
-export function isAllowed(principal: Principal, request: Request): boolean {
+function isAllowed(principal: Principal, request: Request): boolean {
   if (principal.statements.some((s) => s.effect === 'Deny' && matches(s, request))) return false;
   return principal.statements.some((s) => s.effect === 'Allow' && matches(s, request));
 }

@@ -17,7 +17,7 @@ import { accessDeniedMessage, currentPrincipal, dynamoRequests, firstDenied, typ
 import { LOCAL_ACCOUNT, LOCAL_REGION, localTableArn } from './template';
 
 /** The local stand-ins' ARNs (table names are the definitions' names locally). */
-export const LOCAL_TARGETS: GrantTargets = {
+const LOCAL_TARGETS: GrantTargets = {
   tableArn: localTableArn,
   connectionsArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:local/local/*/@connections/*`,
   secretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:TokenSecret`,

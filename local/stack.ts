@@ -26,7 +26,7 @@ import { enforceIam, inProcessHandlers, principalOf } from './in-process';
 import { currentPrincipal } from './iam';
 import { ensureSynth } from './synth';
 
-export const RUNTIMES = ['in-process', 'bundles'] as const;
+const RUNTIMES = ['in-process', 'bundles'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 export function parseRuntime(value: string | undefined): Runtime {

@@ -55,7 +55,7 @@ export const tableNameFromPath = (resource: Resource): string => {
   return id.replace(/Table$/, '');
 };
 
-export function arnOf(resource: Resource, physicalId: string): string {
+function arnOf(resource: Resource, physicalId: string): string {
   switch (resource.Type) {
     case 'AWS::DynamoDB::Table':
       return localTableArn(physicalId);
