@@ -9,8 +9,9 @@
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { GET_SECRET_VALUE } from '../lib/grants';
+import { readBody } from './http-request';
 import { accessDeniedMessage, accessKeyOf, dynamoRequests, firstDenied, type Principal } from './iam';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { localTableArn } from './template';
 
 /** A service served behind the same endpoint by REST paths (S3). */
 export interface RestService {
@@ -33,16 +34,8 @@ export interface LocalAws {
   close(): Promise<void>;
 }
 
-const readBody = async (req: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 const json11 = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
-
-const tableArn = (table: string) => `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table}`;
 
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const dynamo = new URL(options.dynamoEndpoint);
@@ -66,7 +59,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     if (target.startsWith('DynamoDB_')) {
       const body = await readBody(req);
       if (principal) {
-        const denied = firstDenied(principal, dynamoRequests(target.split('.')[1] ?? '', JSON.parse(body.toString('utf8') || '{}'), tableArn));
+        const denied = firstDenied(principal, dynamoRequests(target.split('.')[1] ?? '', JSON.parse(body.toString('utf8') || '{}'), localTableArn));
         if (denied) {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
           res.end(JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: accessDeniedMessage(principal, denied) }));

@@ -20,8 +20,9 @@ import { DiskFileStore, MemoryFileStore, type LocalFileServer } from './file-ser
 import { startLocalHttpApi, type CorsConfiguration } from './http-api';
 import type { RouteHandler } from './gateway';
 import { accessDeniedMessage, accessKeyOf, firstDenied, type Principal } from './iam';
+import { managementError, type ManagementRefusal } from './management-errors';
 import { localS3 } from './s3';
-import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type SynthesizedFunction } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readSynthesizedStack, tableNameFromPath, type Resource, type SynthesizedFunction } from './template';
 
 /**
  * The file server as deployed: its HTTP API (local/http-api.ts) in front of
@@ -42,8 +43,8 @@ export async function startBundleFileServer(
 const FILES_CONSTRUCT_ID = 'Files';
 
 /** The file server's HTTP API as the template defines it: its route keys and CORS configuration. */
-export function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
-  const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
+function fileApiOf(assembly: string): { routeKeys: string[]; cors?: CorsConfiguration } {
+  const { resources } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r) });
   const [apiId, api] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'HTTP') ?? [];
   if (!apiId) throw new Error(`${assembly} has no HTTP API for the file server`);
   const routeKeys = Object.values(resources)
@@ -67,13 +68,6 @@ export interface BundleRuntimeOptions {
   filesEnv: Record<string, string>;
 }
 
-/** A refusal of a Management API call, as API Gateway answers it. */
-export interface Refusal {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 export interface BundleRuntime {
   /** By route key. */
   functions: ReadonlyMap<string, BundleFunction>;
@@ -84,16 +78,19 @@ export interface BundleRuntime {
   consumers: ReadonlyMap<string, BundleFunction>;
   aws: LocalAws;
   /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
-  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): Refusal | undefined;
+  authorizeManagement(req: IncomingMessage, method: string, connectionId: string): ManagementRefusal | undefined;
   close(): Promise<void>;
 }
 
 export async function startBundleRuntime(options: BundleRuntimeOptions): Promise<BundleRuntime> {
   const { assembly } = options;
-  const first = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() });
-  const apis = Object.entries(first.resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api');
-  const urlOfApi = new Map(apis.map(([id, r]) => [id, r.Properties!.ProtocolType === 'WEBSOCKET' ? options.managementEndpoint : options.filesUrl]));
-  const { functions } = readSynthesizedStack(assembly, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi });
+  const isWebSocketApi = (r: Resource) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties!.ProtocolType === 'WEBSOCKET';
+  const { functions, resources } = readSynthesizedStack(assembly, {
+    tableNameOf: (_, r) => tableNameFromPath(r),
+    urlOfApi: (_, r) => (isWebSocketApi(r) ? options.managementEndpoint : options.filesUrl),
+  });
+  // The Management API's ARN prefix, as execute-api names it (the API id is lower case on AWS).
+  const webSocketApiId = Object.entries(resources).find(([, r]) => isWebSocketApi(r))?.[0].toLowerCase();
 
   const byConstructId = new Map(functions.map((fn) => [fn.path.split('/')[1], fn]));
   const planned = plannedFunctions(options.routing).map((p) => {
@@ -151,14 +148,10 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       const principal = principals.get(accessKeyOf(req.headers.authorization) ?? '');
       const request = {
         action: MANAGE_CONNECTIONS,
-        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${apis.find(([, r]) => r.Properties!.ProtocolType === 'WEBSOCKET')?.[0].toLowerCase()}/${managementStage(req)}/${method}/@connections/${connectionId}`,
+        resource: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${webSocketApiId}/${managementStage(req)}/${method}/@connections/${connectionId}`,
       };
       if (!principal || !firstDenied(principal, [request])) return undefined;
-      return {
-        status: 403,
-        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
-        body: JSON.stringify({ message: accessDeniedMessage(principal, request) }),
-      };
+      return managementError(403, 'AccessDeniedException', accessDeniedMessage(principal, request));
     },
     async close() {
       await Promise.all([...bundleFunctions.values(), files, ...consumers.values()].map((fn) => fn.close()));

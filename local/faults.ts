@@ -11,6 +11,8 @@
  * - `lostDisconnect`: a closed connection's `$disconnect` never runs (API
  *   Gateway delivers it on a best-effort basis).
  */
+import { goneError, managementError, type ManagementRefusal } from './management-errors';
+import { seededRandom } from './seeded-random';
 
 export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -24,18 +26,6 @@ export interface Faults {
   readonly struck: Readonly<Record<FaultKind, number>>;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `kind:rate,…` (rates in [0, 1]); undefined or empty: no faults. */
 export function parseFaults(spec: string | undefined, seed = 1): Faults {
   const rates = new Map<FaultKind, number>();
@@ -46,7 +36,7 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
     if (!(value >= 0 && value <= 1)) throw new Error(`FAULTS: rate of ${kind} must be in [0, 1], got ${rate}`);
     rates.set(kind as FaultKind, value);
   }
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const struck = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   return {
     active: true,
@@ -61,8 +51,8 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
 }
 
 /** The Management API's answer to a POST that a fault refuses, or undefined to deliver it. */
-export function managementFault(faults: Faults, connectionId: string): { status: number; headers: Record<string, string>; body: string } | undefined {
-  if (faults.strikes('post429')) return { status: 429, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' }, body: JSON.stringify({ message: 'Too Many Requests' }) };
-  if (faults.strikes('post410')) return { status: 410, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }, body: JSON.stringify({ message: `connection ${connectionId} is gone` }) };
+export function managementFault(faults: Faults, connectionId: string): ManagementRefusal | undefined {
+  if (faults.strikes('post429')) return managementError(429, 'TooManyRequestsException', 'Too Many Requests');
+  if (faults.strikes('post410')) return goneError(connectionId);
   return undefined;
 }

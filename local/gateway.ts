@@ -15,6 +15,8 @@ import { isPlainObject } from '../lambdas/protocol/frames';
 import { routeKeyOf } from '../lambdas/routes/table';
 import { managementFault, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
+import { flatHeaders, readBody } from './http-request';
+import { goneError, managementError, type ManagementRefusal } from './management-errors';
 
 export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
 
@@ -32,9 +34,11 @@ export interface GatewayOptions {
   /** @default 131072 */
   maxMessageBytes?: number;
   /** IAM for the Management API: a refusal of the signed request, or undefined to allow it. */
-  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => { status: number; headers: Record<string, string>; body: string } | undefined;
+  authorizeManagement?: (req: IncomingMessage, method: string, connectionId: string) => ManagementRefusal | undefined;
   /** The fault mode (local/faults.ts); none by default. */
   faults?: Faults;
+  /** Loses the `$disconnect` of the connections it answers true for, as the `lostDisconnect` fault does at random. */
+  losesDisconnect?: (connectionId: string) => boolean;
 }
 
 export interface Gateway {
@@ -60,7 +64,7 @@ interface LiveConnection {
 const STAGE = 'local';
 
 /** API Gateway's shape: 11 random bytes in base64, 16 characters ending in `=` (`L0SM9cOFvHcCIhw=`). */
-export const newConnectionId = (): string => randomBytes(11).toString('base64');
+const newConnectionId = (): string => randomBytes(11).toString('base64');
 
 /**
  * The headers API Gateway gives a `$disconnect` event: not the client's
@@ -69,9 +73,9 @@ export const newConnectionId = (): string => randomBytes(11).toString('base64');
 const disconnectHeaders = (host: string): Record<string, string> => ({ Host: host, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
 
 /** API Gateway closes a connection that sends a binary frame: the protocol is text. */
-export const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
+const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
 /** A frame over 32 KB: closed and not processed. */
-export const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
+const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -157,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const headers = flatHeaders(req);
     let response: RouteResponse;
     try {
       response = await invoke('$connect', 'CONNECT', connectionId, { headers, requestContext: { connectedAt } });
@@ -195,7 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         live.timers.forEach(clearTimeout);
         clearTimeout(idleTimers.get(connectionId));
         idleTimers.delete(connectionId);
-        if (options.faults?.strikes('lostDisconnect')) return;
+        if (options.losesDisconnect?.(connectionId) || options.faults?.strikes('lostDisconnect')) return;
         void invoke('$disconnect', 'DISCONNECT', connectionId, {
           headers: disconnectHeaders(domainName),
           requestContext: { connectedAt, disconnectStatusCode: code, disconnectReason: reason.toString() },
@@ -205,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const management = async (req: IncomingMessage, res: ServerResponse) => {
+    const refuse = (refusal: ManagementRefusal) => void res.writeHead(refusal.status, refusal.headers).end(refusal.body);
     const match = /^\/(?:[^/]+\/)?@connections\/([^/?]+)/.exec(req.url ?? '');
     if (!match) {
       res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/' ? 'ok\n' : 'not found\n');
@@ -214,23 +219,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const refusal = options.authorizeManagement?.(req, req.method ?? 'GET', connectionId);
     if (refusal) {
       req.resume();
-      res.writeHead(refusal.status, refusal.headers).end(refusal.body);
-      return;
+      return refuse(refusal);
     }
     const live = pool.get(connectionId);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     if (!live || live.socket.readyState !== WebSocket.OPEN) {
-      res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
-      return;
+      return refuse(goneError(connectionId));
     }
     if (req.method === 'POST') {
       const fault = options.faults && managementFault(options.faults, connectionId);
-      if (fault) return void res.writeHead(fault.status, fault.headers).end(fault.body);
-      const body = Buffer.concat(chunks);
+      if (fault) return refuse(fault);
       if (body.length > maxMessageBytes) {
-        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' }).end(JSON.stringify({ message: `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit` }));
-        return;
+        return refuse(managementError(413, 'PayloadTooLargeException', `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit`));
       }
       live.socket.send(body.toString('utf8'));
       res.writeHead(200).end();

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { HttpApiEvent, HttpApiResult } from '../lambdas/files/aws-handler';
 import { log } from '../lambdas/log';
+import { flatHeaders } from './http-request';
 
 export interface CorsConfiguration {
   AllowOrigins?: string[];
@@ -83,7 +84,7 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
       chunks.push(chunk as Buffer);
     }
     const body = Buffer.concat(chunks);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const headers = flatHeaders(req);
     let result: HttpApiResult;
     try {
       result = await options.invoke({

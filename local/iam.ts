@@ -21,13 +21,22 @@ export interface Request {
   resource: string;
 }
 
-const globToRegExp = (pattern: string, flags = '') =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+// Compiled once per pattern: the check runs on every SDK call of every invocation.
+const compiled = new Map<string, RegExp>();
+const globToRegExp = (pattern: string, flags = ''): RegExp => {
+  const key = `${flags}/${pattern}`;
+  let regExp = compiled.get(key);
+  if (!regExp) {
+    regExp = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+    compiled.set(key, regExp);
+  }
+  return regExp;
+};
 
 const matches = (statement: PolicyStatement, { action, resource }: Request) =>
   statement.actions.some((a) => globToRegExp(a, 'i').test(action)) && statement.resources.some((r) => globToRegExp(r).test(resource));
 
-export function isAllowed(principal: Principal, request: Request): boolean {
+function isAllowed(principal: Principal, request: Request): boolean {
   if (principal.statements.some((s) => s.effect === 'Deny' && matches(s, request))) return false;
   return principal.statements.some((s) => s.effect === 'Allow' && matches(s, request));
 }

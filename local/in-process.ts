@@ -14,11 +14,11 @@ import { MANAGE_CONNECTIONS, routeStatements, type GrantTargets } from '../lib/g
 import type { PlannedFunction } from '../lib/routing';
 import type { RouteHandler } from './gateway';
 import { accessDeniedMessage, currentPrincipal, dynamoRequests, firstDenied, type Principal, type Request } from './iam';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localTableArn } from './template';
 
 /** The local stand-ins' ARNs (table names are the definitions' names locally). */
-export const LOCAL_TARGETS: GrantTargets = {
-  tableArn: (table) => `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table}`,
+const LOCAL_TARGETS: GrantTargets = {
+  tableArn: localTableArn,
   connectionsArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:local/local/*/@connections/*`,
   secretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:TokenSecret`,
 };

@@ -7,20 +7,15 @@
  * and a missing key is 404 NoSuchKey only for a caller allowed s3:ListBucket
  * on the bucket (403 AccessDenied otherwise), as S3 answers.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { FileStore } from '../lambdas/files/server';
 import type { RestService } from './aws-endpoint';
+import { readBody } from './http-request';
 import { accessDeniedMessage, firstDenied, type Principal } from './iam';
 
 function xmlError(res: ServerResponse, status: number, code: string, message: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-error-code': code }).end(res.req.method === 'HEAD' ? undefined : body);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export function localS3(buckets: ReadonlyMap<string, FileStore>): RestService {

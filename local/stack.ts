@@ -26,7 +26,7 @@ import { enforceIam, inProcessHandlers, principalOf } from './in-process';
 import { currentPrincipal } from './iam';
 import { ensureSynth } from './synth';
 
-export const RUNTIMES = ['in-process', 'bundles'] as const;
+const RUNTIMES = ['in-process', 'bundles'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 export function parseRuntime(value: string | undefined): Runtime {
@@ -141,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tables,
     streams: { retryDelayMs: options.streamRetryDelayMs },
   });
+  // This stack's settings: its own env over the process's.
+  const env = { ...process.env, ...options.env };
   let gateway: Gateway;
   let files: LocalFileServer;
   try {
@@ -151,13 +153,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authorizeManagement: (req, method, connectionId) => bundles?.authorizeManagement(req, method, connectionId),
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
-      faults: parseFaults(options.env?.FAULTS ?? process.env.FAULTS, Number(options.env?.FAULTS_SEED ?? process.env.FAULTS_SEED ?? 1)),
+      losesDisconnect: options.losesDisconnect,
+      faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
     });
   } catch (error) {
     await dynamo.close();
     throw error;
   }
-  const env = { ...process.env, ...options.env };
   const filesPort = options.filesPort ?? (env.FILES_PORT ? Number(env.FILES_PORT) : port === 0 ? 0 : port + 2);
   const maxFileBytes = options.maxFileBytes ?? (env.MAX_FILE_BYTES ? Number(env.MAX_FILE_BYTES) : undefined);
   try {
@@ -214,12 +216,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     }
     for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
-  }
-  const disconnect = handlers.get('$disconnect');
-  if (options.losesDisconnect && disconnect) {
-    const loses = options.losesDisconnect;
-    handlers.set('$disconnect', (event, context) =>
-      loses(event.requestContext.connectionId) ? Promise.resolve({ statusCode: 200 }) : disconnect(event, context));
   }
   await subscribeStreamConsumers(dynamo, bundles);
   return {

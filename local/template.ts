@@ -11,8 +11,11 @@ import type { PolicyStatement } from '../lib/grants';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
 
+/** A local table's ARN: one spelling for the template's resolver and both runtimes' IAM checks. */
+export const localTableArn = (table: string): string => `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table}`;
+
 type Json = unknown;
-interface Resource {
+export interface Resource {
   Type: string;
   Properties?: Record<string, any>;
   Metadata?: Record<string, any>;
@@ -33,10 +36,10 @@ export interface SynthesizedFunction {
   statements: PolicyStatement[];
 }
 
-/** What the local stack stands in for each kind of resource; `urlOfApi` maps an API's logical id to its local base URL. */
+/** What the local stack stands in for each kind of resource; `urlOfApi`: an API's local base URL (none: its URLs stay as synthesized). */
 export interface LocalResources {
   tableNameOf(logicalId: string, resource: Resource): string;
-  urlOfApi: ReadonlyMap<string, string>;
+  urlOfApi?(logicalId: string, resource: Resource): string | undefined;
 }
 
 export interface SynthesizedStack {
@@ -52,10 +55,10 @@ export const tableNameFromPath = (resource: Resource): string => {
   return id.replace(/Table$/, '');
 };
 
-export function arnOf(resource: Resource, physicalId: string): string {
+function arnOf(resource: Resource, physicalId: string): string {
   switch (resource.Type) {
     case 'AWS::DynamoDB::Table':
-      return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${physicalId}`;
+      return localTableArn(physicalId);
     case 'AWS::SecretsManager::Secret':
       return physicalId;
     case 'AWS::S3::Bucket':
@@ -126,7 +129,8 @@ export function readSynthesizedStack(assemblyDir: string, local: LocalResources,
   const localUrl = (value: string): string => {
     const match = /^(?:https|wss):\/\/([a-z0-9]+)\.execute-api\.[^/]+\.amazonaws\.com(\/.*)?$/.exec(value);
     if (!match) return value;
-    const base = [...local.urlOfApi].find(([logicalId]) => logicalId.toLowerCase() === match[1])?.[1];
+    const api = Object.entries(resources).find(([logicalId, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && logicalId.toLowerCase() === match[1]);
+    const base = api && local.urlOfApi?.(...api);
     return base ? `${base.replace(/\/$/, '')}${match[2] ?? ''}` : value;
   };
 

@@ -33,7 +33,7 @@ let functions: SynthesizedFunction[];
 
 beforeAll(async () => {
   const dir = await ensureSynth();
-  functions = readSynthesizedStack(dir, { tableNameOf: (_, r) => tableNameFromPath(r), urlOfApi: new Map() }).functions;
+  functions = readSynthesizedStack(dir, { tableNameOf: (_, r) => tableNameFromPath(r) }).functions;
 }, 240_000);
 
 describe('synthesized asset bundles', () => {

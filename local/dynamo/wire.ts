@@ -16,8 +16,6 @@ const crc32 = createRequire(require.resolve('dynalite'))('buffer-crc32') as {
 /** A DynamoDB request or response body, as JSON on the wire. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Payload = Record<string, any>;
-/** An item or key in wire form: attribute name → AttributeValue JSON. */
-export type WireItem = Record<string, unknown>;
 
 export const DYNAMO_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
 export const VALIDATION_TYPE = 'com.amazon.coral.validate#ValidationException';

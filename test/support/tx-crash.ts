@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../lambdas/storage/tables';
 import { startEmbeddedDynamo } from '../../local/embedded-dynamo';
+import { seededRandom } from '../../local/seeded-random';
 
 const CHILD = fileURLToPath(new URL('./tx-crash-child.ts', import.meta.url));
 
@@ -32,18 +33,6 @@ export interface CrashRound {
   /** Generation found after the restart. */
   found: number;
   violations: string[];
-}
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Runs the child until a random moment after its first commit, then kills it; resolves with the highest acked generation. */
@@ -111,7 +100,7 @@ async function check(dataDir: string, items: number, acked: number): Promise<Cra
 }
 
 export async function crashTransactions(options: CrashOptions): Promise<CrashRound[]> {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const rounds: CrashRound[] = [];
   for (let k = 0; k < options.kills; k++) {
     const acked = await runAndKill(options.dataDir, options.items, Math.floor(next() * options.maxDelayMs));
