@@ -26,7 +26,7 @@ import { streamConsumers } from '../lambdas/streams/table';
 import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
 import { CustomDomain } from './domains';
 import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
-import { refreshesLiveness } from './grants';
+import { narrowedWrites } from './grants';
 import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
@@ -224,23 +224,12 @@ export class MessengerStack extends Stack {
 
     grantAccessEntry(fn, `route ${route.event}`, route.access, this.tables, this.definitions);
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
-    // A read-only frame that is rate-limited writes its user's buckets, and nothing else.
-    if (route.rateLimited && route.access.Data !== 'write') {
+    for (const write of narrowedWrites(route)) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [this.tables.get('Data')!.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
-        }),
-      );
-    }
-    // A session frame refreshes its connection's expiry, and writes nothing else there.
-    if (refreshesLiveness(route)) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [this.tables.get('Connections')!.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } },
+          actions: [...write.actions],
+          resources: [this.tables.get(write.table)!.tableArn],
+          conditions: structuredClone(write.conditions),
         }),
       );
     }
