@@ -4,6 +4,7 @@
  * (local/iam.ts). No CDK import, so the local stack can load it cheaply.
  */
 import { postsToConnections, type RouteDefinition } from '../lambdas/routes/table';
+import { tables as tableDefinitions } from '../lambdas/storage/tables';
 
 export interface PolicyStatement {
   effect: 'Allow' | 'Deny';
@@ -38,11 +39,16 @@ export interface GrantTargets {
 
 /** The statements of one route's role: as CDK grants them (table and its indexes; the stage's connections; the secret). */
 export function routeStatements(route: RouteDefinition, targets: GrantTargets): PolicyStatement[] {
-  const statements: PolicyStatement[] = Object.entries(route.access).map(([table, level]) => ({
-    effect: 'Allow',
-    actions: [...DYNAMODB_ACTIONS[level!]],
-    resources: [targets.tableArn(table), `${targets.tableArn(table)}/index/*`],
-  }));
+  // As lib/table-access.ts grants them: the level's actions on the table, Query alone on each of its indexes by name.
+  const statements: PolicyStatement[] = [];
+  for (const [table, level] of Object.entries(route.access)) {
+    const actions = DYNAMODB_ACTIONS[level!];
+    statements.push({ effect: 'Allow', actions: [...actions], resources: [targets.tableArn(table)] });
+    const indexes = tableDefinitions.find((d) => d.name === table)?.indexes ?? [];
+    if (indexes.length && actions.includes('dynamodb:Query')) {
+      statements.push({ effect: 'Allow', actions: ['dynamodb:Query'], resources: indexes.map((i) => `${targets.tableArn(table)}/index/${i.name}`) });
+    }
+  }
   // The local check evaluates no conditions: it sees these writes unnarrowed.
   for (const write of narrowedWrites(route)) statements.push({ effect: 'Allow', actions: [...write.actions], resources: [targets.tableArn(write.table)] });
   if (postsToConnections(route)) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
