@@ -14,7 +14,6 @@
  *   npm run bench:baseline -- [--frames 300] [--blocks 4]
  */
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { WebSocketServer } from 'ws';
 import { getDeps } from '../lambdas/deps';
@@ -24,13 +23,10 @@ import { formatDate } from '../lambdas/protocol/frames';
 import { getConnection, isBound } from '../lambdas/storage/connections';
 import { startLocalStack } from '../local/stack';
 import { TestClient } from '../test/support/client';
+import { benchArgs, percentile } from './support/args';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '300' }, blocks: { type: 'string', default: '4' } } });
-const FRAMES = Number(values.frames);
-const BLOCKS = Number(values.blocks);
+const values = benchArgs({ frames: 300, blocks: 4 });
+const { frames: FRAMES, blocks: BLOCKS } = values;
 
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, env: { SCRYPT_LOG_N: '10' } });
 const deps = getDeps();
@@ -54,7 +50,6 @@ wss.on('connection', (socket) => {
 });
 const viaBaseline = await TestClient.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const latencies = new Map<string, number[]>();
 for (const frame of ['ping', 'who am i']) {
   for (const [name, client] of [['stack', viaStack], ['baseline', viaBaseline]] as const) {

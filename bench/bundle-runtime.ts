@@ -8,20 +8,14 @@
  *
  *   npx tsx bench/bundle-runtime.ts [--runs 21]
  */
-import { parseArgs } from 'node:util';
 import { getDeps } from '../lambdas/deps';
 import { createAccount } from '../lambdas/domain/provisioning';
 import { startLocalStack, type Runtime } from '../local/stack';
 import { TestClient } from '../test/support/client';
+import { benchArgs, median } from './support/args';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
-const RUNS = Number(values.runs);
+const { runs: RUNS } = benchArgs({ runs: 21 });
 const ROUTES = ['ping', 'who am i', 'give me users', 'give me dialogs'];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timed(client: TestClient, event: string): Promise<number> {
   const started = performance.now();

@@ -13,7 +13,6 @@
  *   npm run bench -- [--frames 2000] [--concurrency 20] [--logins 5]
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { DEFAULT_RATE_LIMITS } from '../lambdas/config';
 import { getDeps } from '../lambdas/deps';
 import { randomBytes } from 'node:crypto';
@@ -25,20 +24,10 @@ import { routeOf } from '../lambdas/routes/table';
 import { startLocalStack } from '../local/stack';
 import { TestClient } from '../test/support/client';
 import { PRICES, costPerMillion } from './prices';
+import { benchArgs, percentile } from './support/args';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({
-  options: {
-    frames: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '20' },
-    logins: { type: 'string', default: '5' },
-  },
-});
-const FRAMES = Number(values.frames);
-const CONCURRENCY = Number(values.concurrency);
-const LOGINS = Number(values.logins);
+const values = benchArgs({ frames: 2000, concurrency: 20, logins: 5 });
+const { frames: FRAMES, concurrency: CONCURRENCY, logins: LOGINS } = values;
 const nproc = availableParallelism();
 
 interface Run {
@@ -56,8 +45,6 @@ interface Result {
   /** `concurrency` clients at once: throughput (absent for scenarios run by one client only). */
   loaded?: Run & { concurrency: number };
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function run(route: string, from: number, count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<Run> {
   const records: FrameRecord[] = [];

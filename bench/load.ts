@@ -20,32 +20,21 @@
  *   npm run load -- [--users 100] [--devices 2] [--messages 20] [--rate 100] [--deadline-s 300]
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog, Message } from '../lambdas/protocol/objects';
 import { LIMITS } from '../lambdas/protocol/schemas';
 import { startLocalStack } from '../local/stack';
+import { benchArgs } from './support/args';
 import { LeanClient, mb, memory, pool, sleep, slices } from './support/load';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '100' },
-    devices: { type: 'string', default: '2' },
-    messages: { type: 'string', default: '20' },
-    rate: { type: 'string', default: '100' },
-    'deadline-s': { type: 'string', default: '300' },
-  },
-});
-const USERS = Number(values.users) & ~1; // in pairs
-const DEVICES = Number(values.devices);
-const MESSAGES = Number(values.messages);
-const RATE = Number(values.rate);
-const DEADLINE = performance.now() + Number(values['deadline-s']) * 1000;
+const values = benchArgs({ users: 100, devices: 2, messages: 20, rate: 100, 'deadline-s': 300 });
+const USERS = values.users & ~1; // in pairs
+const DEVICES = values.devices;
+const MESSAGES = values.messages;
+const RATE = values.rate;
+const DEADLINE = performance.now() + values['deadline-s'] * 1000;
 /** Each connection's mean pause between two messages. */
 const PAUSE_MS = RATE > 0 ? ((USERS * DEVICES) / RATE) * 1000 : 0;
 

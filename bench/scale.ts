@@ -8,7 +8,6 @@
  *
  *   npm run bench:scale -- [--contacts 1500] [--dialogs 1000] [--groups 200] [--runs 20]
  */
-import { parseArgs } from 'node:util';
 import { connect, type MessengerClient } from '../client/index';
 import { getDeps } from '../lambdas/deps';
 import { createAccount } from '../lambdas/domain/provisioning';
@@ -16,22 +15,11 @@ import { observeFrames, type FrameRecord } from '../lambdas/frame-cost';
 import { provisionNetwork } from '../local/provision-network';
 import { startLocalStack } from '../local/stack';
 import { recordingWebSocket } from '../test/support/sdk';
+import { benchArgs, median, p95 } from './support/args';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({
-  options: {
-    contacts: { type: 'string', default: '1500' },
-    dialogs: { type: 'string', default: '1000' },
-    groups: { type: 'string', default: '200' },
-    runs: { type: 'string', default: '20' },
-  },
-});
-const RUNS = Number(values.runs);
+const values = benchArgs({ contacts: 1500, dialogs: 1000, groups: 200, runs: 20 });
+const RUNS = values.runs;
 const PASSWORD = 'bench-scale-secret';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))] ?? 0;
 
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, env: { SCRYPT_LOG_N: '10' } });
 const records: FrameRecord[] = [];
@@ -88,7 +76,7 @@ async function measure(client: MessengerClient, ws: ReturnType<typeof recordingW
 const rows: Row[] = [];
 const length = (result: unknown) => (result as unknown[]).length;
 try {
-  const full = await owner({ contacts: Number(values.contacts), keysPerContact: 2, dialogs: Number(values.dialogs), groups: Number(values.groups) });
+  const full = await owner({ contacts: values.contacts, keysPerContact: 2, dialogs: values.dialogs, groups: values.groups });
   console.error(`provisioned ${values.contacts} contacts, ${values.dialogs} dialogs, ${values.groups} groups in ${(full.provisionMs / 1000).toFixed(1)} s`);
   const { client, ws } = await login(full.username);
   const contacts = full.network.contactIds.length;

@@ -16,7 +16,6 @@
  *   npm run soak -- [--users 200] [--devices 2] [--messages 20] [--rounds 4] [--rate 50] [--sweep-ms 5000] [--data-dir DIR]
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getDeps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
@@ -24,28 +23,16 @@ import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog } from '../lambdas/protocol/objects';
 import { tables } from '../lambdas/storage/tables';
 import { startLocalStack } from '../local/stack';
-import { LeanClient, memory, percentile, pool, slices } from './support/load';
+import { benchArgs, percentile } from './support/args';
+import { LeanClient, memory, pool, slices } from './support/load';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.LOG_LEVEL ??= 'warn';
-
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '200' },
-    devices: { type: 'string', default: '2' },
-    messages: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '4' },
-    'sweep-ms': { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '50' },
-    'data-dir': { type: 'string' },
-  },
-});
-const USERS = Number(values.users) & ~1; // in pairs
-const DEVICES = Number(values.devices);
-const MESSAGES = Number(values.messages);
-const ROUNDS = Number(values.rounds);
+const values = benchArgs({ users: 200, devices: 2, messages: 20, rounds: 4, 'sweep-ms': 5000, rate: 50 }, ['data-dir']);
+const USERS = values.users & ~1; // in pairs
+const DEVICES = values.devices;
+const MESSAGES = values.messages;
+const ROUNDS = values.rounds;
 /** Each connection's mean pause between two messages. */
-const PAUSE_MS = ((USERS * DEVICES) / Number(values.rate)) * 1000;
+const PAUSE_MS = ((USERS * DEVICES) / values.rate) * 1000;
 
 // The stack's own sweeper is off; this one runs on the same period and times each sweep.
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, dataDir: values['data-dir'], env: { SCRYPT_LOG_N: '10' } });
@@ -58,7 +45,7 @@ for (let i = 0; i < USERS; i += 2) await linkUsers(deps, accounts[i]!.id, accoun
 
 const sweeps: number[] = [];
 let sweeping = false;
-const sweepMs = Number(values['sweep-ms']);
+const sweepMs = values['sweep-ms'];
 const sweeper =
   sweepMs > 0
     ? setInterval(() => {

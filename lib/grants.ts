@@ -4,6 +4,7 @@
  * (local/iam.ts). No CDK import, so the local stack can load it cheaply.
  */
 import { postsToConnections, type RouteDefinition } from '../lambdas/routes/table';
+import { tables as tableDefinitions } from '../lambdas/storage/tables';
 
 export interface PolicyStatement {
   effect: 'Allow' | 'Deny';
@@ -38,21 +39,18 @@ export interface GrantTargets {
 
 /** The statements of one route's role: as CDK grants them (table and its indexes; the stage's connections; the secret). */
 export function routeStatements(route: RouteDefinition, targets: GrantTargets): PolicyStatement[] {
-  const statements: PolicyStatement[] = Object.entries(route.access).map(([table, level]) => ({
-    effect: 'Allow',
-    actions: [...DYNAMODB_ACTIONS[level!]],
-    resources: [targets.tableArn(table), `${targets.tableArn(table)}/index/*`],
-  }));
-  // A read-only frame that is rate-limited writes its user's buckets (storage/rate-limits.ts); the stack narrows this
-  // with a dynamodb:LeadingKeys condition (RATE#*), which the local check, evaluating no conditions, does not see.
-  if (route.rateLimited && route.access.Data === 'read') {
-    statements.push({ effect: 'Allow', actions: ['dynamodb:UpdateItem'], resources: [targets.tableArn('Data')] });
+  // As lib/table-access.ts grants them: the level's actions on the table, Query alone on each of its indexes by name.
+  const statements: PolicyStatement[] = [];
+  for (const [table, level] of Object.entries(route.access)) {
+    const actions = DYNAMODB_ACTIONS[level!];
+    statements.push({ effect: 'Allow', actions: [...actions], resources: [targets.tableArn(table)] });
+    const indexes = tableDefinitions.find((d) => d.name === table)?.indexes ?? [];
+    if (indexes.length && actions.includes('dynamodb:Query')) {
+      statements.push({ effect: 'Allow', actions: ['dynamodb:Query'], resources: indexes.map((i) => `${targets.tableArn(table)}/index/${i.name}`) });
+    }
   }
-  // A session frame refreshes its connection's expiry (storage/connections.ts refreshLiveness); the stack narrows this
-  // with a dynamodb:Attributes condition (connectionId, expiresAt), which the local check does not see either.
-  if (refreshesLiveness(route)) {
-    statements.push({ effect: 'Allow', actions: ['dynamodb:UpdateItem'], resources: [targets.tableArn('Connections')] });
-  }
+  // The local check evaluates no conditions: it sees these writes unnarrowed.
+  for (const write of narrowedWrites(route)) statements.push({ effect: 'Allow', actions: [...write.actions], resources: [targets.tableArn(write.table)] });
   if (postsToConnections(route)) statements.push({ effect: 'Allow', actions: [MANAGE_CONNECTIONS], resources: [targets.connectionsArn] });
   if (route.tokenSecret) statements.push({ effect: 'Allow', actions: [GET_SECRET_VALUE, 'secretsmanager:DescribeSecret'], resources: [targets.secretArn] });
   return statements;
@@ -60,6 +58,27 @@ export function routeStatements(route: RouteDefinition, targets: GrantTargets): 
 
 /** A session frame whose Connections access is read-only still writes its connection's expiry. */
 export const refreshesLiveness = (route: RouteDefinition): boolean => route.auth && route.access.Connections === 'read';
+
+/** A write a read-only route still makes, granted only under an IAM condition that confines it to what it touches. */
+export interface NarrowedWrite {
+  table: 'Data' | 'Connections';
+  actions: readonly string[];
+  conditions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+/** The one definition of these writes: the stack grants them with their conditions, the local check without. */
+export function narrowedWrites(route: RouteDefinition): NarrowedWrite[] {
+  const writes: NarrowedWrite[] = [];
+  // A rate-limited frame without write access to Data writes its user's buckets (storage/rate-limits.ts), and nothing else.
+  if (route.rateLimited && route.access.Data !== 'write') {
+    writes.push({ table: 'Data', actions: ['dynamodb:UpdateItem'], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } } });
+  }
+  // A session frame refreshes its connection's expiry (storage/connections.ts refreshLiveness), and writes nothing else there.
+  if (refreshesLiveness(route)) {
+    writes.push({ table: 'Connections', actions: ['dynamodb:UpdateItem'], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } } });
+  }
+  return writes;
+}
 
 /** One function serving several routes (the dispatcher) is granted the union of theirs. */
 export function unionRoute(event: string, routes: readonly RouteDefinition[], summary: string): RouteDefinition {

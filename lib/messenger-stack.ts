@@ -26,7 +26,7 @@ import { streamConsumers } from '../lambdas/streams/table';
 import { accessLogs, ApiGatewayAccountRole, WEBSOCKET_ACCESS_LOG_FIELDS } from './access-logs';
 import { CustomDomain } from './domains';
 import { FILE_SERVER_MEMORY_MB, FileStorage } from './file-storage';
-import { DYNAMODB_ACTIONS, refreshesLiveness } from './grants';
+import { narrowedWrites } from './grants';
 import { acknowledgeNagFindings } from './nag';
 import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
@@ -34,7 +34,7 @@ import { applyRouteLimits } from './route-limits';
 import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
-import { grantTableAccess } from './table-access';
+import { grantAccessEntry } from './table-access';
 import { traceFunctions } from './tracing';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
@@ -222,30 +222,14 @@ export class MessengerStack extends Stack {
     const scope = new Construct(this, id);
     const fn = new RouteFunction(scope, 'Function', { route, module, environment, logRetention: settings.logRetentionDays });
 
-    for (const [name, level] of Object.entries(route.access)) {
-      const table = this.tables.get(name as TableDefinition['name']);
-      const definition = this.definitions.find((d) => d.name === name);
-      if (!table || !definition) throw new Error(`route ${route.event}: access to unknown table ${name}`);
-      grantTableAccess(fn, table, definition, DYNAMODB_ACTIONS[level]);
-    }
+    grantAccessEntry(fn, `route ${route.event}`, route.access, this.tables, this.definitions);
     if (route.tokenSecret) this.tokenSecret.grantRead(fn);
-    // A read-only frame that is rate-limited writes its user's buckets, and nothing else.
-    if (route.rateLimited && route.access.Data !== 'write') {
+    for (const write of narrowedWrites(route)) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [this.tables.get('Data')!.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
-        }),
-      );
-    }
-    // A session frame refreshes its connection's expiry, and writes nothing else there.
-    if (refreshesLiveness(route)) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['dynamodb:UpdateItem'],
-          resources: [this.tables.get('Connections')!.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['connectionId', 'expiresAt'] } },
+          actions: [...write.actions],
+          resources: [this.tables.get(write.table)!.tableArn],
+          conditions: structuredClone(write.conditions),
         }),
       );
     }

@@ -18,9 +18,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tables as tableDefinitions, type TableDefinition } from '../lambdas/storage/tables';
 import { consumerConstructId, consumerRoute, type StreamConsumerDefinition } from '../lambdas/streams/table';
-import { DYNAMODB_ACTIONS } from './grants';
 import { PROJECT_ROOT, RouteFunction } from './route-function';
-import { grantTableAccess } from './table-access';
+import { grantAccessEntry } from './table-access';
 
 export interface StreamConsumersProps {
   consumers: readonly StreamConsumerDefinition[];
@@ -56,12 +55,7 @@ export class StreamConsumers extends Construct {
         environment: props.environment,
         logRetention: props.logRetention,
       });
-      for (const [name, level] of Object.entries(consumer.access)) {
-        const granted = props.tables.get(name as TableDefinition['name']);
-        const definition = tableDefinitions.find((d) => d.name === name);
-        if (!granted || !definition) throw new Error(`stream consumer ${consumer.module}: access to unknown table ${name}`);
-        grantTableAccess(fn, granted, definition, DYNAMODB_ACTIONS[level]);
-      }
+      grantAccessEntry(fn, `stream consumer ${consumer.module}`, consumer.access, props.tables, tableDefinitions);
       if (consumer.pushes) props.stage.grantManagementApiAccess(fn);
 
       const deadLetters = new Queue(scope, 'DeadLetters', {

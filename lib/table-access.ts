@@ -7,6 +7,7 @@
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { TableDefinition } from '../lambdas/storage/tables';
+import { DYNAMODB_ACTIONS } from './grants';
 
 export function grantTableAccess(grantee: IGrantable, table: Table, definition: TableDefinition, actions: readonly string[]): void {
   Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [table.tableArn] });
@@ -16,4 +17,20 @@ export function grantTableAccess(grantee: IGrantable, table: Table, definition: 
     actions: ['dynamodb:Query'],
     resourceArns: definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`),
   });
+}
+
+/** Every table of an `access` entry (a route's or a stream consumer's), each at its level; `owner` names the entry in errors. */
+export function grantAccessEntry(
+  grantee: IGrantable,
+  owner: string,
+  access: Readonly<Partial<Record<TableDefinition['name'], 'read' | 'write'>>>,
+  tables: ReadonlyMap<TableDefinition['name'], Table>,
+  definitions: readonly TableDefinition[],
+): void {
+  for (const [name, level] of Object.entries(access)) {
+    const table = tables.get(name as TableDefinition['name']);
+    const definition = definitions.find((d) => d.name === name);
+    if (!table || !definition || !level) throw new Error(`${owner}: access to unknown table ${name}`);
+    grantTableAccess(grantee, table, definition, DYNAMODB_ACTIONS[level]);
+  }
 }

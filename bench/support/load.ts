@@ -1,7 +1,8 @@
-/** What the load scripts (bench/soak.ts, bench/load.ts) share: a lean WebSocket client, a bounded pool, percentiles, memory after a full GC. */
+/** What the load scripts (bench/soak.ts, bench/load.ts) share: a lean WebSocket client, a bounded pool, percentiles by time slice, memory after a full GC. */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
+import { percentile } from './args';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -96,7 +97,6 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: num
 }
 
 export const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The process's memory after a full GC, in MB. */
