@@ -39,14 +39,25 @@ function keepAlive(client: { call(event: string): Promise<unknown> }): () => voi
 const connectionItem = async (connectionId: string) =>
   (await getDeps().db.send(new GetCommand({ TableName: 'Connections', Key: { connectionId }, ConsistentRead: true }))).Item;
 
-/** A connection dropped without `$disconnect` goes offline to contacts within idle timeout + slack + sweep interval, once. */
-async function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
+type User = Awaited<ReturnType<typeof newUser>>;
+
+/** Runs `body` with a watcher online and kept active, and a subject (not yet online) among its contacts. */
+async function watching(stack: LocalStack, body: (w: Awaited<ReturnType<typeof online>>, watcher: User, subject: User) => Promise<void>): Promise<void> {
   const watcher = await newUser('watcher');
   const subject = await newUser('subject');
   await linkUsers(getDeps(), watcher.id, subject.id);
   const w = await online(stack, watcher);
   const stopWatcher = keepAlive(w.client);
   try {
+    await body(w, watcher, subject);
+  } finally {
+    stopWatcher();
+  }
+}
+
+/** A connection dropped without `$disconnect` goes offline to contacts within idle timeout + slack + sweep interval, once. */
+function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
+  return watching(stack, async (w, watcher, subject) => {
     const s = await online(stack, subject);
     await w.client.waitFor(() => (pushCount(w.client, 'online') >= 1 ? true : undefined), 5000, 'online');
     takePushes(w.client, 'online');
@@ -66,9 +77,7 @@ async function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
     // The watcher, active all along, is still connected and online.
     expect(await connectionsOfUser(getDeps(), watcher.id)).toHaveLength(1);
     expect(stack.dynamo.streams.deadLetters).toEqual([]);
-  } finally {
-    stopWatcher();
-  }
+  });
 }
 
 describe('presence that expires (in-process)', () => {
@@ -101,13 +110,8 @@ describe('presence that expires (in-process)', () => {
     expect(await getConnection(deps, 'never-opened')).toBeUndefined();
   });
 
-  it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', async () => {
-    const watcher = await newUser('watcher');
-    const subject = await newUser('subject');
-    await linkUsers(getDeps(), watcher.id, subject.id);
-    const w = await online(stack, watcher);
-    const stopWatcher = keepAlive(w.client);
-    try {
+  it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', () =>
+    watching(stack, async (w, _watcher, subject) => {
       const s = await online(stack, subject);
       const stopSubject = keepAlive(s.client);
       await pause((IDLE_SECONDS + REFRESH_SECONDS) * 1000 + 3 * SWEEP_MS);
@@ -119,10 +123,7 @@ describe('presence that expires (in-process)', () => {
       await stack.dynamo.streams.idle();
       await pause(300);
       expect(takePushes(w.client, 'offline')).toEqual([[subject.id]]);
-    } finally {
-      stopWatcher();
-    }
-  });
+    }));
 });
 
 describe('presence that expires (bundle runtime: the consumer runs as its bundle)', () => {
