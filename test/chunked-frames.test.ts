@@ -17,6 +17,7 @@ import type { Dialog, EditedGroup, Group, Message } from '../lambdas/protocol/ob
 import { LIMITS } from '../lambdas/protocol/schemas';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
+import { pause } from './support/contacts';
 import { bodies, closeAll, ids, messagePayload, names, newDialog, people, send, textOf, type Person } from './support/conversations';
 import { recordingWebSocket, type WireFrame } from './support/sdk';
 import { startTestStack } from './support/stack';
@@ -71,7 +72,7 @@ describe('chunked client frames: a client that cannot fragment', () => {
     expect(textOf(stored)).toBe(`${bigText('raw')} for ${ann!.id}`);
     const pushed = await bob!.client.waitFor(() => bob!.client.pushes.find((p) => p.event === 'messages'), 5000, 'messages push');
     expect(textOf((pushed.data as Message[])[0]!)).toBe(`${bigText('raw')} for ${bob!.id}`);
-    await new Promise((r) => setTimeout(r, 200)); // a second run would have acked again by now
+    await pause(200); // a second run would have acked again by now
     expect(ann!.client.acks.filter((a) => a.ackId === 41)).toHaveLength(1);
     expect((await historyOf(bob!, dialog.id)).map((m) => m.id)).toEqual([stored.id]);
     expect(ann!.client.closed).toBeUndefined();
@@ -103,7 +104,7 @@ describe('chunked client frames: a client that cannot fragment', () => {
     const frame = { event: 'new message', data: messagePayload(dialog, bigText('late')), ackId: 9 };
     const chunks = splitFrame(JSON.stringify(frame), { maxBytes: CHUNK_LIMITS.inboundMessageBytes, id: 'late-1', event: frame.event, ackId: 9 });
     for (const chunk of chunks.slice(0, -1)) ann!.client.sendRaw(chunk);
-    await new Promise((r) => setTimeout(r, CHUNK_TTL_SECONDS * 1000 + 1100));
+    await pause(CHUNK_TTL_SECONDS * 1000 + 1100);
     ann!.client.sendRaw(chunks.at(-1)!);
     expect((await ann!.client.request('ping')).error).toBeNull(); // answered after the late chunk was handled
     expect(ann!.client.acks.filter((a) => a.ackId === 9)).toEqual([]);
