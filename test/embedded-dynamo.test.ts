@@ -24,16 +24,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedDynamo, type EmbeddedDynamo, type EmbeddedDynamoOptions } from '../local/embedded-dynamo';
 import { tables } from '../lambdas/storage/tables';
-
-function clients(endpoint: string) {
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  return { raw, doc: DynamoDBDocumentClient.from(raw) };
-}
+import { localDynamo } from './support/dynamo';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -54,7 +45,7 @@ describe('embedded dynamo', () => {
 
   beforeAll(async () => {
     db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0 });
-    ({ raw, doc } = clients(db.endpoint));
+    ({ raw, doc } = localDynamo(db.endpoint));
   });
 
   afterAll(async () => {
@@ -312,10 +303,10 @@ describe('embedded dynamo', () => {
 /** Runs `body` against a fresh embedded DynamoDB (sweeper off unless `options` say otherwise) and its clients; closes both afterwards. */
 async function withStore<T>(
   options: Partial<EmbeddedDynamoOptions>,
-  body: (store: { db: EmbeddedDynamo } & ReturnType<typeof clients>) => Promise<T>,
+  body: (store: { db: EmbeddedDynamo } & ReturnType<typeof localDynamo>) => Promise<T>,
 ): Promise<T> {
   const db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0, ...options });
-  const c = clients(db.endpoint);
+  const c = localDynamo(db.endpoint);
   try {
     return await body({ db, ...c });
   } finally {
