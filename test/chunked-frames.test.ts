@@ -35,6 +35,11 @@ afterEach(() => {
 });
 
 const wireBytes = (frame: WireFrame) => Buffer.byteLength(JSON.stringify(frame));
+/** The frames a client received came as at least `chunks` chunk frames, every message under API Gateway's 128 KB. */
+function expectChunked(frames: WireFrame[], chunks: number): void {
+  expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(chunks);
+  for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+}
 /** Text of about 120 KB of payload once sealed (base64) for two recipients. */
 const bigText = (tag: string) => `${tag} ${'x'.repeat(46_500)}`;
 
@@ -191,8 +196,7 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     for await (const p of historyPages(client, dialog.id, 2)) pages.push(p.map((m) => m.id));
     expect(pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
     const frames = received(ws);
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(4);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 4);
     await closeAll(ann!, bob!);
   });
 
@@ -217,8 +221,7 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     expect(message).toMatchObject({ id: stored.id, Body: { body } });
     expect(message!.Attachments).toHaveLength(LIMITS.attachments);
     const frames = received(ws);
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 2);
     await closeAll(ann!, bob!);
   });
 });
@@ -238,8 +241,7 @@ describe('a user container push over one message', () => {
     expect(container.dialogs.map((d) => d.id)).toEqual([dialog.id]);
     expect(container.messages.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
     const frames = ws.last.received;
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 2);
     await closeAll(ann!, bob!);
   });
 });
