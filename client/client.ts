@@ -179,7 +179,7 @@ export class MessengerClient<C extends EventMap<C> = ClientEvents, P = ServerPus
     }
     const ackId = ack ? this.acks.register(event, ack, timeoutMs) : undefined;
     const frame = { event, data, ackId };
-    if (oversized(frame) !== undefined) {
+    if (oversized(frame)) {
       if (ackId !== undefined) queueMicrotask(() => this.acks.cancel(ackId, CLIENT_ERRORS.frameTooLarge));
       return false;
     }

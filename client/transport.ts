@@ -36,13 +36,9 @@ export interface TransportHandlers {
 
 const OPEN = 1;
 
-/** Frames above this are refused before sending: the server would not reassemble them. */
-export const MAX_SEND_BYTES = CHUNK_LIMITS.inboundFrameBytes;
-
-/** The frame's size on the wire if the server would refuse it (over MAX_SEND_BYTES), else undefined. */
-export function oversized(frame: RequestFrame): number | undefined {
-  const bytes = utf8Length(JSON.stringify(frame));
-  return bytes > MAX_SEND_BYTES ? bytes : undefined;
+/** Whether the server would refuse the frame as larger than it reassembles: then it is not sent. */
+export function oversized(frame: RequestFrame): boolean {
+  return utf8Length(JSON.stringify(frame)) > CHUNK_LIMITS.inboundFrameBytes;
 }
 
 const chunkIdPrefix = Math.random().toString(36).slice(2, 10);

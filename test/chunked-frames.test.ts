@@ -17,6 +17,7 @@ import type { Dialog, EditedGroup, Group, Message } from '../lambdas/protocol/ob
 import { LIMITS } from '../lambdas/protocol/schemas';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
+import { pause } from './support/contacts';
 import { bodies, closeAll, ids, messagePayload, names, newDialog, people, send, textOf, type Person } from './support/conversations';
 import { recordingWebSocket, type WireFrame } from './support/sdk';
 import { startTestStack } from './support/stack';
@@ -34,6 +35,11 @@ afterEach(() => {
 });
 
 const wireBytes = (frame: WireFrame) => Buffer.byteLength(JSON.stringify(frame));
+/** The frames a client received came as at least `chunks` chunk frames, every message under API Gateway's 128 KB. */
+function expectChunked(frames: WireFrame[], chunks: number): void {
+  expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(chunks);
+  for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+}
 /** Text of about 120 KB of payload once sealed (base64) for two recipients. */
 const bigText = (tag: string) => `${tag} ${'x'.repeat(46_500)}`;
 
@@ -71,7 +77,7 @@ describe('chunked client frames: a client that cannot fragment', () => {
     expect(textOf(stored)).toBe(`${bigText('raw')} for ${ann!.id}`);
     const pushed = await bob!.client.waitFor(() => bob!.client.pushes.find((p) => p.event === 'messages'), 5000, 'messages push');
     expect(textOf((pushed.data as Message[])[0]!)).toBe(`${bigText('raw')} for ${bob!.id}`);
-    await new Promise((r) => setTimeout(r, 200)); // a second run would have acked again by now
+    await pause(200); // a second run would have acked again by now
     expect(ann!.client.acks.filter((a) => a.ackId === 41)).toHaveLength(1);
     expect((await historyOf(bob!, dialog.id)).map((m) => m.id)).toEqual([stored.id]);
     expect(ann!.client.closed).toBeUndefined();
@@ -103,7 +109,7 @@ describe('chunked client frames: a client that cannot fragment', () => {
     const frame = { event: 'new message', data: messagePayload(dialog, bigText('late')), ackId: 9 };
     const chunks = splitFrame(JSON.stringify(frame), { maxBytes: CHUNK_LIMITS.inboundMessageBytes, id: 'late-1', event: frame.event, ackId: 9 });
     for (const chunk of chunks.slice(0, -1)) ann!.client.sendRaw(chunk);
-    await new Promise((r) => setTimeout(r, CHUNK_TTL_SECONDS * 1000 + 1100));
+    await pause(CHUNK_TTL_SECONDS * 1000 + 1100);
     ann!.client.sendRaw(chunks.at(-1)!);
     expect((await ann!.client.request('ping')).error).toBeNull(); // answered after the late chunk was handled
     expect(ann!.client.acks.filter((a) => a.ackId === 9)).toEqual([]);
@@ -190,8 +196,7 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     for await (const p of historyPages(client, dialog.id, 2)) pages.push(p.map((m) => m.id));
     expect(pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
     const frames = received(ws);
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(4);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 4);
     await closeAll(ann!, bob!);
   });
 
@@ -216,8 +221,7 @@ describe('answers and pushes larger than one message arrive whole (no frame on t
     expect(message).toMatchObject({ id: stored.id, Body: { body } });
     expect(message!.Attachments).toHaveLength(LIMITS.attachments);
     const frames = received(ws);
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 2);
     await closeAll(ann!, bob!);
   });
 });
@@ -237,8 +241,7 @@ describe('a user container push over one message', () => {
     expect(container.dialogs.map((d) => d.id)).toEqual([dialog.id]);
     expect(container.messages.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
     const frames = ws.last.received;
-    expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(2);
-    for (const frame of frames) expect(wireBytes(frame)).toBeLessThan(128 * 1024);
+    expectChunked(frames, 2);
     await closeAll(ann!, bob!);
   });
 });

@@ -22,18 +22,9 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../local/embedded-dynamo';
+import { startEmbeddedDynamo, type EmbeddedDynamo, type EmbeddedDynamoOptions } from '../local/embedded-dynamo';
 import { tables } from '../lambdas/storage/tables';
-
-function clients(endpoint: string) {
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  return { raw, doc: DynamoDBDocumentClient.from(raw) };
-}
+import { localDynamo } from './support/dynamo';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -54,7 +45,7 @@ describe('embedded dynamo', () => {
 
   beforeAll(async () => {
     db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0 });
-    ({ raw, doc } = clients(db.endpoint));
+    ({ raw, doc } = localDynamo(db.endpoint));
   });
 
   afterAll(async () => {
@@ -309,11 +300,34 @@ describe('embedded dynamo', () => {
   });
 });
 
+/** Runs `body` against a fresh embedded DynamoDB (sweeper off unless `options` say otherwise) and its clients; closes both afterwards. */
+async function withStore<T>(
+  options: Partial<EmbeddedDynamoOptions>,
+  body: (store: { db: EmbeddedDynamo } & ReturnType<typeof localDynamo>) => Promise<T>,
+): Promise<T> {
+  const db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0, ...options });
+  const c = localDynamo(db.endpoint);
+  try {
+    return await body({ db, ...c });
+  } finally {
+    c.raw.destroy();
+    await db.close();
+  }
+}
+
+/** Runs `body` with a fresh temporary data directory, removed afterwards. */
+async function withDataDir(prefix: string, body: (dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), prefix));
+  try {
+    await body(dataDir);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('embedded dynamo TTL sweeper', () => {
   it('deletes expired items only, and sweeps on a timer', async () => {
-    const db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0 });
-    const { raw, doc } = clients(db.endpoint);
-    try {
+    await withStore({}, async ({ db, doc }) => {
       const now = nowSeconds();
       const put = (sk: string, extra: Record<string, unknown>) =>
         doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'ttl', sk, ...extra } }));
@@ -332,116 +346,86 @@ describe('embedded dynamo TTL sweeper', () => {
       expect(left.Items?.map((i) => i.sk).sort()).toEqual(['forever', 'fresh', 'not-a-number', 'refreshed']);
       expect((await doc.send(new GetCommand({ TableName: 'Connections', Key: { connectionId: 'gone' } }))).Item).toBeUndefined();
       expect(await db.sweepExpired()).toBe(0);
-    } finally {
-      raw.destroy();
-      await db.close();
-    }
+    });
 
-    const timed = await startEmbeddedDynamo({ tables, sweepIntervalMs: 20 });
-    const c = clients(timed.endpoint);
-    try {
-      await c.doc.send(new PutCommand({ TableName: 'Connections', Item: { connectionId: 'old', expiresAt: nowSeconds() - 5 } }));
+    await withStore({ sweepIntervalMs: 20 }, async ({ doc }) => {
+      await doc.send(new PutCommand({ TableName: 'Connections', Item: { connectionId: 'old', expiresAt: nowSeconds() - 5 } }));
       const deadline = Date.now() + 3000;
       let item: unknown = {};
       while (item && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
-        item = (await c.doc.send(new GetCommand({ TableName: 'Connections', Key: { connectionId: 'old' } }))).Item;
+        item = (await doc.send(new GetCommand({ TableName: 'Connections', Key: { connectionId: 'old' } }))).Item;
       }
       expect(item).toBeUndefined();
-    } finally {
-      c.raw.destroy();
-      await timed.close();
-    }
+    });
   });
 });
 
 describe('embedded dynamo TTL index', () => {
-  it('finds what every kind of write made expire, follows UpdateTimeToLive, and reads the items on disk at a restart', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'embedded-dynamo-ttl-'));
-    const past = nowSeconds() - 10;
-    const left = async (doc: DynamoDBDocumentClient) =>
-      (await doc.send(new QueryCommand({ TableName: 'Data', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'ttl' } }))).Items?.map((i) => i.sk).sort();
-    try {
-      const first = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
-      const a = clients(first.endpoint);
-      await a.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'by-transaction', expiresAt: past } } },
-            { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'deleted-first', expiresAt: past } } },
-          ],
-        }),
-      );
-      await a.doc.send(new BatchWriteCommand({ RequestItems: { Data: [{ PutRequest: { Item: { pk: 'ttl', sk: 'by-batch', expiresAt: past } } }] } }));
-      await a.doc.send(new UpdateCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'by-update' }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': past } }));
-      await a.doc.send(new DeleteCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'deleted-first' } }));
-      // A cancelled transaction leaves nothing to sweep.
-      await rejection(
-        a.doc.send(
+  it('finds what every kind of write made expire, follows UpdateTimeToLive, and reads the items on disk at a restart', () =>
+    withDataDir('embedded-dynamo-ttl-', async (dataDir) => {
+      const past = nowSeconds() - 10;
+      const left = async (doc: DynamoDBDocumentClient) =>
+        (await doc.send(new QueryCommand({ TableName: 'Data', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'ttl' } }))).Items?.map((i) => i.sk).sort();
+      await withStore({ dataDir }, async ({ db, raw, doc }) => {
+        await doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'cancelled', expiresAt: past } } },
-              { ConditionCheck: { TableName: 'Data', Key: { pk: 'ttl', sk: 'nothing' }, ConditionExpression: 'attribute_exists(pk)' } },
+              { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'by-transaction', expiresAt: past } } },
+              { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'deleted-first', expiresAt: past } } },
             ],
           }),
-        ),
-      );
-      await a.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: false, AttributeName: 'expiresAt' } }));
-      expect(await first.sweepExpired()).toBe(0);
-      a.raw.destroy();
-      await first.close();
+        );
+        await doc.send(new BatchWriteCommand({ RequestItems: { Data: [{ PutRequest: { Item: { pk: 'ttl', sk: 'by-batch', expiresAt: past } } }] } }));
+        await doc.send(new UpdateCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'by-update' }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': past } }));
+        await doc.send(new DeleteCommand({ TableName: 'Data', Key: { pk: 'ttl', sk: 'deleted-first' } }));
+        // A cancelled transaction leaves nothing to sweep.
+        await rejection(
+          doc.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: { TableName: 'Data', Item: { pk: 'ttl', sk: 'cancelled', expiresAt: past } } },
+                { ConditionCheck: { TableName: 'Data', Key: { pk: 'ttl', sk: 'nothing' }, ConditionExpression: 'attribute_exists(pk)' } },
+              ],
+            }),
+          ),
+        );
+        await raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: false, AttributeName: 'expiresAt' } }));
+        expect(await db.sweepExpired()).toBe(0);
+      });
 
       // TTL is on again after the restart (the tables' definition): the expired items on disk are found.
-      const second = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
-      const b = clients(second.endpoint);
-      try {
-        expect(await left(b.doc)).toEqual(['by-batch', 'by-transaction', 'by-update']);
-        expect(await second.sweepExpired()).toBe(3);
-        expect(await left(b.doc)).toEqual([]);
-        await b.doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'ttl', sk: 'other-attribute', gone: past } }));
-        await b.raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: true, AttributeName: 'gone' } }));
-        expect(await second.sweepExpired()).toBe(1);
-      } finally {
-        b.raw.destroy();
-        await second.close();
-      }
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+      await withStore({ dataDir }, async ({ db, raw, doc }) => {
+        expect(await left(doc)).toEqual(['by-batch', 'by-transaction', 'by-update']);
+        expect(await db.sweepExpired()).toBe(3);
+        expect(await left(doc)).toEqual([]);
+        await doc.send(new PutCommand({ TableName: 'Data', Item: { pk: 'ttl', sk: 'other-attribute', gone: past } }));
+        await raw.send(new UpdateTimeToLiveCommand({ TableName: 'Data', TimeToLiveSpecification: { Enabled: true, AttributeName: 'gone' } }));
+        expect(await db.sweepExpired()).toBe(1);
+      });
+    }));
 });
 
 describe('embedded dynamo on disk', () => {
-  it('keeps the data across close and restart', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'embedded-dynamo-'));
-    try {
-      const first = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
-      const a = clients(first.endpoint);
-      await a.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: 'Data', Item: { pk: 'disk', sk: '1', gsi1pk: 'disk', gsi1sk: '1' } } },
-            { Put: { TableName: 'Connections', Item: { connectionId: 'disk', userId: 9 } } },
-          ],
-        }),
-      );
-      a.raw.destroy();
-      await first.close();
+  it('keeps the data across close and restart', () =>
+    withDataDir('embedded-dynamo-', async (dataDir) => {
+      await withStore({ dataDir }, async ({ doc }) => {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: 'Data', Item: { pk: 'disk', sk: '1', gsi1pk: 'disk', gsi1sk: '1' } } },
+              { Put: { TableName: 'Connections', Item: { connectionId: 'disk', userId: 9 } } },
+            ],
+          }),
+        );
+      });
 
-      const second = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
-      const b = clients(second.endpoint);
-      try {
-        expect((await b.doc.send(new GetCommand({ TableName: 'Data', Key: { pk: 'disk', sk: '1' } }))).Item).toBeDefined();
-        const q = await b.doc.send(
+      await withStore({ dataDir }, async ({ doc }) => {
+        expect((await doc.send(new GetCommand({ TableName: 'Data', Key: { pk: 'disk', sk: '1' } }))).Item).toBeDefined();
+        const q = await doc.send(
           new QueryCommand({ TableName: 'Connections', IndexName: 'byUser', KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': 9 } }),
         );
         expect(q.Items?.map((i) => i.connectionId)).toEqual(['disk']);
-      } finally {
-        b.raw.destroy();
-        await second.close();
-      }
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+      });
+    }));
 });

@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import type { RouteResponse, WebSocketEvent } from '../lambdas/middleware/aws-event';
 import { startGateway, type Gateway } from '../local/gateway';
 import { TestClient } from './support/client';
+import { pause } from './support/contacts';
 
 const events: WebSocketEvent[] = [];
 let answer: (event: WebSocketEvent) => RouteResponse = () => ({ statusCode: 200 });
@@ -24,7 +25,6 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 const ofConnection = (id: string) => events.filter((e) => e.requestContext.connectionId === id);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function connected(headers: Record<string, string> = {}) {
   const before = events.length;
@@ -74,7 +74,7 @@ describe('local gateway, as API Gateway', () => {
     const { client, id } = await connected();
     client.sendRaw(Buffer.from(JSON.stringify({ event: 'ping', ackId: 1 })), { binary: true });
     expect((await client.waitClosed()).code).toBe(1003);
-    await sleep(50);
+    await pause(50);
     expect(ofConnection(id).map((e) => e.requestContext.eventType)).toEqual(['CONNECT', 'DISCONNECT']);
   });
 
@@ -83,7 +83,7 @@ describe('local gateway, as API Gateway', () => {
     // A 40 KB `new message`-sized frame, unfragmented as a browser sends it.
     client.sendRaw(JSON.stringify({ event: 'ping', ackId: 1, data: 'x'.repeat(40_000) }));
     expect((await client.waitClosed()).code).toBe(1009);
-    await sleep(100);
+    await pause(100);
     expect(ofConnection(id).map((e) => e.requestContext.eventType)).toEqual(['CONNECT', 'DISCONNECT']);
   });
 

@@ -4,13 +4,13 @@
  * service's identity on sweeper deletions, partial batch responses, retries,
  * bisection and the dead-letter list. Emulated: dynalite has no streams.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tables } from '../lambdas/storage/tables';
 import type { BatchResponse, StreamEvent, StreamRecord } from '../lambdas/streams/records';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../local/embedded-dynamo';
 import type { LocalStreamConsumer } from '../local/dynamo/streams';
+import { localDynamo } from './support/dynamo';
 
 let db: EmbeddedDynamo | undefined;
 afterEach(async () => {
@@ -21,8 +21,7 @@ afterEach(async () => {
 async function start(consumer: Partial<LocalStreamConsumer> & Pick<LocalStreamConsumer, 'handler'>) {
   db = await startEmbeddedDynamo({ tables, sweepIntervalMs: 0, streams: { retryDelayMs: 1 } });
   db.streams.subscribe({ name: 'test', table: 'Connections', eventNames: ['INSERT', 'MODIFY', 'REMOVE'], batchSize: 100, maxRetries: 3, bisectOnError: false, ...consumer });
-  const raw = new DynamoDBClient({ endpoint: db.endpoint, region: 'local', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
-  return { db, doc: DynamoDBDocumentClient.from(raw) };
+  return { db, doc: localDynamo(db.endpoint).doc };
 }
 
 const put = (connectionId: string, extra: Record<string, unknown> = {}) =>

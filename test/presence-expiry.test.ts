@@ -9,11 +9,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
-import { linkUsers } from '../lambdas/domain/contacts';
 import { connectionsOfUser, getConnection, openConnection, refreshLiveness } from '../lambdas/storage/connections';
 import { epochSeconds } from '../lambdas/storage/store';
 import type { LocalStack, Runtime } from '../local/stack';
-import { newUser, online, pause, pushCount, takePushes } from './support/contacts';
+import { online, pause, pushCount, takePushes, watcherAndSubject } from './support/contacts';
 import { startTestStack } from './support/stack';
 
 const IDLE_SECONDS = 2;
@@ -39,14 +38,22 @@ function keepAlive(client: { call(event: string): Promise<unknown> }): () => voi
 const connectionItem = async (connectionId: string) =>
   (await getDeps().db.send(new GetCommand({ TableName: 'Connections', Key: { connectionId }, ConsistentRead: true }))).Item;
 
-/** A connection dropped without `$disconnect` goes offline to contacts within idle timeout + slack + sweep interval, once. */
-async function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
-  const watcher = await newUser('watcher');
-  const subject = await newUser('subject');
-  await linkUsers(getDeps(), watcher.id, subject.id);
-  const w = await online(stack, watcher);
-  const stopWatcher = keepAlive(w.client);
+type Pair = Awaited<ReturnType<typeof watcherAndSubject>>;
+
+/** Runs `body` with a watcher online and kept active, and a subject (not yet online) among its contacts. */
+async function watching(stack: LocalStack, body: (watcher: Pair['watcher'], subject: Pair['subject']) => Promise<void>): Promise<void> {
+  const { watcher, subject } = await watcherAndSubject(stack);
+  const stopWatcher = keepAlive(watcher.client);
   try {
+    await body(watcher, subject);
+  } finally {
+    stopWatcher();
+  }
+}
+
+/** A connection dropped without `$disconnect` goes offline to contacts within idle timeout + slack + sweep interval, once. */
+function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
+  return watching(stack, async (w, subject) => {
     const s = await online(stack, subject);
     await w.client.waitFor(() => (pushCount(w.client, 'online') >= 1 ? true : undefined), 5000, 'online');
     takePushes(w.client, 'online');
@@ -64,11 +71,9 @@ async function lostDisconnectGoesOffline(stack: LocalStack): Promise<void> {
     await pause(500);
     expect(takePushes(w.client, 'offline')).toEqual([[subject.id]]);
     // The watcher, active all along, is still connected and online.
-    expect(await connectionsOfUser(getDeps(), watcher.id)).toHaveLength(1);
+    expect(await connectionsOfUser(getDeps(), w.id)).toHaveLength(1);
     expect(stack.dynamo.streams.deadLetters).toEqual([]);
-  } finally {
-    stopWatcher();
-  }
+  });
 }
 
 describe('presence that expires (in-process)', () => {
@@ -101,13 +106,8 @@ describe('presence that expires (in-process)', () => {
     expect(await getConnection(deps, 'never-opened')).toBeUndefined();
   });
 
-  it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', async () => {
-    const watcher = await newUser('watcher');
-    const subject = await newUser('subject');
-    await linkUsers(getDeps(), watcher.id, subject.id);
-    const w = await online(stack, watcher);
-    const stopWatcher = keepAlive(w.client);
-    try {
+  it('frames keep a connection alive past the idle timeout; a $disconnect that ran makes the REMOVE record a no-op', () =>
+    watching(stack, async (w, subject) => {
       const s = await online(stack, subject);
       const stopSubject = keepAlive(s.client);
       await pause((IDLE_SECONDS + REFRESH_SECONDS) * 1000 + 3 * SWEEP_MS);
@@ -119,10 +119,7 @@ describe('presence that expires (in-process)', () => {
       await stack.dynamo.streams.idle();
       await pause(300);
       expect(takePushes(w.client, 'offline')).toEqual([[subject.id]]);
-    } finally {
-      stopWatcher();
-    }
-  });
+    }));
 });
 
 describe('presence that expires (bundle runtime: the consumer runs as its bundle)', () => {

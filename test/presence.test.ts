@@ -2,7 +2,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
-import { linkUsers } from '../lambdas/domain/contacts';
 import { addKey } from '../lambdas/domain/keys';
 import { bindSession } from '../lambdas/domain/presence';
 import { configureDomain } from '../lambdas/domain/provisioning';
@@ -11,7 +10,7 @@ import { joinPresence, presenceKey } from '../lambdas/storage/presence';
 import { epochSeconds } from '../lambdas/storage/store';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
-import { keyName, newUser, online, pause, pushCount, takePushes } from './support/contacts';
+import { keyName, newUser, online, pause, pushCount, takePushes, watcherAndSubject } from './support/contacts';
 import { startTestStack } from './support/stack';
 
 let stack: LocalStack;
@@ -19,15 +18,6 @@ beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack.close());
-
-/** A watcher (logged in) and a subject who are accepted contacts; the subject is not connected. */
-async function watcherAndSubject(domain?: string) {
-  const watcher = await newUser('watcher', { domain });
-  const subject = await newUser('subject', { domain });
-  await linkUsers(getDeps(), watcher.id, subject.id);
-  const { client } = await online(stack, watcher);
-  return { watcher: { ...watcher, client }, subject };
-}
 
 /** Waits until `client` has `n` pushes of `event`, then a little longer to catch any extra. */
 async function exactly(client: TestClient, event: string, n: number, settleMs = 200): Promise<unknown[]> {
@@ -40,7 +30,7 @@ const presenceOf = (client: TestClient) => client.call<Record<string, boolean>>(
 
 describe('online / offline', () => {
   it('first connection announces online, a second device does not, the last one leaving announces offline', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     expect(await presenceOf(watcher.client)).toEqual({ [subject.id]: false });
 
     const phone = await online(stack, subject);
@@ -62,7 +52,7 @@ describe('online / offline', () => {
   });
 
   it('log me out announces offline when it was the last connection', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const session = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     await session.client.call('log me out');
@@ -76,7 +66,7 @@ describe('online / offline', () => {
   });
 
   it('the subject learns of the watcher as well, and only accepted contacts are told', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const pending = await newUser('pending');
     const { client: pendingClient } = await online(stack, pending);
     await pendingClient.call('handle userlink', { from_user_id: pending.id, to_user_id: subject.id, action: 'request' });
@@ -105,7 +95,7 @@ describe('online / offline', () => {
 
 describe('races', () => {
   it('two devices connecting and leaving at the same moment: one online, one offline, right state', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     for (let round = 0; round < 5; round++) {
       const devices = await Promise.all([TestClient.connect(stack.url), TestClient.connect(stack.url), TestClient.connect(stack.url)]);
       await Promise.all(devices.map((d) => d.call('auth by credentials', { username: subject.username, password: subject.password })));
@@ -120,7 +110,7 @@ describe('races', () => {
   });
 
   it('one device leaving while another arrives never leaves the user offline', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const first = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     const arriving = TestClient.connect(stack.url).then(async (c) => {
@@ -140,7 +130,7 @@ describe('races', () => {
 
 describe('connections that vanished', () => {
   it('a gone connection found during a push is forgotten and ends its presence', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const deps = getDeps();
     // A connection API Gateway forgot without $disconnect: the item is there, the socket is not.
     await openConnection(deps, 'phantom-1=', Date.now());
@@ -155,7 +145,7 @@ describe('connections that vanished', () => {
   });
 
   it('a member whose connection item is already gone is removed when a push finds it gone', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     await joinPresence(getDeps(), subject.id, { connectionId: 'phantom-2=', exp: epochSeconds() + 600, light: false });
     expect(await presenceOf(watcher.client)).toEqual({ [subject.id]: true });
     await addKey(getDeps(), watcher.id, keyName(), true);
@@ -164,7 +154,7 @@ describe('connections that vanished', () => {
   });
 
   it('an expired member does not keep its user online, and the next join removes it', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const deps = getDeps();
     await joinPresence(deps, subject.id, { connectionId: 'stale=', exp: epochSeconds() - 1, light: false });
     expect(await presenceOf(watcher.client)).toEqual({ [subject.id]: false });
@@ -179,7 +169,7 @@ describe('connections that vanished', () => {
   });
 
   it('a connection unbound without ending presence still ends it when it closes', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const session = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     const [connection] = await connectionsOfUser(getDeps(), subject.id);
@@ -193,7 +183,7 @@ describe('connections that vanished', () => {
   });
 
   it('a password change ends the presence of the devices it logs out', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const [phone, laptop] = [await online(stack, subject), await online(stack, subject)];
     await exactly(watcher.client, 'online', 1);
     await phone.client.call('change password', { current: subject.password, new: 'a-new-secret', newAgain: 'a-new-secret' });
@@ -205,7 +195,7 @@ describe('connections that vanished', () => {
   });
 
   it('another user logging in on the same connection ends the first user\'s presence', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const session = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     const someoneElse = await newUser('other');
@@ -215,7 +205,7 @@ describe('connections that vanished', () => {
   });
 
   it('a replayed token revokes its login: its connections go, and the user goes offline', async () => {
-    const { watcher, subject } = await watcherAndSubject();
+    const { watcher, subject } = await watcherAndSubject(stack);
     const first = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     // The same login continued on a second connection (token rotated) ...
@@ -231,7 +221,7 @@ describe('connections that vanished', () => {
 
   it('one-device domain: the new login replaces the old one without an offline in between', async () => {
     await configureDomain(getDeps(), 'single', ['single_device=true']);
-    const { watcher, subject } = await watcherAndSubject('single');
+    const { watcher, subject } = await watcherAndSubject(stack, 'single');
     const older = await online(stack, subject);
     await exactly(watcher.client, 'online', 1);
     const newer = await online(stack, subject);

@@ -10,6 +10,7 @@ import { isBlankName } from '../lambdas/domain/profile';
 import type { SelfUser } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
+import { errorOf } from './support/conversations';
 import { createTestUser, loggedIn, startTestStack } from './support/stack';
 
 const MAX_FAILURES = 3;
@@ -23,8 +24,6 @@ async function newUser(options: { plannedPasswordChange?: boolean; firstName?: s
   await createTestUser({ username, password, firstName: options.firstName ?? 'First', lastName: options.lastName ?? 'Last', ...options });
   return { username, password };
 }
-
-const errorOf = async (client: TestClient, event: string, data?: unknown) => (await client.request(event, data)).error;
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { LOGIN_MAX_FAILURES: String(MAX_FAILURES) } });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../local/stack';
-import { keyName } from './support/contacts';
+import { keyName, pause } from './support/contacts';
 import { createTestUser, loggedIn, startTestStack } from './support/stack';
 
 let stack: LocalStack;
@@ -45,7 +45,7 @@ describe('per-user limits', () => {
     const acks = await Promise.all(Array.from({ length: 10 }, () => cat.client.request('find contacts', { search: 'da' })));
     expect(errors(acks).filter((e) => e === null)).toHaveLength(3);
     expect(errors(acks).filter((e) => e === 'too many attempts')).toHaveLength(7);
-    await new Promise((r) => setTimeout(r, 1100));
+    await pause(1100);
     expect((await cat.client.request('find contacts', { search: 'da' })).error).toBeNull();
     expect((await cat.client.request('find contacts', { search: 'da' })).error).toBe('too many attempts');
     await cat.client.close();

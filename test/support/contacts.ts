@@ -1,5 +1,7 @@
 /** Helpers for the contact, presence and key tests. */
 import { randomBytes } from 'node:crypto';
+import { getDeps } from '../../lambdas/deps';
+import { linkUsers } from '../../lambdas/domain/contacts';
 import type { ContactUser } from '../../lambdas/protocol/objects';
 import type { LocalStack } from '../../local/stack';
 import type { TestClient } from './client';
@@ -25,6 +27,15 @@ export async function online(stack: LocalStack, user: { username: string; passwo
   const session = await loggedIn(stack, user.username, user.password);
   await session.client.push('storage urls');
   return session;
+}
+
+/** A watcher (logged in) and a subject who are accepted contacts; the subject is not connected. */
+export async function watcherAndSubject(stack: LocalStack, domain?: string) {
+  const watcher = await newUser('watcher', { domain });
+  const subject = await newUser('subject', { domain });
+  await linkUsers(getDeps(), watcher.id, subject.id);
+  const { client } = await online(stack, watcher);
+  return { watcher: { ...watcher, client }, subject };
 }
 
 /** How many pushes of `event` a client has received (and not consumed). */

@@ -6,10 +6,10 @@
  *
  *   node --import tsx test/support/tx-crash-child.ts <dataDir> <items>
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../lambdas/storage/tables';
 import { startEmbeddedDynamo } from '../../local/embedded-dynamo';
+import { localDynamo } from './dynamo';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -41,9 +41,7 @@ function generation(gen: number, items: number) {
 
 const [dataDir, items] = process.argv.slice(2);
 const db = await startEmbeddedDynamo({ dataDir: dataDir!, tables, sweepIntervalMs: 0 });
-const doc = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ endpoint: db.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
-);
+const { doc } = localDynamo(db.endpoint);
 const counter = await doc.send(new GetCommand({ TableName: 'Data', Key: { pk: CRASH_PK, sk: 'counter' }, ConsistentRead: true }));
 let gen = Number(counter.Item?.gen ?? 0);
 process.stdout.write(`ready ${gen}\n`);

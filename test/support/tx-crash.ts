@@ -8,11 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../lambdas/storage/tables';
 import { startEmbeddedDynamo } from '../../local/embedded-dynamo';
 import { seededRandom } from '../../local/seeded-random';
+import { localDynamo } from './dynamo';
 
 const CHILD = fileURLToPath(new URL('./tx-crash-child.ts', import.meta.url));
 
@@ -68,8 +68,7 @@ function runAndKill(dataDir: string, items: number, delayMs: number): Promise<nu
 /** Opens the store as a restart would and checks the crash items against the generation found. */
 async function check(dataDir: string, items: number, acked: number): Promise<CrashRound> {
   const db = await startEmbeddedDynamo({ dataDir, tables, sweepIntervalMs: 0 });
-  const raw = new DynamoDBClient({ endpoint: db.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  const doc = DynamoDBDocumentClient.from(raw);
+  const { raw, doc } = localDynamo(db.endpoint);
   try {
     const query = async (input: { IndexName?: string; key: string; value: string }) => {
       const name = input.IndexName ? 'gsi1pk' : 'pk';
