@@ -7,6 +7,7 @@
  * larger than one message arriving whole.
  */
 import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_ERRORS, connect, historyPages, type MessengerClient, type WebSocketLike } from '../client/index';
@@ -131,6 +132,21 @@ describe('chunked client frames: a client that cannot fragment', () => {
     expect(ann!.client.acks.filter((a) => ['c1', 'c2', 'c3'].includes(a.ackId as string))).toHaveLength(3);
     expect((await ann!.client.call<{ id: number }>('who am i')).id).toBe(ann!.id); // 'log me out' never ran
     await closeAll(ann!);
+  });
+});
+
+describe('chunks of a frame that needs a login', () => {
+  it('from a connection with no login: answered not authenticated once, and no piece is stored', async () => {
+    const stranger = await TestClient.connect(stack.url);
+    const frame = { event: 'new message', data: { dialog_id: 1, message: { bodies: { 1: 'x'.repeat(90_000) } } }, ackId: 77 };
+    const chunks = sendAsChunks(stranger, frame, { id: 'anon-1' });
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(await stranger.waitFor(() => stranger.acks.find((a) => a.ackId === 77))).toMatchObject({ error: 'not authenticated' });
+    expect((await stranger.request('ping')).error).toBe('not authenticated'); // every chunk handled by now, the connection kept
+    expect(stranger.acks.filter((a) => a.ackId === 77)).toHaveLength(1);
+    const { Items } = await getDeps().db.send(new ScanCommand({ TableName: getDeps().config.chunksTable }));
+    expect(Items?.filter((item) => String(item.frame).endsWith('#anon-1'))).toEqual([]);
+    await stranger.close();
   });
 });
 

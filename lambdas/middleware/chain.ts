@@ -1,6 +1,7 @@
 /**
  * One middy chain for every frame route:
  *   ack shaper (after / onError) → frame parser → session loader → payload validator → rate limiter → handler.
+ * The frame parser checks the session first for a chunk of a frame that needs a login (nothing stored without one).
  * Handlers are plain functions of (session, data, deps); this module is the
  * only one that knows the API Gateway event shape.
  */
@@ -119,22 +120,29 @@ const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, 
   },
 });
 
+/** The caller's session, loaded once per invocation: `not authenticated` unless the connection is bound to a user. */
+async function loadSession(state: FrameState, connectionId: string): Promise<void> {
+  if (state.session) return;
+  const connection = await getConnection(state.deps, connectionId);
+  if (!isBound(connection)) throw new ProtocolError(ERRORS.notAuthenticated);
+  state.session = connection;
+  // A frame is activity (storage/connections.ts): usually no write, at most one per connection per refresh period.
+  await refreshLiveness(state.deps, connection, state.deps.now().getTime());
+}
+
+/** The frame, whole; a chunk of a frame that needs a login is stored only for a session (loaded first). */
 const frameParser = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
   before: async (request) => {
-    const whole = await wholeEventOf(request.event, route, request.context.state.deps, DroppedFrame);
-    request.context.state.frame = parseFrame(whole);
+    const { state } = request.context;
+    const admit = () => (route.auth ? loadSession(state, request.event.requestContext.connectionId) : Promise.resolve());
+    const whole = await wholeEventOf(request.event, route, state.deps, DroppedFrame, admit);
+    state.frame = parseFrame(whole);
   },
 });
 
 const sessionLoader = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
   before: async (request) => {
-    if (!route.auth) return;
-    const { state } = request.context;
-    const connection = await getConnection(state.deps, request.event.requestContext.connectionId);
-    if (!isBound(connection)) throw new ProtocolError(ERRORS.notAuthenticated);
-    state.session = connection;
-    // A frame is activity (storage/connections.ts): usually no write, at most one per connection per refresh period.
-    await refreshLiveness(state.deps, connection, state.deps.now().getTime());
+    if (route.auth) await loadSession(request.context.state, request.event.requestContext.connectionId);
   },
 });
 

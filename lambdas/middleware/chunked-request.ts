@@ -20,10 +20,10 @@ export class AwaitingChunks extends Error {
   }
 }
 
-/** Raised for a bad chunk: answered (`wrong data provided`) once, on the first piece, when it names an ackId. */
-function refuse(chunk: Chunk | undefined, reason: string, dropped: new (reason: string) => Error): Error {
+/** Raised for a refused chunk: answered once, on the first piece, when it names an ackId; the other pieces are dropped. */
+function refuse(chunk: Chunk | undefined, reason: string, dropped: new (reason: string) => Error, error = new ProtocolError(ERRORS.wrongData, reason)): Error {
   if (chunk?.ackId === undefined || chunk.seq !== 0) return new dropped(`chunk: ${reason}`);
-  return Object.assign(new ProtocolError(ERRORS.wrongData, reason), { frame: { event: '', ackId: chunk.ackId } });
+  return Object.assign(error, { frame: { event: '', ackId: chunk.ackId } });
 }
 
 const parsed = (text: string | undefined): unknown => {
@@ -38,8 +38,16 @@ const parsed = (text: string | undefined): unknown => {
  * The event to parse: itself when it is not a chunk, else (on the completing
  * piece) the same event carrying the whole frame. Throws AwaitingChunks while
  * pieces are missing. `$default` stores nothing: it answers the first piece.
+ * `admit` runs before a piece is stored (the session check of a route that
+ * needs a login), so a connection that may not send the frame stores nothing.
  */
-export async function wholeEventOf(event: WebSocketEvent, route: RouteDefinition, deps: Deps, dropped: new (reason: string) => Error): Promise<WebSocketEvent> {
+export async function wholeEventOf(
+  event: WebSocketEvent,
+  route: RouteDefinition,
+  deps: Deps,
+  dropped: new (reason: string) => Error,
+  admit: () => Promise<void>,
+): Promise<WebSocketEvent> {
   if (event.isBase64Encoded) return event;
   const envelope = parsed(event.body);
   if (!claimsChunk(envelope)) return event;
@@ -51,6 +59,12 @@ export async function wholeEventOf(event: WebSocketEvent, route: RouteDefinition
     return { ...event, body: JSON.stringify({ event: name, ...(chunk.ackId !== undefined ? { ackId: chunk.ackId } : {}) }) };
   }
   if (chunk.of > CHUNK_LIMITS.inboundChunks) throw refuse(chunk, `more than ${CHUNK_LIMITS.inboundChunks} chunks`, dropped);
+  try {
+    await admit();
+  } catch (error) {
+    if (error instanceof ProtocolError) throw refuse(chunk, error.message, dropped, error);
+    throw error;
+  }
   let text: string | undefined;
   try {
     text = await addPiece(deps, event.requestContext.connectionId, chunk, deps.now());
