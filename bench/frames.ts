@@ -13,14 +13,13 @@
  *   npm run bench -- [--frames 2000] [--concurrency 20] [--logins 5]
  */
 import { availableParallelism } from 'node:os';
-import { DEFAULT_RATE_LIMITS } from '../lambdas/config';
 import { getDeps } from '../lambdas/deps';
 import { randomBytes } from 'node:crypto';
 import { linkUsers } from '../lambdas/domain/contacts';
 import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog, Group } from '../lambdas/protocol/objects';
 import { observeFrames, type FrameRecord } from '../lambdas/frame-cost';
-import { routeOf } from '../lambdas/routes/table';
+import { rateLimitedFrames, routeOf } from '../lambdas/routes/table';
 import { startLocalStack } from '../local/stack';
 import { TestClient } from '../test/support/client';
 import { PRICES, costPerMillion } from './prices';
@@ -77,7 +76,7 @@ async function measure(name: string, route: string, count: number, concurrency: 
 
 // The per-user limits stay on (every limited frame pays its bucket's UpdateItem) but far away: one sender's
 // hundreds of frames a second are the measurement here, not abuse.
-const buckets = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((frame) => [frame, { burst: 1_000_000, intervalMs: 1 }]));
+const buckets = Object.fromEntries(rateLimitedFrames.map((frame) => [frame, { burst: 1_000_000, intervalMs: 1 }]));
 const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, env: { RATE_LIMITS: JSON.stringify(buckets) } });
 const deps = getDeps();
 console.error(`creating users (scrypt N=2^${deps.config.scryptLogN})…`);

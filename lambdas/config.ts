@@ -48,35 +48,24 @@ export interface Config {
   /** Pushes sent in parallel at most. @default 16 */
   pushConcurrency: number;
   /**
-   * Per-user token buckets of the frames that cost, by frame name
-   * (`RATE_LIMITS`: JSON merged over DEFAULT_RATE_LIMITS, e.g.
-   * `{"new message":{"burst":5,"intervalMs":1000}}`; `off` disables all).
+   * Overrides of the per-user token buckets the route table gives the frames
+   * that cost (`rateLimit`), by frame name (`RATE_LIMITS`: JSON, e.g.
+   * `{"new message":{"burst":5,"intervalMs":1000}}`), or `off` for none.
    */
-  rateLimits: Readonly<Record<string, BucketLimit>>;
+  rateLimits: Readonly<Record<string, BucketLimit>> | 'off';
 }
 
-/** Generous for people, tight for scripts: a burst, then one frame per interval. */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<string, BucketLimit>> = {
-  'new message': { burst: 60, intervalMs: 250 },
-  'update message': { burst: 30, intervalMs: 1000 },
-  'edit group': { burst: 20, intervalMs: 3000 },
-  'new dialog': { burst: 20, intervalMs: 3000 },
-  'new group': { burst: 10, intervalMs: 10_000 },
-  'find contacts': { burst: 30, intervalMs: 1000 },
-  'handle userlink': { burst: 30, intervalMs: 10_000 },
-  'new key': { burst: 10, intervalMs: 10_000 },
-};
-
-function rateLimits(raw: string | undefined): Record<string, BucketLimit> {
-  if (raw === undefined || raw.trim() === '') return { ...DEFAULT_RATE_LIMITS };
-  if (raw.trim() === 'off') return {};
+/** `RATE_LIMITS`: JSON overrides by frame name, `off`, or none. */
+export function parseRateLimits(raw: string | undefined): Record<string, BucketLimit> | 'off' {
+  if (raw === undefined || raw.trim() === '') return {};
+  if (raw.trim() === 'off') return 'off';
   const given = JSON.parse(raw) as Record<string, BucketLimit>;
   for (const [frame, limit] of Object.entries(given)) {
     if (!Number.isSafeInteger(limit?.burst) || limit.burst < 1 || !Number.isSafeInteger(limit?.intervalMs) || limit.intervalMs < 1) {
       throw new Error(`RATE_LIMITS: ${frame} needs a positive integer burst and intervalMs`);
     }
   }
-  return { ...DEFAULT_RATE_LIMITS, ...given };
+  return given;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -115,7 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
-    rateLimits: rateLimits(env.RATE_LIMITS),
+    rateLimits: parseRateLimits(env.RATE_LIMITS),
   };
 }
 

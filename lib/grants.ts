@@ -70,7 +70,7 @@ export interface NarrowedWrite {
 export function narrowedWrites(route: RouteDefinition): NarrowedWrite[] {
   const writes: NarrowedWrite[] = [];
   // A rate-limited frame without write access to Data writes its user's buckets (storage/rate-limits.ts), and nothing else.
-  if (route.rateLimited && route.access.Data !== 'write') {
+  if (route.rateLimit && route.access.Data !== 'write') {
     writes.push({ table: 'Data', actions: ['dynamodb:UpdateItem'], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } } });
   }
   // A session frame refreshes its connection's expiry (storage/connections.ts refreshLiveness), and writes nothing else there.
@@ -94,6 +94,8 @@ export function unionRoute(event: string, routes: readonly RouteDefinition[], su
     access,
     pushes: routes.some(postsToConnections),
     tokenSecret: routes.some((r) => r.tokenSecret),
+    // Any limited route writes buckets: kept, so a union without Data write still gets the narrowed bucket write.
+    rateLimit: routes.find((r) => r.rateLimit)?.rateLimit,
     memoryMb: Math.max(...routes.map((r) => r.memoryMb ?? 0)) || undefined,
     summary,
   };

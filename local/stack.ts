@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDeps, resetDeps } from '../lambdas/deps';
-import { readConfig } from '../lambdas/config';
+import { parseRateLimits, readConfig } from '../lambdas/config';
+import { rateLimitedFrames, unlimitedFramesIn } from '../lambdas/routes/table';
 import { tables } from '../lambdas/storage/tables';
 import { consumerRoute, streamConsumers } from '../lambdas/streams/table';
 import type { BatchResponse, StreamEvent } from '../lambdas/streams/records';
@@ -129,6 +130,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const runtime = options.runtime ?? parseRuntime(process.env.LOCAL_RUNTIME);
   const routing = options.routing ?? parseRouting(process.env.ROUTING, 'ROUTING');
   const planned = plannedFunctions(routing);
+  const unlimited = unlimitedFramesIn(parseRateLimits({ ...process.env, ...options.env }.RATE_LIMITS));
+  if (unlimited.length > 0) throw new Error(`RATE_LIMITS names frames that take no bucket: ${unlimited.join(', ')} (limited: ${rateLimitedFrames.join(', ')})`);
   // Bundle runtime: filled once the endpoints its functions call are known (before any client can connect).
   const handlers = runtime === 'in-process' ? await inProcessHandlers(planned) : new Map<string, RouteHandler>();
   let bundles: BundleRuntime | undefined;

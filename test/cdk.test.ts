@@ -9,6 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { constructIdOf, MessengerStack, ROUTE_SELECTION_EXPRESSION } from '../lib/messenger-stack';
 import { DEFAULT_MEMORY_MB, entryOf } from '../lib/route-function';
+import { narrowedWrites, unionRoute } from '../lib/grants';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { isFrameRoute, postsToConnections, routeKeyOf, routeOf, routes, type RouteDefinition } from '../lambdas/routes/table';
 import { tables, type TableDefinition } from '../lambdas/storage/tables';
@@ -295,10 +296,17 @@ describe('least privilege', () => {
   it('lets rate-limited read-only routes update their users\' buckets, nothing else', () => {
     const dataId = logicalIdOfTable(tables.find((t) => t.name === 'Data')!);
     for (const route of routes) {
-      const expected = route.rateLimited && route.access.Data !== 'write' ? ['dynamodb:UpdateItem'] : [];
+      const expected = route.rateLimit && route.access.Data !== 'write' ? ['dynamodb:UpdateItem'] : [];
       expect([...actionsOn(route, dataId, { bucketGrant: true })], route.event).toEqual(expected);
     }
-    expect(routes.filter((r) => r.rateLimited && r.access.Data !== 'write').map((r) => r.event)).toEqual(['find contacts']);
+    expect(routes.filter((r) => r.rateLimit && r.access.Data !== 'write').map((r) => r.event)).toEqual(['find contacts']);
+  });
+
+  it('grants a function serving several routes (the dispatcher) the bucket write of any limited one', () => {
+    const readOnly = unionRoute('$default', [routeOf('who am i'), routeOf('find contacts')], 'test');
+    expect(readOnly.access.Data).toBe('read');
+    expect(narrowedWrites(readOnly).map((w) => w.conditions)).toContainEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+    expect(narrowedWrites(unionRoute('$default', [routeOf('who am i'), routeOf('ping')], 'test')).some((w) => w.table === 'Data')).toBe(false);
   });
 
   it('gives who am i no write action on the data table', () => {

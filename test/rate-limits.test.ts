@@ -60,4 +60,8 @@ describe('per-user limits', () => {
     expect(withdraw.error).toBeNull();
     await dan.client.close();
   });
+
+  it('refuses, at start-up, RATE_LIMITS naming a frame that takes no bucket', async () => {
+    await expect(startTestStack({ env: { RATE_LIMITS: JSON.stringify({ 'who am i': { burst: 1, intervalMs: 1 } }) } })).rejects.toThrow(/who am i/);
+  });
 });

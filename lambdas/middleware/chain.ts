@@ -14,7 +14,7 @@ import { FrameTooLarge, messagesOf } from '../outbound';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { FrameData, FrameName, FrameResult, PublicFrame, UserFrame } from '../protocol/events';
 import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../protocol/frames';
-import { routeOf, type RouteDefinition } from '../routes/table';
+import { rateLimitOf, routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, refreshLiveness, type BoundConnection } from '../storage/connections';
 import { takeToken } from '../storage/rate-limits';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
@@ -161,9 +161,8 @@ const payloadValidator = (route: RouteDefinition): middy.MiddlewareObj<WebSocket
 const rateLimiter = (route: RouteDefinition): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, FrameRequest['context']> => ({
   before: async (request) => {
     const { state } = request.context;
-    const limit = state.deps.config.rateLimits[route.event];
-    if (!route.rateLimited || !limit || !state.session) return;
-    if (route.rateLimited !== true && !route.rateLimited(state.data as never)) return;
+    const limit = rateLimitOf(route, state.deps.config.rateLimits, state.data);
+    if (!limit || !state.session) return;
     const allowed = await takeToken(state.deps, state.session.userId, route.event, limit, state.deps.now().getTime());
     if (!allowed) throw new ProtocolError(ERRORS.tooManyAttempts, 'rate limit');
   },

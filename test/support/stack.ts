@@ -1,6 +1,6 @@
 /** Starts the real local stack (embedded DynamoDB + gateway + handlers) for a test file. */
 import { createAccount, type NewAccount } from '../../lambdas/domain/provisioning';
-import { DEFAULT_RATE_LIMITS } from '../../lambdas/config';
+import { rateLimitedFrames } from '../../lambdas/routes/table';
 import { getDeps } from '../../lambdas/deps';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { TestClient } from './client';
@@ -10,7 +10,7 @@ export const TEST_ENV = { SCRYPT_LOG_N: '10', LOG_LEVEL: "warn" };
 
 /** For tests that build bulk data from one user in seconds: every per-user limit far away (production limits: rate-limits.test.ts). */
 export const BULK_RATE_LIMITS = {
-  RATE_LIMITS: JSON.stringify(Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((frame) => [frame, { burst: 100_000, intervalMs: 1 }]))),
+  RATE_LIMITS: JSON.stringify(Object.fromEntries(rateLimitedFrames.map((frame) => [frame, { burst: 100_000, intervalMs: 1 }]))),
 };
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
