@@ -23,6 +23,7 @@ import { CorsHttpMethod, HttpApi, HttpStage, type ThrottleSettings } from 'aws-c
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FILE_SERVER_READ } from './grants';
 import { Architecture, type Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -133,11 +134,7 @@ export class FileStorage extends Construct {
     // Capabilities: the signing secret, and GetItem on token families only.
     props.logins.tokenSecret.grantRead(this.handler);
     this.handler.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem'],
-        resources: [props.logins.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKENFAMILY#*'] } },
-      }),
+      new PolicyStatement({ actions: [...FILE_SERVER_READ.actions], resources: [props.logins.table.tableArn], conditions: structuredClone(FILE_SERVER_READ.conditions) }),
     );
 
     // One `$default` route: every path and method reaches the function, which answers 400 / 404 / 405 exactly as

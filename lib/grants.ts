@@ -4,7 +4,9 @@
  * (local/iam.ts). No CDK import, so the local stack can load it cheaply.
  */
 import { postsToConnections, type RouteDefinition } from '../lambdas/routes/table';
+import { BUCKET_KEY_PREFIX } from '../lambdas/storage/rate-limits';
 import { tables as tableDefinitions } from '../lambdas/storage/tables';
+import { FAMILY_KEY_PREFIX } from '../lambdas/storage/token-families';
 
 export interface PolicyStatement {
   effect: 'Allow' | 'Deny';
@@ -59,19 +61,19 @@ export function routeStatements(route: RouteDefinition, targets: GrantTargets): 
 /** A session frame whose Connections access is read-only still writes its connection's expiry. */
 export const refreshesLiveness = (route: RouteDefinition): boolean => route.auth && route.access.Connections === 'read';
 
-/** A write a read-only route still makes, granted only under an IAM condition that confines it to what it touches. */
-export interface NarrowedWrite {
+/** An access granted only under an IAM condition that confines it to what it touches (a read-only route's write; the file server's read). */
+export interface NarrowedGrant {
   table: 'Data' | 'Connections';
   actions: readonly string[];
   conditions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
 
 /** The one definition of these writes: the stack grants them with their conditions, the local check without. */
-export function narrowedWrites(route: RouteDefinition): NarrowedWrite[] {
-  const writes: NarrowedWrite[] = [];
+export function narrowedWrites(route: RouteDefinition): NarrowedGrant[] {
+  const writes: NarrowedGrant[] = [];
   // A rate-limited frame without write access to Data writes its user's buckets (storage/rate-limits.ts), and nothing else.
   if (route.rateLimit && route.access.Data !== 'write') {
-    writes.push({ table: 'Data', actions: ['dynamodb:UpdateItem'], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } } });
+    writes.push({ table: 'Data', actions: ['dynamodb:UpdateItem'], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${BUCKET_KEY_PREFIX}*`] } } });
   }
   // A session frame refreshes its connection's expiry (storage/connections.ts refreshLiveness), and writes nothing else there.
   if (refreshesLiveness(route)) {
@@ -79,6 +81,13 @@ export function narrowedWrites(route: RouteDefinition): NarrowedWrite[] {
   }
   return writes;
 }
+
+/** The file server checks a capability's login (lambdas/files/authority.ts): GetItem of token families, nothing else of Data. */
+export const FILE_SERVER_READ: NarrowedGrant = {
+  table: 'Data',
+  actions: ['dynamodb:GetItem'],
+  conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${FAMILY_KEY_PREFIX}*`] } },
+};
 
 /** One function serving several routes (the dispatcher) is granted the union of theirs. */
 export function unionRoute(event: string, routes: readonly RouteDefinition[], summary: string): RouteDefinition {

@@ -17,7 +17,9 @@ export interface BucketLimit {
   intervalMs: number;
 }
 
-const bucketKey = (userId: number, bucket: string) => ({ pk: `RATE#${userId}`, sk: bucket });
+/** Partition key prefix of the buckets (a read-only route's bucket write is confined to it, lib/grants.ts). */
+export const BUCKET_KEY_PREFIX = 'RATE#';
+const bucketKey = (userId: number, bucket: string) => ({ pk: `${BUCKET_KEY_PREFIX}${userId}`, sk: bucket });
 
 /** Takes one token of `userId`'s bucket `bucket`; false (nothing taken) when it is empty. */
 export async function takeToken(store: Store, userId: number, bucket: string, limit: BucketLimit, now = Date.now()): Promise<boolean> {

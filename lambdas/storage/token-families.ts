@@ -25,7 +25,9 @@ export interface TokenFamily {
   connections?: Record<string, number>;
 }
 
-const familyKey = (familyId: string) => ({ pk: `TOKENFAMILY#${familyId}`, sk: 'TOKENFAMILY' });
+/** Partition key prefix of token families (the file server's grant is confined to it, lib/grants.ts). */
+export const FAMILY_KEY_PREFIX = 'TOKENFAMILY#';
+const familyKey = (familyId: string) => ({ pk: `${FAMILY_KEY_PREFIX}${familyId}`, sk: 'TOKENFAMILY' });
 /** gsi1 entry of a family: a user's logins, found without a Scan (password change revokes the others). */
 const userFamiliesKey = (family: Pick<TokenFamily, 'userId' | 'familyId'>) => ({
   gsi1pk: `USERFAMILIES#${family.userId}`,
