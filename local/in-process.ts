@@ -32,9 +32,9 @@ export const principalOf = (route: RouteDefinition): Principal => ({
 });
 
 /** A handler that runs as `route`'s function. */
-export const runAs = (route: RouteDefinition, handler: RouteHandler): RouteHandler => {
+export const runAs = <A extends unknown[], R>(route: RouteDefinition, handler: (...args: A) => R): ((...args: A) => R) => {
   const principal = principalOf(route);
-  return (event, context) => currentPrincipal.run(principal, () => handler(event, context));
+  return (...args) => currentPrincipal.run(principal, () => handler(...args));
 };
 
 /** Route key → the handler of each planned function, running as that function. */

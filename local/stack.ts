@@ -23,8 +23,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
-import { enforceIam, inProcessHandlers, principalOf } from './in-process';
-import { currentPrincipal } from './iam';
+import { enforceIam, inProcessHandlers, runAs } from './in-process';
 import { ensureSynth } from './synth';
 
 const RUNTIMES = ['in-process', 'bundles'] as const;
@@ -118,8 +117,7 @@ async function subscribeStreamConsumers(dynamo: EmbeddedDynamo, bundles: BundleR
       handler = async (event) => (await bundle.invoke(event)) as BatchResponse;
     } else {
       const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: typeof handler };
-      const principal = principalOf(consumerRoute(consumer));
-      handler = (event) => currentPrincipal.run(principal, () => module.handler(event));
+      handler = runAs(consumerRoute(consumer), module.handler);
     }
     dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
   }

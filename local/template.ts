@@ -4,7 +4,7 @@
  * and its role's policy statements, CloudFormation intrinsics resolved against
  * the local stand-ins (table names, ARNs, endpoint URLs).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PolicyStatement } from '../lib/grants';
 
@@ -72,9 +72,21 @@ function arnOf(resource: Resource, physicalId: string): string {
   }
 }
 
+type Template = { Resources: Record<string, Resource> };
+const parsedTemplates = new Map<string, { mtimeMs: number; template: Template }>();
+
+/** The template parsed once per synthesis: the file server and the routes' runtime both read it at start-up. */
+function templateAt(file: string): Template {
+  const { mtimeMs } = statSync(file);
+  const known = parsedTemplates.get(file);
+  if (known?.mtimeMs === mtimeMs) return known.template;
+  const template = JSON.parse(readFileSync(file, 'utf8')) as Template;
+  parsedTemplates.set(file, { mtimeMs, template });
+  return template;
+}
+
 export function readSynthesizedStack(assemblyDir: string, local: LocalResources, stackName = 'Messenger'): SynthesizedStack {
-  const template = JSON.parse(readFileSync(join(assemblyDir, `${stackName}.template.json`), 'utf8')) as { Resources: Record<string, Resource> };
-  const resources = template.Resources;
+  const resources = templateAt(join(assemblyDir, `${stackName}.template.json`)).Resources;
 
   const physicalId = (logicalId: string): string => {
     const resource = resources[logicalId];
