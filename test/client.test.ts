@@ -10,20 +10,15 @@ import { getDeps } from '../lambdas/deps';
 import { configureDomain } from '../lambdas/domain/provisioning';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
+import { newUser } from './support/contacts';
 import { closeFromServer, next, recordingWebSocket, until } from './support/sdk';
 import { createTestUser, loggedIn, startTestStack } from './support/stack';
 
 let stack: LocalStack;
 const clients: MessengerClient[] = [];
-let userCount = 0;
 
 /** A fresh user per test: logins, token families and connections never mix between tests. */
-async function newUser(firstName = '', lastName = '') {
-  const username = `sdk-user-${++userCount}`;
-  const password = `${username}-secret`;
-  const user = await createTestUser({ username, password, firstName, lastName });
-  return { id: user.id, username, password };
-}
+const sdkUser = (firstName = '', lastName = '') => newUser('sdk-user-', { firstName, lastName });
 
 function client(options: ClientOptions = {}) {
   const ws = recordingWebSocket();
@@ -52,7 +47,7 @@ describe('client SDK', () => {
   afterAll(() => stack.close());
 
   it('logs in, round-trips acks (promise and callback), sends fire-and-forget frames without ackId', async () => {
-    const user = await newUser('Ada', 'Lovelace');
+    const user = await sdkUser('Ada', 'Lovelace');
     const onToken = vi.fn();
     const { client: c, ws } = client({ onToken });
     const urls = vi.fn();
@@ -80,7 +75,7 @@ describe('client SDK', () => {
   });
 
   it('rejects with the protocol error string on an error ack', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c } = client();
     const refused = await c.login({ username: user.username, password: 'not the password' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(MessengerError);
@@ -95,7 +90,7 @@ describe('client SDK', () => {
   });
 
   it('times out an ack, and ignores the ack when it comes late', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c, ws } = client({ ackTimeoutMs: 1000 }); // the login must not time out on a loaded machine
     await c.login({ username: user.username, password: user.password });
     ws.last.hold(); // the uplink stalls: the server sees the frame only after the timeout
@@ -119,7 +114,7 @@ describe('client SDK', () => {
   });
 
   it('timeout(ms).emitWithAck resolves with the result, a server error rejects with it', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c } = client();
     await c.timeout(5000).emitWithAck('auth by credentials', { username: user.username, password: user.password });
     await expect(c.timeout(5000).emitWithAck('who am i')).resolves.toMatchObject({ id: user.id });
@@ -127,7 +122,7 @@ describe('client SDK', () => {
   });
 
   it('rejects pending acks when the server closes the connection', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c, ws } = client({ backoff: { baseMs: 2000, maxMs: 2000 } });
     await c.login({ username: user.username, password: user.password });
     ws.last.hold();
@@ -141,7 +136,7 @@ describe('client SDK', () => {
   });
 
   it('reconnects after a server close with the stored token, rotates it, and the old token is refused', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const tokens: (AuthResult | null)[] = [];
     const { client: c, ws } = client({ onToken: (auth) => void tokens.push(auth) });
     const first = await c.login({ username: user.username, password: user.password });
@@ -168,7 +163,7 @@ describe('client SDK', () => {
   });
 
   it('asks getCredentials when the stored token is refused, and logs in with them', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: raw, token: revoked } = await loggedIn(stack, user.username, user.password);
     await raw.call('log me out');
     await raw.close();
@@ -186,7 +181,7 @@ describe('client SDK', () => {
   });
 
   it('without getCredentials, a refused token leaves the client waiting for login()', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c } = client({ auth: { userId: user.id, token: 'not-a-token' } });
     const failure = await next<MessengerError>(c, 'auth_error');
     expect(failure).toMatchObject({ protocolError: ERRORS.wrongToken, event: 'auth by token' });
@@ -199,7 +194,7 @@ describe('client SDK', () => {
   });
 
   it('a replayed token ends the login (subscribe please): the client logs in again through getCredentials', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const getCredentials = vi.fn(() => ({ username: user.username, password: user.password }));
     const { client: c, ws } = client({ getCredentials });
     const first = await c.login({ username: user.username, password: user.password });
@@ -223,7 +218,7 @@ describe('client SDK', () => {
   });
 
   it('queues emits made while disconnected and sends them in order after re-authentication', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c, ws } = client({ backoff: { baseMs: 300, maxMs: 300 } });
     await c.login({ username: user.username, password: user.password });
     const disconnected = next(c, 'disconnect');
@@ -249,7 +244,7 @@ describe('client SDK', () => {
   });
 
   it('bounds the queue: an emit over the limit is refused with `queue full`', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c } = client({ queueLimit: 2 });
     const first = c.emitWithAck('who am i');
     const second = c.emitWithAck('ping');
@@ -263,7 +258,7 @@ describe('client SDK', () => {
   });
 
   it('delivers pushes to on() handlers: log out please after log me out ends the login', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const onToken = vi.fn();
     const { client: c } = client({ onToken });
     const logOutPlease = vi.fn();
@@ -310,7 +305,7 @@ describe('client SDK', () => {
   });
 
   it('drops a connection whose pings go unanswered and reconnects', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     // Timeouts generous enough for a loaded CI machine: the ping timeout is what is tested, not its length.
     const { client: c, ws } = client({ heartbeatMs: 100, ackTimeoutMs: 1000 });
     await c.login({ username: user.username, password: user.password });
@@ -324,7 +319,7 @@ describe('client SDK', () => {
   });
 
   it('lightweight: stored logins authenticate with isLightweight, and the server pushes accordingly', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: first } = client();
     const login = await first.login({ username: user.username, password: user.password });
     first.close();
@@ -338,7 +333,7 @@ describe('client SDK', () => {
   });
 
   it('bootstrap() runs the start-up sequence; reads the server lacks come back unavailable', async () => {
-    const user = await newUser('Grace', 'Hopper');
+    const user = await sdkUser('Grace', 'Hopper');
     const { client: c } = client();
     await c.login({ username: user.username, password: user.password });
     const result = await c.bootstrap({ timeout: 5000 });
@@ -357,7 +352,7 @@ describe('client SDK', () => {
   });
 
   it('close() fails what is pending and stops reconnecting', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c, ws } = client();
     await c.login({ username: user.username, password: user.password });
     ws.last.hold();
@@ -378,7 +373,7 @@ describe('client SDK and the gateway limits', () => {
   afterAll(() => stack.close());
 
   it('pings keep an idle connection open; the 2-hour close (1001) is a transparent reconnect', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c, ws } = client({ heartbeatMs: 100 });
     const disconnects: DisconnectInfo[] = [];
     c.on('disconnect', (info) => disconnects.push(info));
@@ -396,7 +391,7 @@ describe('client SDK and the gateway limits', () => {
   });
 
   it('without heartbeat the idle timeout closes the connection, and the client comes back', async () => {
-    const user = await newUser();
+    const user = await sdkUser();
     const { client: c } = client({ heartbeatMs: 0 });
     await c.login({ username: user.username, password: user.password });
     expect(await next<DisconnectInfo>(c, 'disconnect', 2000)).toMatchObject({ code: 1001, willReconnect: true });

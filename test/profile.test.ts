@@ -10,20 +10,15 @@ import { isBlankName } from '../lambdas/domain/profile';
 import type { SelfUser } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import { TestClient } from './support/client';
+import { newUser } from './support/contacts';
 import { errorOf } from './support/conversations';
-import { createTestUser, loggedIn, startTestStack } from './support/stack';
+import { loggedIn, startTestStack } from './support/stack';
 
 const MAX_FAILURES = 3;
 let stack: LocalStack;
-let serial = 0;
 
-/** A fresh account per test, so tests do not share state. */
-async function newUser(options: { plannedPasswordChange?: boolean; firstName?: string; lastName?: string } = {}) {
-  const username = `user${++serial}`;
-  const password = `${username}-secret`;
-  await createTestUser({ username, password, firstName: options.firstName ?? 'First', lastName: options.lastName ?? 'Last', ...options });
-  return { username, password };
-}
+/** A fresh account per test, so tests do not share state; named unless told otherwise. */
+const profileUser = (options: Parameters<typeof newUser>[1] = {}) => newUser('user', { firstName: 'First', lastName: 'Last', ...options });
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { LOGIN_MAX_FAILURES: String(MAX_FAILURES) } });
@@ -32,7 +27,7 @@ afterAll(() => stack.close());
 
 describe('change profile', () => {
   it('stores trimmed names that who am i returns', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     const ack = await client.request('change profile', { first_name: '  Ada ', last_name: 'Lovelace' });
     expect(ack).toMatchObject({ error: null, result: null });
@@ -41,7 +36,7 @@ describe('change profile', () => {
   });
 
   it('refuses blank names and ill-typed payloads', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     expect(await errorOf(client, 'change profile', { first_name: '', last_name: 'Lovelace' })).toBe('enter name and last name');
     expect(await errorOf(client, 'change profile', { first_name: 'Ada', last_name: ' \t ' })).toBe('enter name and last name');
@@ -67,7 +62,7 @@ describe('change profile', () => {
 
 describe('change avatar / delete avatar', () => {
   it('sets and clears the own avatar', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     const avatar = randomUUID();
     expect(await client.request('change avatar', { avatar, is_group: false })).toMatchObject({ error: null, result: null });
@@ -81,7 +76,7 @@ describe('change avatar / delete avatar', () => {
   });
 
   it('asks for a UUID v4', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     for (const avatar of [undefined, null, '', 42, 'not-a-uuid', '6ba7b810-9dad-11d1-80b4-00c04fd430c8' /* v1 */, `${randomUUID()}x`]) {
       expect(await errorOf(client, 'change avatar', { avatar, is_group: false }), String(avatar)).toBe('please provide avatar uuid');
@@ -92,7 +87,7 @@ describe('change avatar / delete avatar', () => {
   });
 
   it('a group avatar of a group that does not exist is refused like any other (access denied); one without id is wrong data', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     expect(await errorOf(client, 'change avatar', { avatar: randomUUID(), is_group: true, id: 1 })).toBe('access denied');
     expect(await errorOf(client, 'delete avatar', { is_group: true, id: 1 })).toBe('access denied');
@@ -104,7 +99,7 @@ describe('change avatar / delete avatar', () => {
 
 describe('change password', () => {
   it('answers each error string', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     expect(await errorOf(client, 'change password', { current: password, new: 'n3w-secret' })).toBe('wrong data provided');
     expect(await errorOf(client, 'change password', { current: password, new: '', newAgain: '' })).toBe('wrong data provided');
@@ -123,7 +118,7 @@ describe('change password', () => {
   });
 
   it('logs the other devices out and keeps the caller in', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const me = await loggedIn(stack, username, password);
     const other = await loggedIn(stack, username, password);
     await other.client.push('storage urls');
@@ -155,7 +150,7 @@ describe('change password', () => {
   });
 
   it('counts wrong current passwords like failed logins', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     for (let i = 0; i < MAX_FAILURES; i++) {
       expect(await errorOf(client, 'change password', { current: `guess-${i}`, new: 'n3w-secret', newAgain: 'n3w-secret' })).toBe('wrong password');
@@ -170,7 +165,7 @@ describe('change password', () => {
   });
 
   it('limits parallel wrong current passwords like sequential ones', async () => {
-    const { username, password } = await newUser();
+    const { username, password } = await profileUser();
     const { client } = await loggedIn(stack, username, password);
     const guesses = Array.from({ length: 12 }, (_, i) => errorOf(client, 'change password', { current: `guess-${i}`, new: 'n3w-secret', newAgain: 'n3w-secret' }));
     const errors = await Promise.all(guesses);
@@ -182,7 +177,7 @@ describe('change password', () => {
 
 describe('start-up wizard', () => {
   it('fixes a new account step by step, as who am i shows', async () => {
-    const { username, password } = await newUser({ plannedPasswordChange: true, firstName: '', lastName: '' });
+    const { username, password } = await profileUser({ plannedPasswordChange: true, firstName: '', lastName: '' });
     const { client } = await loggedIn(stack, username, password);
     expect(await client.call<SelfUser>('who am i')).toMatchObject({
       first_name: '',

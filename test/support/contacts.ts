@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { getDeps } from '../../lambdas/deps';
 import { linkUsers } from '../../lambdas/domain/contacts';
+import type { NewAccount } from '../../lambdas/domain/provisioning';
 import type { ContactUser } from '../../lambdas/protocol/objects';
 import type { LocalStack } from '../../local/stack';
 import type { TestClient } from './client';
@@ -15,7 +16,7 @@ export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let serial = 0;
 
 /** A fresh account (unique username with `prefix`) in `domain`. */
-export async function newUser(prefix: string, options: { domain?: string; firstName?: string; lastName?: string } = {}) {
+export async function newUser(prefix: string, options: Omit<NewAccount, 'username' | 'password'> = {}) {
   const username = `${prefix}${++serial}`;
   const password = `${username}-secret`;
   const user = await createTestUser({ username, password, ...options });
