@@ -22,6 +22,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
+import { latencyModelFromEnv, type LatencyModel } from './latency-model';
 import { enforceIam, inProcessHandlers, principalOf } from './in-process';
 import { currentPrincipal } from './iam';
 import { ensureSynth } from './synth';
@@ -65,6 +66,8 @@ export interface LocalStackOptions {
    * Gateway does not guarantee it): the route is not invoked.
    */
   losesDisconnect?: (connectionId: string) => boolean;
+  /** The AWS latency model (local/latency-model.ts). @default from $LATENCY_MODEL, $LATENCY_MODEL_JSON, $LATENCY_MODEL_SEED: none */
+  latency?: LatencyModel;
 }
 
 export interface LocalStack {
@@ -82,6 +85,8 @@ export interface LocalStack {
   routeKeys: string[];
   /** Bundle runtime only: the functions, their instances and cold starts. */
   bundles?: BundleRuntime;
+  /** The AWS latency model, when on: `active = false` pauses it. */
+  latency?: LatencyModel;
   close(): Promise<void>;
 }
 
@@ -134,7 +139,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let bundles: BundleRuntime | undefined;
   const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const latency = options.latency ?? latencyModelFromEnv({ ...process.env, ...options.env });
   const dynamo = await startEmbeddedDynamo({
+    latency,
     dataDir: options.dataDir,
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
@@ -155,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxConnectionMs: options.maxConnectionMs,
       losesDisconnect: options.losesDisconnect,
       faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
+      latency,
     });
   } catch (error) {
     await dynamo.close();
@@ -200,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         managementEndpoint: gateway.managementEndpoint,
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
+        coldStart: latency && (() => latency.wait('coldStart')),
         env: options.env ?? {},
         fileStore: files.store,
         // The template's limit and origins unless this stack is given others.
@@ -223,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routing,
     routeKeys: planned.map((p) => p.routeKey),
     bundles,
+    latency,
     url: gateway.url,
     managementEndpoint: gateway.managementEndpoint,
     dynamoEndpoint: dynamo.endpoint,
