@@ -8,11 +8,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoRequestStarted, measureFrame } from '../lambdas/frame-cost';
 import { BundleFunction } from '../local/bundles';
 import { AWS_LATENCY, createLatencyModel, latencyModelFromEnv, latencySettings, type LatencySettings } from '../local/latency-model';
 import type { SynthesizedFunction } from '../local/template';
+import { TestClient } from './support/client';
 import { recordFrames } from './support/frame-costs';
 import { getDeps } from '../lambdas/deps';
 import type { LocalStack } from '../local/stack';
@@ -135,6 +137,28 @@ describe('the local stack with LATENCY_MODEL=aws', () => {
     await client.call('ping');
     expect(performance.now() - started2).toBeLessThan(90);
     await client.close();
+  });
+
+  it('logs in by token in 4 sequential round trips, and by a token that names no domain (issued before tokens did) in 5', async () => {
+    stack.latency!.active = false;
+    await createTestUser({ username: 'rotating', password: 'rotating-secret' });
+    const first = await loggedIn(stack, 'rotating', 'rotating-secret');
+    const frames = recordFrames();
+    const client = await TestClient.connect(stack.url);
+    const named = await frames.costOf(client, 'auth by token', { userId: first.userId, token: first.token });
+    // The rotation with the user and domain; presence; the connection's binding; the family's list of connections.
+    expect(named.dynamoRoundTrips).toBe(4);
+    const { token } = client.acks.at(-1)!.result as { token: string };
+    const claims = decodeJwt(token);
+    expect(claims.did).toBeTypeOf('number');
+    const { did: _, ...older } = claims;
+    const unnamed = await new SignJWT(older).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(getDeps().config.tokenSecret!));
+    const again = await TestClient.connect(stack.url);
+    const before = await frames.costOf(again, 'auth by token', { userId: first.userId, token: unnamed });
+    expect(before.dynamoRoundTrips).toBe(5);
+    expect(before.dynamoRequests).toBe(named.dynamoRequests);
+    frames.stop();
+    await Promise.all([first.client, client, again].map((c) => c.close()));
   });
 });
 
