@@ -46,9 +46,17 @@ export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoi
       const command = context.commandName ?? '';
       if (!READS_WITHOUT_CAPACITY.has(command)) input.ReturnConsumedCapacity ??= 'TOTAL';
       const answered = dynamoRequestStarted();
-      const result = await next(args).finally(answered);
-      recordDynamoRequest(command, (result.output as { ConsumedCapacity?: never }).ConsumedCapacity);
-      return result;
+      try {
+        const result = await next(args);
+        recordDynamoRequest(command, (result.output as { ConsumedCapacity?: never }).ConsumedCapacity);
+        return result;
+      } catch (error) {
+        // A refused request (a failed condition) was still a request; its capacity is not reported.
+        recordDynamoRequest(command, undefined);
+        throw error;
+      } finally {
+        answered();
+      }
     },
     { step: 'initialize', name: 'frameCost' },
   );
