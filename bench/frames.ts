@@ -213,7 +213,7 @@ results.push(
 );
 // A group member: 11 dialogs, with hundreds of unread messages (at most 100 are read).
 results.push(await measure('give me messages', 'give me messages', Math.min(FRAMES, 500), CONCURRENCY, (i) => senders[i % CONCURRENCY]!.client.call('give me messages')));
-// 10 of the messages of one page, marked read again and again (each is an update of the caller's copies).
+// 10 of the messages of one page, marked read again and again: the same round trips each time (after the first, each copy's update is refused by its condition).
 const readable = await Promise.all(
   Array.from({ length: CONCURRENCY }, async (_, i) => {
     const page = await senders[i]!.client.call<{ id: number }[]>('get messages before', { dialog_id: groupDialogs[i]!.id, last_date: '2094-01-01 00:00:00' });
