@@ -10,7 +10,7 @@ import { Agent } from 'node:http';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readConfig, type Config } from './config';
-import { recordDynamoRequest } from './frame-cost';
+import { dynamoRequestStarted, recordDynamoRequest } from './frame-cost';
 import { createPusher, type Pusher } from './push';
 
 export interface Deps {
@@ -45,9 +45,18 @@ export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoi
       const input = args.input as { ReturnConsumedCapacity?: string };
       const command = context.commandName ?? '';
       if (!READS_WITHOUT_CAPACITY.has(command)) input.ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
-      recordDynamoRequest(command, (result.output as { ConsumedCapacity?: never }).ConsumedCapacity);
-      return result;
+      const answered = dynamoRequestStarted();
+      try {
+        const result = await next(args);
+        recordDynamoRequest(command, (result.output as { ConsumedCapacity?: never }).ConsumedCapacity);
+        return result;
+      } catch (error) {
+        // A refused request (a failed condition) was still a request; its capacity is not reported.
+        recordDynamoRequest(command, undefined);
+        throw error;
+      } finally {
+        answered();
+      }
     },
     { step: 'initialize', name: 'frameCost' },
   );

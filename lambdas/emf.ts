@@ -22,6 +22,7 @@ export const FRAME_METRICS: readonly { name: keyof FrameRecord | 'frames'; unit:
   { name: 'frames', unit: 'Count' },
   { name: 'ms', unit: 'Milliseconds' },
   { name: 'dynamoRequests', unit: 'Count' },
+  { name: 'dynamoRoundTrips', unit: 'Count' },
   { name: 'readUnits', unit: 'Count' },
   { name: 'writeUnits', unit: 'Count' },
   { name: 'pushes', unit: 'Count' },

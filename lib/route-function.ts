@@ -33,6 +33,24 @@ export const DEFAULT_MEMORY_MB = 256;
 const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /**
+ * Credential providers of the SDK's default chain that a function never
+ * reaches: Lambda gives every function its role's credentials in the
+ * environment, the chain's first link (`fromEnv`), and the chain loads each
+ * later link by a dynamic `import()` only when the links before it failed.
+ * Left out of the bundles, they take with them the STS/SSO clients they
+ * build on (@aws-sdk/nested-clients): ~90 KB of every bundle, a fifth
+ * (docs/benchmarks.md, "Cold start"). Were one ever reached, its import
+ * would fail with the package's name. The container and instance metadata
+ * providers stay (small, and also what the SDK's defaults mode reads).
+ */
+export const NEVER_ON_LAMBDA = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+] as const;
+
+/**
  * How every function of the stack is bundled (route functions and the file
  * server alike): one definition, so a bundle cannot miss the banner.
  */
@@ -47,6 +65,7 @@ export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   sourcesContent: false,
   // The SDK versions the lockfile pins (and the tests ran), not whichever the runtime carries.
   bundleAwsSDK: true,
+  externalModules: [...NEVER_ON_LAMBDA],
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
 });
 

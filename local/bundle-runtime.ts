@@ -66,6 +66,8 @@ export interface BundleRuntimeOptions {
   /** The files bucket's objects (the local file store), and overrides for the file server's function only. */
   fileStore: FileStore;
   filesEnv: Record<string, string>;
+  /** Waited by each new instance after its import: the platform's part of a cold start (the latency model's). */
+  coldStart?: () => Promise<void>;
 }
 
 export interface BundleRuntime {
@@ -128,14 +130,14 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     ...overrides,
   });
 
-  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env))]));
-  const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv));
+  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env), options.coldStart)]));
+  const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv), options.coldStart);
   // Under the stack's Streams construct (lib/stream-consumers.ts; not imported: it loads the CDK).
   const consumers = new Map(
     streamConsumers.map((consumer) => {
       const fn = functions.find((f) => f.path.split('/').slice(1, 3).join('/') === `Streams/${consumerConstructId(consumer)}`);
       if (!fn) throw new Error(`${assembly} has no function for stream consumer ${consumer.module}: synthesize again`);
-      return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env))] as const;
+      return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env), options.coldStart)] as const;
     }),
   );
   return {

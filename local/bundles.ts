@@ -34,7 +34,8 @@ class Instance {
   private pending?: { id: number; resolve: (o: Outcome) => void; reject: (e: Error) => void };
   dead = false;
 
-  constructor(fn: SynthesizedFunction, env: Record<string, string>) {
+  /** `platformStart`: what a cold start adds before and beside the import (the latency model's), waited after it. */
+  constructor(fn: SynthesizedFunction, env: Record<string, string>, platformStart?: () => Promise<void>) {
     this.worker = new Worker(WORKER, {
       workerData: { entry: fn.entry, handlerName: fn.handlerName, functionName: fn.logicalId, memoryMb: fn.memoryMb },
       env,
@@ -43,10 +44,10 @@ class Instance {
       stdout: false,
       stderr: false,
     });
-    this.ready = new Promise((resolve, reject) => {
+    this.ready = new Promise<void>((resolve, reject) => {
       this.worker.once('message', () => resolve());
       this.worker.once('error', reject);
-    });
+    }).then(platformStart);
     this.worker.on('message', (message: Outcome & { ready?: boolean }) => {
       if (message.ready || !this.pending || message.id !== this.pending.id) return;
       const { resolve } = this.pending;
@@ -79,6 +80,7 @@ export class BundleFunction {
   constructor(
     readonly fn: SynthesizedFunction,
     private readonly environment: () => Record<string, string>,
+    private readonly platformStart?: () => Promise<void>,
   ) {}
 
   get instances(): number {
@@ -87,7 +89,7 @@ export class BundleFunction {
 
   private take(): Instance {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) if (!instance.dead) return instance;
-    const instance = new Instance(this.fn, this.environment());
+    const instance = new Instance(this.fn, this.environment(), this.platformStart);
     this.all.add(instance);
     this.coldStarts++;
     return instance;

@@ -19,6 +19,7 @@ import { readEnvelope } from './dynamo/envelope';
 import { ExpiryIndex } from './dynamo/expiry-index';
 import { RwLock } from './dynamo/rwlock';
 import { LocalStreams, type LocalStreamsOptions } from './dynamo/streams';
+import type { LatencyModel } from './latency-model';
 import { transactGetItems, transactWriteItems } from './dynamo/transactions';
 import { describeTimeToLive, indexExpiries, sweepExpired, updateTimeToLive, type TtlContext } from './dynamo/ttl';
 import { WireError, sendError, sendJson, type Payload } from './dynamo/wire';
@@ -42,6 +43,8 @@ export interface EmbeddedDynamoOptions {
   sweepIntervalMs?: number;
   tables: TableDefinition[];
   streams?: LocalStreamsOptions;
+  /** The AWS latency model (local/latency-model.ts): each request waits its operation's delay. */
+  latency?: LatencyModel;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -171,6 +174,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     const request = readEnvelope(req, body, res, (op) => ownOps.has(op) || DynaliteCore.handles(op));
     if (!request) return;
     const { op, input, contentType } = request;
+    await opts.latency?.waitDynamo(op);
     try {
       sendJson(res, 200, await (ownOps.get(op)?.(input) ?? dynaliteOp(op, input)), contentType);
     } catch (err) {

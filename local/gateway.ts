@@ -16,6 +16,7 @@ import { routeKeyOf } from '../lambdas/routes/table';
 import { managementFault, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
 import { flatHeaders, readBody } from './http-request';
+import type { LatencyModel } from './latency-model';
 import { goneError, managementError, type ManagementRefusal } from './management-errors';
 
 export type RouteHandler = (event: WebSocketEvent, context: LambdaContext) => Promise<RouteResponse>;
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   faults?: Faults;
   /** Loses the `$disconnect` of the connections it answers true for, as the `lostDisconnect` fault does at random. */
   losesDisconnect?: (connectionId: string) => boolean;
+  /** The AWS latency model (local/latency-model.ts): API Gateway's legs of each frame and each Management API call. */
+  latency?: LatencyModel;
 }
 
 export interface Gateway {
@@ -135,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = data.toString('utf8');
     const routeKey = selectRoute(body);
     try {
+      await options.latency?.wait('gatewayToLambda');
       const response = await invoke(routeKey, 'MESSAGE', connectionId, {
         body,
         isBase64Encoded: false,
@@ -144,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // API Gateway delivers no message over 128 KB, a route response included: the client gets nothing.
       const size = Buffer.byteLength(answer, 'utf8');
       if (size > maxMessageBytes) throw new Error(`route response of ${size} bytes exceeds the ${maxMessageBytes}-byte message limit`);
+      await options.latency?.wait('lambdaToGateway');
       // Two-way routes: an integration that returns no body still answers, with an empty text frame (clients ignore it).
       if (live.socket.readyState === WebSocket.OPEN) live.socket.send(answer);
     } catch (error) {
@@ -216,6 +221,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const connectionId = decodeURIComponent(match[1]!);
+    await options.latency?.wait('postToConnection');
     const refusal = options.authorizeManagement?.(req, req.method ?? 'GET', connectionId);
     if (refusal) {
       req.resume();

@@ -1,4 +1,4 @@
-/** `npm start`: the whole backend on this machine. PORT, DATA_DIR, HOST, LOCAL_RUNTIME, ROUTING and the handlers' variables configure it. */
+/** `npm start`: the whole backend on this machine. PORT, DATA_DIR, HOST, LOCAL_RUNTIME, ROUTING, LATENCY_MODEL and the handlers' variables configure it. */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { getDeps } from '../lambdas/deps';
 import { seedDemoData } from './seed';
@@ -35,6 +35,7 @@ console.log(
     `  Management API   ${stack.managementEndpoint}/@connections/{id}`,
     `  DynamoDB         ${stack.dynamoEndpoint} (${dataDir ? `on disk: ${dataDir}` : 'in memory'})`,
     `  File server      ${stack.filesUrl}`,
+    ...(stack.latency ? [`  Latency model    AWS (LATENCY_MODEL=aws): each frame, DynamoDB request, Management API call and cold start waits its modeled delay`] : []),
     demo.present.length
       ? `  Demo users       ${demo.present.map((u) => `${u.username} / ${u.password}`).join(', ')}${demo.created ? ' (created now)' : ''}`
       : '  Demo users       none (the store was not empty)',

@@ -23,6 +23,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
+import { latencyModelFromEnv, type LatencyModel } from './latency-model';
 import { enforceIam, inProcessHandlers, runAs } from './in-process';
 import { ensureSynth } from './synth';
 
@@ -65,6 +66,8 @@ export interface LocalStackOptions {
    * Gateway does not guarantee it): the route is not invoked.
    */
   losesDisconnect?: (connectionId: string) => boolean;
+  /** The AWS latency model (local/latency-model.ts). @default from $LATENCY_MODEL, $LATENCY_MODEL_JSON, $LATENCY_MODEL_SEED: none */
+  latency?: LatencyModel;
 }
 
 export interface LocalStack {
@@ -82,6 +85,8 @@ export interface LocalStack {
   routeKeys: string[];
   /** Bundle runtime only: the functions, their instances and cold starts. */
   bundles?: BundleRuntime;
+  /** The AWS latency model, when on: `active = false` pauses it. */
+  latency?: LatencyModel;
   close(): Promise<void>;
 }
 
@@ -135,7 +140,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let bundles: BundleRuntime | undefined;
   const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const latency = options.latency ?? latencyModelFromEnv({ ...process.env, ...options.env });
   const dynamo = await startEmbeddedDynamo({
+    latency,
     dataDir: options.dataDir,
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
@@ -156,6 +163,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxConnectionMs: options.maxConnectionMs,
       losesDisconnect: options.losesDisconnect,
       faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
+      latency,
     });
   } catch (error) {
     await dynamo.close();
@@ -201,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         managementEndpoint: gateway.managementEndpoint,
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
+        coldStart: latency && (() => latency.wait('coldStart')),
         env: options.env ?? {},
         fileStore: files.store,
         // The template's limit and origins unless this stack is given others.
@@ -224,6 +233,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routing,
     routeKeys: planned.map((p) => p.routeKey),
     bundles,
+    latency,
     url: gateway.url,
     managementEndpoint: gateway.managementEndpoint,
     dynamoEndpoint: dynamo.endpoint,

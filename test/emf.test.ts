@@ -31,6 +31,7 @@ const record = fc.record({
   route: fc.constantFrom(...routes.map((r) => r.event)),
   ms: fc.double({ min: 0, max: 30_000, noNaN: true }),
   dynamoRequests: fc.nat(50),
+  dynamoRoundTrips: fc.nat(50),
   readUnits: fc.double({ min: 0, max: 1000, noNaN: true }),
   writeUnits: fc.double({ min: 0, max: 1000, noNaN: true }),
   pushes: fc.nat(300),
@@ -54,7 +55,7 @@ describe('frame line', () => {
   });
 
   it('stays a plain line off Lambda, and names the namespace from the environment on it', () => {
-    const frame: FrameRecord = { route: 'ping', ms: 1.5, dynamoRequests: 1, readUnits: 0.5, writeUnits: 0, pushes: 0 };
+    const frame: FrameRecord = { route: 'ping', ms: 1.5, dynamoRequests: 1, dynamoRoundTrips: 1, readUnits: 0.5, writeUnits: 0, pushes: 0 };
     expect(frameLine(frame, { connectionId: 'c1' })).toEqual({ ...frame, connectionId: 'c1' });
     expect(emfOptions({})).toBeUndefined();
     expect(emfOptions({ AWS_LAMBDA_FUNCTION_NAME: 'f', METRICS_NAMESPACE: 'Messenger-staging' })).toEqual({ namespace: 'Messenger-staging' });

@@ -69,6 +69,8 @@ describe('message frames cost the same however much there is', () => {
     console.info('get messages before, DynamoDB requests (3 vs 200 messages):', a.dynamoRequests, b.dynamoRequests);
     // Session, GetItem of the membership, one Query.
     expect([a.dynamoRequests, b.dynamoRequests]).toEqual([3, 3]);
+    // Waited for one after the other: the session, then the membership and the Query together.
+    expect([a.dynamoRoundTrips, b.dynamoRoundTrips]).toEqual([2, 2]);
     expect(await bob!.client.call<Message[]>('get messages before', page(long))).toHaveLength(50);
     await closeAll(ann!, bob!);
   });

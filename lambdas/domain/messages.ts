@@ -239,21 +239,26 @@ export async function giveMeMessages(deps: Deps, userId: number): Promise<Messag
 }
 
 /**
- * `get messages before`: the caller's membership (GetItem, consistent), then
- * one Query of the caller's copies of the dialog between the ids of
- * `first_date` and `last_date` (inclusive, whole seconds), newest first.
- * `before_id` (our extension, a cursor) also keeps only ids below it, so
- * paging on from the oldest message got reaches messages of the same second.
+ * `get messages before`: the caller's membership (GetItem, consistent) and,
+ * at the same time, one Query of the caller's copies of the dialog between
+ * the ids of `first_date` and `last_date` (inclusive, whole seconds), newest
+ * first — one round trip, not two: the copies are the caller's own (their
+ * partition), so reading them before the membership is known shows nothing,
+ * and they are answered only if it is there. `before_id` (our extension, a
+ * cursor) also keeps only ids below it, so paging on from the oldest message
+ * got reaches messages of the same second.
  */
 export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: FrameData<'get messages before'>): Promise<Message[]> {
   const me = session.userId;
-  const { membership } = await readRecords(deps, { membership: dialogMemberRef(me, input.dialog_id) }, { consistent: true });
-  if (!membership) throw denied(`not a recipient of dialog ${input.dialog_id}`);
   const first = input.first_date ? parseDate(input.first_date) : undefined;
   const range = idRangeOfDates(first, parseDate(input.last_date)!);
   const min = range.min;
   const max = input.before_id ? Math.min(range.max, input.before_id - 1) : range.max;
-  const copies = await copiesBetween(deps, me, input.dialog_id, min, max, input.limit);
+  const [{ membership }, copies] = await Promise.all([
+    readRecords(deps, { membership: dialogMemberRef(me, input.dialog_id) }, { consistent: true }),
+    copiesBetween(deps, me, input.dialog_id, min, max, input.limit),
+  ]);
+  if (!membership) throw denied(`not a recipient of dialog ${input.dialog_id}`);
   return withinBudget(copies.map((c) => messageView(c)));
 }
 

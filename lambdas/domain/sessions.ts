@@ -82,17 +82,22 @@ export async function loginWithToken(deps: Deps, connectionId: string, { userId,
   const claims = await readToken(deps.config, token, deps.now());
   if (!claims || claims.userId !== userId) throw new ProtocolError(ERRORS.wrongToken);
   const jti = newTokenId();
-  const rotation = await rotateFamily(deps, {
-    familyId: claims.familyId,
-    userId,
-    presentedJti: claims.jti,
-    nextJti: jti,
-    expiresAt: epochSeconds(deps.now()) + deps.config.tokenTtlSeconds,
-  });
+  // One round trip for both: the rotation, and the user and domain the token names (a refused token costs that read for nothing).
+  const [rotation, named] = await Promise.all([
+    rotateFamily(deps, {
+      familyId: claims.familyId,
+      userId,
+      presentedJti: claims.jti,
+      nextJti: jti,
+      expiresAt: epochSeconds(deps.now()) + deps.config.tokenTtlSeconds,
+    }),
+    claims.domainId === undefined ? undefined : userAndDomain(deps, userId, claims.domainId),
+  ]);
   if (rotation.outcome === 'replayed') await endFamily(deps, claims.familyId);
   if (rotation.outcome !== 'rotated') throw new ProtocolError(ERRORS.wrongToken, rotation.outcome);
 
-  const { user, domain } = await userAndDomain(deps, userId, rotation.family.domainId);
+  // The family's domain decides (a token issued before tokens named it names none).
+  const { user, domain } = named && claims.domainId === rotation.family.domainId ? named : await userAndDomain(deps, userId, rotation.family.domainId);
   if (!user || !domain) throw new ProtocolError(ERRORS.wrongToken, 'user is gone');
   return openSession(deps, connectionId, {
     user,
@@ -131,11 +136,14 @@ async function openSession(deps: Deps, connectionId: string, s: SessionStart): P
     await connectionEnded(deps, await unbindConnection(deps, connectionId, s.familyId));
     throw new ProtocolError(s.refusal, 'login revoked while binding');
   }
-  const token = await issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti }, deps.now());
-  if (s.domain.single_device) await logOutOtherDevices(deps, s.user.id, connectionId, s.familyId);
   // Lives as long as the connection can: every login (so every new connection) gets fresh urls.
   const capability = await issueFileCapability(deps.config, { userId: s.user.id, familyId: s.familyId }, deps.config.connectionTtlSeconds, deps.now());
-  await pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl, capability));
+  // The push goes out while the ack is prepared (and the other devices are logged out): none waits for another.
+  const [token] = await Promise.all([
+    issueToken(deps.config, { userId: s.user.id, familyId: s.familyId, jti: s.jti, domainId: s.domain.id }, deps.now()),
+    pushToConnection(deps, { connectionId, userId: s.user.id, lightweight: s.lightweight }, 'storage urls', storageUrls(deps.config.filesUrl, capability)),
+    s.domain.single_device ? logOutOtherDevices(deps, s.user.id, connectionId, s.familyId) : undefined,
+  ]);
   return { userId: s.user.id, token };
 }
 

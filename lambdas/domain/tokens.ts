@@ -1,6 +1,8 @@
 /**
- * Login tokens: JWTs (HS256) carrying the user, the token family and a
- * token id. The server keeps only the family's current token id, never a token.
+ * Login tokens: JWTs (HS256) carrying the user, the token family, a token id
+ * and the user's domain (so a token login can read the user and the domain
+ * while the family rotates). The server keeps only the family's current token
+ * id, never a token.
  */
 import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -11,6 +13,8 @@ export interface TokenClaims {
   userId: number;
   familyId: string;
   jti: string;
+  /** Absent in tokens issued before tokens named it. */
+  domainId?: number;
 }
 
 const keys = new Map<string, Promise<Uint8Array>>();
@@ -32,7 +36,7 @@ export function signingKey(config: Pick<Config, 'tokenSecret' | 'tokenSecretArn'
 
 export async function issueToken(config: Config, claims: TokenClaims, now = new Date()): Promise<string> {
   const issuedAt = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ fid: claims.familyId })
+  return new SignJWT({ fid: claims.familyId, ...(claims.domainId !== undefined ? { did: claims.domainId } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(String(claims.userId))
     .setJti(claims.jti)
@@ -47,7 +51,8 @@ export async function readToken(config: Config, token: string, now = new Date())
     const { payload } = await jwtVerify(token, await signingKey(config), { algorithms: ['HS256'], currentDate: now });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || typeof payload.fid !== 'string' || typeof payload.jti !== 'string') return undefined;
-    return { userId, familyId: payload.fid, jti: payload.jti };
+    const domainId = Number.isSafeInteger(payload.did) ? (payload.did as number) : undefined;
+    return { userId, familyId: payload.fid, jti: payload.jti, ...(domainId !== undefined ? { domainId } : {}) };
   } catch {
     return undefined;
   }
