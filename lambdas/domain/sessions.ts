@@ -69,7 +69,8 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
     const account: Partial<Awaited<ReturnType<typeof userAndDomain>>> = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
     // Unknown users are checked against a decoy hash: same time, same answer.
     const valid = await verifyPassword(password, account.user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
-    return valid && account.user && account.domain ? { user: account.user, domain: account.domain } : false;
+    // A disabled account is answered as one that does not exist (docs/design.md, "Disabled and deleted users").
+    return valid && account.user && !account.user.disabled && account.domain ? { user: account.user, domain: account.domain } : false;
   });
 
   const familyId = newTokenId();
@@ -94,6 +95,7 @@ export async function loginWithToken(deps: Deps, connectionId: string, { userId,
 
   const { user, domain } = await userAndDomain(deps, userId, rotation.family.domainId);
   if (!user || !domain) throw new ProtocolError(ERRORS.wrongToken, 'user is gone');
+  if (user.disabled) throw new ProtocolError(ERRORS.wrongToken, 'user is disabled');
   return openSession(deps, connectionId, {
     user,
     domain,
@@ -154,12 +156,17 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
 /**
  * Revokes logins: each family dies, and every connection bound under it —
  * those its item lists, and `seen` ones found bound under it otherwise — is
- * unbound (if still bound under it) and asked to authenticate again. A
- * connection bound but not yet listed finds the family gone and unbinds
- * itself (openSession). `subscribe please`, not `log out please`: the device
- * keeps its local data (keys, history) and only has to log in again.
+ * unbound (if still bound under it) and told so. A connection bound but not
+ * yet listed finds the family gone and unbinds itself (openSession). By
+ * default `subscribe please`: the device keeps its local data (keys,
+ * history) and only has to log in again. `logOut` (a disabled account): `log
+ * out please` and the connection is closed.
  */
-async function revokeLogins(deps: Deps, familyIds: readonly string[], options: { seen?: BoundConnection[]; except?: string } = {}): Promise<string[]> {
+async function revokeLogins(
+  deps: Deps,
+  familyIds: readonly string[],
+  options: { seen?: BoundConnection[]; except?: string; logOut?: boolean } = {},
+): Promise<string[]> {
   const listed = await mapBounded(familyIds, deps.config.pushConcurrency, async (familyId) =>
     (await revokeFamily(deps, familyId)).map((connectionId) => ({ connectionId, familyId })),
   );
@@ -169,7 +176,13 @@ async function revokeLogins(deps: Deps, familyIds: readonly string[], options: {
     const unbound = await unbindConnection(deps, connectionId, familyId);
     if (!unbound) return undefined;
     await connectionEnded(deps, unbound);
-    await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
+    if (!options.logOut) {
+      await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
+      return connectionId;
+    }
+    await pushToConnection(deps, unbound, 'log out please', null);
+    await closeConnection(deps, connectionId);
+    await deps.push.disconnect(connectionId);
     return connectionId;
   });
   return asked.filter((id) => id !== undefined);
@@ -180,6 +193,12 @@ export async function endFamily(deps: Deps, familyId: string): Promise<void> {
   await revokeLogins(deps, [familyId]);
 }
 
+/** Every login of the user: those gsi1 lists, and those seen through a bound connection (gsi1 lags a little). */
+async function loginsOf(deps: Deps, userId: number) {
+  const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
+  return { families: new Set([...indexed, ...connections.map((c) => c.familyId)]), connections };
+}
+
 /**
  * Revokes every login of the user but `keepFamilyId` (after a password
  * change): the families die first, so a device told `subscribe please` cannot
@@ -187,12 +206,18 @@ export async function endFamily(deps: Deps, familyId: string): Promise<void> {
  * Returns the connections asked to authenticate again.
  */
 export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<string[]> {
-  const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
-  const seen = connections.filter((c) => c.familyId !== keepFamilyId);
-  // The gsi1 index lags a little: a login seen only through its connection is revoked too.
-  const families = new Set([...indexed, ...seen.map((c) => c.familyId)]);
+  const { families, connections } = await loginsOf(deps, userId);
   families.delete(keepFamilyId);
-  return revokeLogins(deps, [...families], { seen });
+  return revokeLogins(deps, [...families], { seen: connections.filter((c) => c.familyId !== keepFamilyId) });
+}
+
+/**
+ * A disabled (or deleted) account: every login dies, every device is told
+ * `log out please` and closed. Returns the connections closed.
+ */
+export async function logOutEverywhere(deps: Deps, userId: number): Promise<string[]> {
+  const { families, connections } = await loginsOf(deps, userId);
+  return revokeLogins(deps, [...families], { seen: connections, logOut: true });
 }
 
 /** `log me out`: the login is revoked; its other connections are asked to authenticate again. */
