@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../lambdas/config';
 import { createDeps, type Deps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
+import { deleteUser } from '../lambdas/domain/account-deletion';
 import { addKey } from '../lambdas/domain/keys';
 import { createAccount, createNamedDomain, disableUser, enableUser, reconfigureDomain, resetPassword } from '../lambdas/domain/provisioning';
 import { endOtherLogins } from '../lambdas/domain/sessions';
@@ -43,6 +44,8 @@ commands:
   reset-password --user U --password P [--planned-password-change]   new password; every login ends
   disable-user --user U             no login succeeds any more; every login ends, every device is told to log out and closed
   enable-user --user U              lifts disable-user (the user logs in again with their password)
+  delete-user --user U              every item of the user goes; their messages to others become deleted messages
+      (one full pass of the data table; safe to run again after a crash: docs/design.md, "Deleting a user")
 
 target (default: the local stack on PORT; with DATA_DIR, the stack serving DATA_DIR, or DATA_DIR itself when none runs;
         DATA_DIR while another stack answers on PORT is refused):
@@ -247,6 +250,8 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
       await enableUser(deps, userId);
       return { user: userId, disabled: false };
     }
+    case 'delete-user':
+      return deleteUser(deps, await userIdOf(deps, oneUser()));
     default:
       fail(command ? `unknown command ${command}` : 'no command');
   }
@@ -272,7 +277,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'link', 'add-key', 'network', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password', 'disable-user', 'enable-user'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'network', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password', 'disable-user', 'enable-user', 'delete-user'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded, store } = await connect();
 // On stderr, so that stdout stays the result as JSON.
 console.error(`${command} on ${store}`);

@@ -1,29 +1,20 @@
 /** The operator CLI as an operator runs it: a separate process acting on the running local stack. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { findUsername, setDisabled } from '../lambdas/storage/users';
 import type { LocalStack } from '../local/stack';
+import { adminOn, adminWith } from './support/admin';
 import { TestClient } from './support/client';
 import { loggedIn, startTestStack } from './support/stack';
 
-const run = promisify(execFile);
 let stack: LocalStack;
 
 function admin(...args: string[]) {
-  return adminWith({ PORT: String(stack.gateway.port), DYNAMODB_ENDPOINT: stack.dynamoEndpoint }, ...args);
-}
-
-function adminWith(env: Record<string, string>, ...args: string[]) {
-  // node + tsx's loader: what `npm run admin` runs, without npx's start-up cost.
-  const { DATA_DIR, DYNAMODB_ENDPOINT, PORT, ...rest } = process.env;
-  void DATA_DIR, DYNAMODB_ENDPOINT, PORT;
-  return run(process.execPath, ['--import', 'tsx', 'local/admin.ts', ...args], { env: { ...rest, SCRYPT_LOG_N: '10', ...env } });
+  return adminOn(stack, ...args);
 }
 
 /** A port nothing listens on (the system's pick, released again). */

@@ -1,5 +1,5 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { idsUpTo, lastId, nextId } from './ids';
 import { conditionHolds, isConditionFailure, readEach, ref, withoutKey, type Store, type StoredItem } from './store';
@@ -151,6 +151,15 @@ export async function setDisabled(store: Store, id: number, disabled: boolean): 
         ConditionExpression: 'attribute_exists(pk)',
         ...(disabled ? { ExpressionAttributeValues: { ':yes': true } } : {}),
       }),
+    ),
+  );
+}
+
+/** Frees a username (`delete-user`), only while it is still this user's: a re-run must not free a name someone took since. */
+export async function releaseUsername(store: Store, username: string, userId: number): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(
+      new DeleteCommand({ TableName: store.config.dataTable, Key: usernameKey(username), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': userId } }),
     ),
   );
 }
