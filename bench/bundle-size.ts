@@ -5,7 +5,10 @@
  * the `require` banner), then its size, the share of each package, and the
  * time a fresh Node process takes to `import()` it (median of N processes).
  *
- *   npx tsx bench/bundle-size.ts [--routes ping,new-message] [--runs 11] [--all] [--baseline <git rev>]
+ *   npx tsx bench/bundle-size.ts [--routes ping,new-message] [--runs 11] [--all] [--baseline <git rev>] [--tracing]
+ *
+ * `--tracing` bundles as a `-c tracing=true` stack does (lambdas/xray.ts: the
+ * X-Ray SDK is in the bundle only then).
  *
  * `--all` adds the size of every route's bundle (no timing). `--baseline`
  * also bundles the same routes from that commit (`git archive` of lambdas/,
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '11' },
     all: { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    tracing: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -89,6 +93,8 @@ async function bundle(module: string, dir: string, tree: Tree): Promise<Bundle> 
     target: TARGET,
     mainFields: ['module', 'main'],
     banner: { js: BANNER },
+    // lib/route-function.ts's bundlingFor: the tracing flag is fixed at build time.
+    define: { 'process.env.TRACE_AWS_CLIENTS': JSON.stringify(values.tracing ? 'true' : '') },
     minify: true,
     sourcemap: 'external',
     sourcesContent: false,

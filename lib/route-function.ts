@@ -36,6 +36,8 @@ const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:m
  * How every function of the stack is bundled (route functions and the file
  * server alike): one definition, so a bundle cannot miss the banner.
  */
+const TRACE_FLAG = 'process.env.TRACE_AWS_CLIENTS';
+
 export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   format: OutputFormat.ESM,
   // ESM builds of dependencies (the AWS SDK ships both) tree-shake better.
@@ -48,7 +50,18 @@ export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   // The SDK versions the lockfile pins (and the tests ran), not whichever the runtime carries.
   bundleAwsSDK: true,
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  // lambdas/xray.ts: off unless bundlingFor says otherwise, and then the X-Ray SDK is not in the bundle at all.
+  define: { [TRACE_FLAG]: '""' },
 });
+
+/**
+ * A function's bundling: BUNDLING, with the tracing flag of its environment
+ * fixed at build time (lib/tracing.ts sets it), so only traced stacks bundle
+ * the X-Ray SDK.
+ */
+export function bundlingFor(environment: Readonly<Record<string, string>>): BundlingOptions {
+  return { ...BUNDLING, define: { [TRACE_FLAG]: JSON.stringify(environment.TRACE_AWS_CLIENTS ?? '') } };
+}
 
 export const entryOf = (route: RouteDefinition, module = moduleOf(route.event)): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${module}.ts`);
 
@@ -84,7 +97,7 @@ export class RouteFunction extends NodejsFunction {
       logGroup,
       role: functionRole(scope, `${id}Role`, logGroup),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: BUNDLING,
+      bundling: bundlingFor(props.environment),
     });
     this.route = props.route;
   }
