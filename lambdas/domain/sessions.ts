@@ -8,7 +8,7 @@ import { ERRORS, ProtocolError, type ErrorString } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { Credentials } from '../protocol/schemas';
-import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
+import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection, type Connection } from '../storage/connections';
 import { domainRef, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresRef, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, mapBounded, readRecords } from '../storage/store';
@@ -69,7 +69,7 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
     const account: Partial<Awaited<ReturnType<typeof userAndDomain>>> = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
     // Unknown users are checked against a decoy hash: same time, same answer.
     const valid = await verifyPassword(password, account.user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
-    // A disabled account is answered as one that does not exist (docs/design.md, "Disabled and deleted users").
+    // A disabled account is answered as one that does not exist (docs/design.md, Logins, "Disabled accounts").
     return valid && account.user && !account.user.disabled && account.domain ? { user: account.user, domain: account.domain } : false;
   });
 
@@ -147,10 +147,15 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
   await mapBounded(others, deps.config.pushConcurrency, async (other) => {
     // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
     if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
-    await pushToConnection(deps, other, 'log out please', 'another device logged in');
-    await connectionEnded(deps, await closeConnection(deps, other.connectionId));
-    await deps.push.disconnect(other.connectionId);
+    await closeDevice(deps, other, 'another device logged in');
   });
+}
+
+/** Tells a device its login is over, forgets its connection and closes it. */
+async function closeDevice(deps: Deps, device: BoundConnection | Connection, reason: 'another device logged in' | null): Promise<void> {
+  await pushToConnection(deps, device, 'log out please', reason);
+  await connectionEnded(deps, await closeConnection(deps, device.connectionId));
+  await deps.push.disconnect(device.connectionId);
 }
 
 /**
@@ -176,13 +181,8 @@ async function revokeLogins(
     const unbound = await unbindConnection(deps, connectionId, familyId);
     if (!unbound) return undefined;
     await connectionEnded(deps, unbound);
-    if (!options.logOut) {
-      await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
-      return connectionId;
-    }
-    await pushToConnection(deps, unbound, 'log out please', null);
-    await closeConnection(deps, connectionId);
-    await deps.push.disconnect(connectionId);
+    if (options.logOut) await closeDevice(deps, unbound, null);
+    else await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
     return connectionId;
   });
   return asked.filter((id) => id !== undefined);
