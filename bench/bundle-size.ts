@@ -5,7 +5,10 @@
  * the `require` banner), then its size, the share of each package, and the
  * time a fresh Node process takes to `import()` it (median of N processes).
  *
- *   npx tsx bench/bundle-size.ts [--routes ping,new-message] [--runs 11] [--all] [--init] [--baseline <git rev>]
+ *   npx tsx bench/bundle-size.ts [--routes ping,new-message] [--runs 11] [--all] [--init] [--baseline <git rev>] [--tracing]
+ *
+ * `--tracing` bundles as a `-c tracing=true` stack does (lambdas/xray.ts: the
+ * X-Ray SDK is in the bundle only then).
  *
  * `--all` adds the size of every route's bundle (no timing unless `--init`).
  * `--init` also times, in each fresh process, the handler's first invocation
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     init: { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    tracing: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -104,6 +108,8 @@ async function bundle(module: string, dir: string, tree: Tree): Promise<Bundle> 
     target: TARGET,
     mainFields: ['module', 'main'],
     banner: { js: BANNER },
+    // lib/route-function.ts's bundlingFor: the tracing flag is fixed at build time.
+    define: { 'process.env.TRACE_AWS_CLIENTS': JSON.stringify(values.tracing ? 'true' : '') },
     minify: true,
     sourcemap: 'external',
     sourcesContent: false,

@@ -12,6 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readConfig, type Config } from './config';
 import { dynamoRequestStarted, recordDynamoRequest } from './frame-cost';
 import { createPusher, type Pusher } from './push';
+import { traced } from './xray';
 
 export interface Deps {
   config: Config;
@@ -38,7 +39,7 @@ function endpointOptions(endpoint: string | undefined) {
 const READS_WITHOUT_CAPACITY = new Set(['DescribeTableCommand', 'DescribeTimeToLiveCommand', 'ListTablesCommand', 'CreateTableCommand']);
 
 export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoint'>): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ region: config.region, ...endpointOptions(config.dynamoEndpoint) });
+  const client = traced(new DynamoDBClient({ region: config.region, ...endpointOptions(config.dynamoEndpoint) }));
   // Ask every request for its consumed capacity (free), and count it for the frame's log line.
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -64,7 +65,7 @@ export function createDynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoi
 }
 
 export function createManagementClient(config: Pick<Config, 'region' | 'managementEndpoint'>) {
-  return new ApiGatewayManagementApiClient({ region: config.region, ...endpointOptions(config.managementEndpoint) });
+  return traced(new ApiGatewayManagementApiClient({ region: config.region, ...endpointOptions(config.managementEndpoint) }));
 }
 
 export function createDeps(config: Config): Deps {

@@ -35,7 +35,7 @@ import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 import { grantAccessEntry } from './table-access';
-import { traceFunctions } from './tracing';
+import { TRACING_ENVIRONMENT, traceFunctions } from './tracing';
 
 /** `route selection expression`: the frame's `event` field picks the route. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.event';
@@ -146,6 +146,7 @@ export class MessengerStack extends Stack {
       ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
       // The frame lines' EMF metrics (lambdas/emf.ts) land under the stack's name: stages do not mix.
       METRICS_NAMESPACE: this.stackName,
+      ...(settings.tracing ? TRACING_ENVIRONMENT : {}),
     });
 
     const functions = new Map<string, RouteFunction>();

@@ -54,6 +54,8 @@ export const NEVER_ON_LAMBDA = [
  * How every function of the stack is bundled (route functions and the file
  * server alike): one definition, so a bundle cannot miss the banner.
  */
+const TRACE_FLAG = 'process.env.TRACE_AWS_CLIENTS';
+
 export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   format: OutputFormat.ESM,
   // ESM builds of dependencies (the AWS SDK ships both) tree-shake better.
@@ -67,7 +69,18 @@ export const BUNDLING: Readonly<BundlingOptions> = Object.freeze({
   bundleAwsSDK: true,
   externalModules: [...NEVER_ON_LAMBDA],
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  // lambdas/xray.ts: off unless bundlingFor says otherwise, and then the X-Ray SDK is not in the bundle at all.
+  define: { [TRACE_FLAG]: '""' },
 });
+
+/**
+ * A function's bundling: BUNDLING, with the tracing flag of its environment
+ * fixed at build time (lib/tracing.ts sets it), so only traced stacks bundle
+ * the X-Ray SDK.
+ */
+export function bundlingFor(environment: Readonly<Record<string, string>>): BundlingOptions {
+  return { ...BUNDLING, define: { [TRACE_FLAG]: JSON.stringify(environment.TRACE_AWS_CLIENTS ?? '') } };
+}
 
 export const entryOf = (route: RouteDefinition, module = moduleOf(route.event)): string => join(PROJECT_ROOT, 'lambdas', 'routes', `${module}.ts`);
 
@@ -103,7 +116,7 @@ export class RouteFunction extends NodejsFunction {
       logGroup,
       role: functionRole(scope, `${id}Role`, logGroup),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: BUNDLING,
+      bundling: bundlingFor(props.environment),
     });
     this.route = props.route;
   }

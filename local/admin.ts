@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../lambdas/config';
 import { createDeps, type Deps } from '../lambdas/deps';
 import { linkUsers } from '../lambdas/domain/contacts';
+import { deleteUser } from '../lambdas/domain/account-deletion';
 import { addKey } from '../lambdas/domain/keys';
-import { createAccount, createNamedDomain, reconfigureDomain, resetPassword } from '../lambdas/domain/provisioning';
+import { createAccount, createNamedDomain, disableUser, enableUser, reconfigureDomain, resetPassword } from '../lambdas/domain/provisioning';
 import { endOtherLogins } from '../lambdas/domain/sessions';
 import { findDomainByName, getDomain, listDomains, type DomainRecord } from '../lambdas/storage/domains';
 import { connectionsOfUser } from '../lambdas/storage/connections';
@@ -41,6 +42,10 @@ commands:
   show-user --user U                one user: profile, domain, open connections, live logins
   revoke-logins --user U            end every login of the user: tokens revoked, connections asked to log in again
   reset-password --user U --password P [--planned-password-change]   new password; every login ends
+  disable-user --user U             no login succeeds any more; every login ends, every device is told to log out and closed
+  enable-user --user U              lifts disable-user (the user logs in again with their password)
+  delete-user --user U              every item of the user goes; their messages to others become deleted messages
+      (one full pass of the data table; safe to run again after a crash: docs/design.md, "Deleting a user")
 
 target (default: the local stack on PORT; with DATA_DIR, the stack serving DATA_DIR, or DATA_DIR itself when none runs;
         DATA_DIR while another stack answers on PORT is refused):
@@ -236,6 +241,17 @@ async function run(command: string | undefined, deps: Deps): Promise<unknown> {
       const ended = await resetPassword(deps, user, need('password'), values['planned-password-change'] ?? false);
       return { user: user.id, connectionsAskedToLogIn: ended, plannedPasswordChange: values['planned-password-change'] ?? false };
     }
+    case 'disable-user': {
+      const userId = await userIdOf(deps, oneUser());
+      return { user: userId, disabled: true, connectionsLoggedOut: await disableUser(deps, userId) };
+    }
+    case 'enable-user': {
+      const userId = await userIdOf(deps, oneUser());
+      await enableUser(deps, userId);
+      return { user: userId, disabled: false };
+    }
+    case 'delete-user':
+      return deleteUser(deps, await userIdOf(deps, oneUser()));
     default:
       fail(command ? `unknown command ${command}` : 'no command');
   }
@@ -248,8 +264,8 @@ function oneUser(): string {
 }
 
 /** What an operator sees of a user: never the password hash. */
-function userView({ passwordHash: _hash, ...user }: UserRecord) {
-  return user;
+function userView({ passwordHash: _hash, disabled, ...user }: UserRecord) {
+  return { ...user, disabled: disabled ?? false };
 }
 
 function domainView({ id, name, url, is_base, config, single_device }: DomainRecord) {
@@ -261,7 +277,7 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0];
-if (!['create-user', 'link', 'add-key', 'network', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
+if (!['create-user', 'link', 'add-key', 'network', 'domain-config', 'create-domain', 'list-domains', 'list-users', 'show-user', 'revoke-logins', 'reset-password', 'disable-user', 'enable-user', 'delete-user'].includes(command ?? '')) fail(command ? `unknown command ${command}` : 'no command');
 const { deps, embedded, store } = await connect();
 // On stderr, so that stdout stays the result as JSON.
 console.error(`${command} on ${store}`);

@@ -1,28 +1,20 @@
 /** The operator CLI as an operator runs it: a separate process acting on the running local stack. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
-import { findUsername } from '../lambdas/storage/users';
+import { findUsername, setDisabled } from '../lambdas/storage/users';
 import type { LocalStack } from '../local/stack';
+import { adminOn, adminWith } from './support/admin';
+import { TestClient } from './support/client';
 import { loggedIn, startTestStack } from './support/stack';
 
-const run = promisify(execFile);
 let stack: LocalStack;
 
 function admin(...args: string[]) {
-  return adminWith({ PORT: String(stack.gateway.port), DYNAMODB_ENDPOINT: stack.dynamoEndpoint }, ...args);
-}
-
-function adminWith(env: Record<string, string>, ...args: string[]) {
-  // node + tsx's loader: what `npm run admin` runs, without npx's start-up cost.
-  const { DATA_DIR, DYNAMODB_ENDPOINT, PORT, ...rest } = process.env;
-  void DATA_DIR, DYNAMODB_ENDPOINT, PORT;
-  return run(process.execPath, ['--import', 'tsx', 'local/admin.ts', ...args], { env: { ...rest, SCRYPT_LOG_N: '10', ...env } });
+  return adminOn(stack, ...args);
 }
 
 /** A port nothing listens on (the system's pick, released again). */
@@ -183,5 +175,48 @@ describe('the operator toolbox', { timeout: 90_000 }, () => {
     expect(await device.client.call('who am i')).toMatchObject({ username: 'sven', is_planned_password_change: true });
     await device.client.close();
     await expect(admin('reset-password', '--user', 'sven', '--password', '')).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('disable-user ends every login and refuses the next ones as for a user who does not exist; enable-user lifts the flag only', async () => {
+    await admin('create-user', '--username', 'tara', '--password', 'tara-secret');
+    const phone = await loggedIn(stack, 'tara', 'tara-secret');
+    const laptop = await loggedIn(stack, 'tara', 'tara-secret');
+    const disabled = await json(admin('disable-user', '--user', 'tara'));
+    expect(disabled).toMatchObject({ user: phone.userId, disabled: true });
+    expect(disabled.connectionsLoggedOut).toHaveLength(2);
+    for (const device of [phone, laptop]) {
+      expect(await device.client.push('log out please')).toBeNull();
+      await device.client.waitClosed();
+    }
+    expect(await json(admin('show-user', '--user', 'tara'))).toMatchObject({ disabled: true, connections: [], logins: 0 });
+
+    const retry = await TestClient.connect(stack.url);
+    // The right password, the old token: the answers of a user who does not exist / of a revoked login.
+    expect((await retry.request('auth by credentials', { username: 'tara', password: 'tara-secret' })).error).toBe('wrong password');
+    expect((await retry.request('auth by token', { userId: phone.userId, token: phone.token })).error).toBe('wrong token, use credentials');
+    expect((await retry.request('who am i')).error).toBe('not authenticated');
+    // Running it again changes nothing and closes nothing.
+    expect(await json(admin('disable-user', '--user', 'tara'))).toMatchObject({ connectionsLoggedOut: [] });
+
+    expect(await json(admin('enable-user', '--user', 'tara'))).toEqual({ user: phone.userId, disabled: false });
+    // The flag only: the revoked token stays dead, the password works again.
+    expect((await retry.request('auth by token', { userId: phone.userId, token: phone.token })).error).toBe('wrong token, use credentials');
+    await retry.call('auth by credentials', { username: 'tara', password: 'tara-secret' });
+    expect(await retry.call('who am i')).toMatchObject({ username: 'tara' });
+    expect(await json(admin('show-user', '--user', 'tara'))).toMatchObject({ disabled: false, logins: 1 });
+    await retry.close();
+    await expect(admin('disable-user', '--user', 'nobody')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no user nobody') });
+  });
+
+  it('a disabled user stays out even with a token issued before: the token login checks the flag', async () => {
+    // The login survives revocation only if it was never revoked: simulate a token minted just before the flag, whose family the revocation missed.
+    await admin('create-user', '--username', 'uma', '--password', 'uma-secret');
+    const device = await loggedIn(stack, 'uma', 'uma-secret');
+    await device.client.close();
+    expect(await setDisabled(getDeps(), device.userId, true)).toBe(true);
+    const again = await TestClient.connect(stack.url);
+    expect((await again.request('auth by token', { userId: device.userId, token: device.token })).error).toBe('wrong token, use credentials');
+    expect((await again.request('who am i')).error).toBe('not authenticated');
+    await again.close();
   });
 });

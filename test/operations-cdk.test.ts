@@ -275,4 +275,13 @@ describe('tracing', () => {
     }
     expect(() => synth({ tracing: 'on' })).toThrow(/tracing must be true or false/);
   });
+
+  it('sets TRACE_AWS_CLIENTS on every function built from lambdas/ (routes and stream consumers) only with tracing', () => {
+    const ours = (all: typeof resources) => ofType(all, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.METRICS_NAMESPACE);
+    expect(ours(resources).length).toBeGreaterThan(routes.length);
+    for (const [id, fn] of ours(resources)) expect(fn.Properties.Environment.Variables, id).not.toHaveProperty('TRACE_AWS_CLIENTS');
+    const traced = ours(synth({ tracing: 'true' }).resources);
+    expect(traced.length).toBe(ours(resources).length);
+    for (const [id, fn] of traced) expect(fn.Properties.Environment.Variables.TRACE_AWS_CLIENTS, id).toBe('true');
+  });
 });

@@ -1,11 +1,11 @@
 /** Operator actions (CLI, demo seed): domains and accounts. No route calls these. */
 import { createDomain, DomainExistsError, findDomainByName, updateDomainSettings, DEFAULT_SETTINGS, type DomainRecord, type DomainSettings } from '../storage/domains';
 import type { Store } from '../storage/store';
-import { createUser, updateUser, type UserRecord } from '../storage/users';
+import { createUser, setDisabled, updateUser, type UserRecord } from '../storage/users';
 import type { Deps } from '../deps';
 import { clearFailures } from '../storage/login-failures';
 import { hashPassword } from './passwords';
-import { endOtherLogins } from './sessions';
+import { endOtherLogins, logOutEverywhere } from './sessions';
 
 export const DEFAULT_DOMAIN = 'default';
 
@@ -94,4 +94,21 @@ export async function resetPassword(deps: Deps, user: UserRecord, password: stri
   // An operator's reset clears the attempt window even when it is full.
   await clearFailures(deps, user.username, Number.MAX_SAFE_INTEGER);
   return (await endOtherLogins(deps, user.id, '')).length;
+}
+
+/**
+ * Disables an account: the flag is written first, so no login started from
+ * now on succeeds (`wrong password` / `wrong token, use credentials`, as for
+ * an account that does not exist); then every login is revoked and every
+ * device told `log out please` and closed. Re-running it is harmless.
+ * Returns the connections closed.
+ */
+export async function disableUser(deps: Deps, userId: number): Promise<string[]> {
+  if (!(await setDisabled(deps, userId, true))) throw new Error(`no user ${userId}`);
+  return logOutEverywhere(deps, userId);
+}
+
+/** Lifts the flag only: the user logs in again with their password (their logins ended when they were disabled). */
+export async function enableUser(deps: Deps, userId: number): Promise<void> {
+  if (!(await setDisabled(deps, userId, false))) throw new Error(`no user ${userId}`);
 }

@@ -8,7 +8,7 @@ import { ERRORS, ProtocolError, type ErrorString } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { Credentials } from '../protocol/schemas';
-import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection } from '../storage/connections';
+import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection, type Connection } from '../storage/connections';
 import { domainRef, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresRef, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, mapBounded, readRecords } from '../storage/store';
@@ -69,7 +69,8 @@ export async function loginWithPassword(deps: Deps, connectionId: string, { user
     const account: Partial<Awaited<ReturnType<typeof userAndDomain>>> = entry ? await userAndDomain(deps, entry.userId, entry.domainId) : {};
     // Unknown users are checked against a decoy hash: same time, same answer.
     const valid = await verifyPassword(password, account.user?.passwordHash ?? (await decoyHash(config.scryptLogN)));
-    return valid && account.user && account.domain ? { user: account.user, domain: account.domain } : false;
+    // A disabled account is answered as one that does not exist (docs/design.md, Logins, "Disabled accounts").
+    return valid && account.user && !account.user.disabled && account.domain ? { user: account.user, domain: account.domain } : false;
   });
 
   const familyId = newTokenId();
@@ -99,6 +100,7 @@ export async function loginWithToken(deps: Deps, connectionId: string, { userId,
   // The family's domain decides (a token issued before tokens named it names none).
   const { user, domain } = named && claims.domainId === rotation.family.domainId ? named : await userAndDomain(deps, userId, rotation.family.domainId);
   if (!user || !domain) throw new ProtocolError(ERRORS.wrongToken, 'user is gone');
+  if (user.disabled) throw new ProtocolError(ERRORS.wrongToken, 'user is disabled');
   return openSession(deps, connectionId, {
     user,
     domain,
@@ -153,21 +155,31 @@ async function logOutOtherDevices(deps: Deps, userId: number, keep: string, keep
   await mapBounded(others, deps.config.pushConcurrency, async (other) => {
     // A reconnect of this same login may leave its stale connection behind: close it, keep the login.
     if (other.familyId !== keepFamily) await revokeFamily(deps, other.familyId);
-    await pushToConnection(deps, other, 'log out please', 'another device logged in');
-    await connectionEnded(deps, await closeConnection(deps, other.connectionId));
-    await deps.push.disconnect(other.connectionId);
+    await closeDevice(deps, other, 'another device logged in');
   });
+}
+
+/** Tells a device its login is over, forgets its connection and closes it. */
+async function closeDevice(deps: Deps, device: BoundConnection | Connection, reason: 'another device logged in' | null): Promise<void> {
+  await pushToConnection(deps, device, 'log out please', reason);
+  await connectionEnded(deps, await closeConnection(deps, device.connectionId));
+  await deps.push.disconnect(device.connectionId);
 }
 
 /**
  * Revokes logins: each family dies, and every connection bound under it —
  * those its item lists, and `seen` ones found bound under it otherwise — is
- * unbound (if still bound under it) and asked to authenticate again. A
- * connection bound but not yet listed finds the family gone and unbinds
- * itself (openSession). `subscribe please`, not `log out please`: the device
- * keeps its local data (keys, history) and only has to log in again.
+ * unbound (if still bound under it) and told so. A connection bound but not
+ * yet listed finds the family gone and unbinds itself (openSession). By
+ * default `subscribe please`: the device keeps its local data (keys,
+ * history) and only has to log in again. `logOut` (a disabled account): `log
+ * out please` and the connection is closed.
  */
-async function revokeLogins(deps: Deps, familyIds: readonly string[], options: { seen?: BoundConnection[]; except?: string } = {}): Promise<string[]> {
+async function revokeLogins(
+  deps: Deps,
+  familyIds: readonly string[],
+  options: { seen?: BoundConnection[]; except?: string; logOut?: boolean } = {},
+): Promise<string[]> {
   const listed = await mapBounded(familyIds, deps.config.pushConcurrency, async (familyId) =>
     (await revokeFamily(deps, familyId)).map((connectionId) => ({ connectionId, familyId })),
   );
@@ -177,7 +189,8 @@ async function revokeLogins(deps: Deps, familyIds: readonly string[], options: {
     const unbound = await unbindConnection(deps, connectionId, familyId);
     if (!unbound) return undefined;
     await connectionEnded(deps, unbound);
-    await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
+    if (options.logOut) await closeDevice(deps, unbound, null);
+    else await pushToConnection(deps, unbound, 'subscribe please', 'token expired');
     return connectionId;
   });
   return asked.filter((id) => id !== undefined);
@@ -188,6 +201,12 @@ export async function endFamily(deps: Deps, familyId: string): Promise<void> {
   await revokeLogins(deps, [familyId]);
 }
 
+/** Every login of the user: those gsi1 lists, and those seen through a bound connection (gsi1 lags a little). */
+async function loginsOf(deps: Deps, userId: number) {
+  const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
+  return { families: new Set([...indexed, ...connections.map((c) => c.familyId)]), connections };
+}
+
 /**
  * Revokes every login of the user but `keepFamilyId` (after a password
  * change): the families die first, so a device told `subscribe please` cannot
@@ -195,12 +214,18 @@ export async function endFamily(deps: Deps, familyId: string): Promise<void> {
  * Returns the connections asked to authenticate again.
  */
 export async function endOtherLogins(deps: Deps, userId: number, keepFamilyId: string): Promise<string[]> {
-  const [indexed, connections] = await Promise.all([familiesOfUser(deps, userId), connectionsOfUser(deps, userId)]);
-  const seen = connections.filter((c) => c.familyId !== keepFamilyId);
-  // The gsi1 index lags a little: a login seen only through its connection is revoked too.
-  const families = new Set([...indexed, ...seen.map((c) => c.familyId)]);
+  const { families, connections } = await loginsOf(deps, userId);
   families.delete(keepFamilyId);
-  return revokeLogins(deps, [...families], { seen });
+  return revokeLogins(deps, [...families], { seen: connections.filter((c) => c.familyId !== keepFamilyId) });
+}
+
+/**
+ * A disabled (or deleted) account: every login dies, every device is told
+ * `log out please` and closed. Returns the connections closed.
+ */
+export async function logOutEverywhere(deps: Deps, userId: number): Promise<string[]> {
+  const { families, connections } = await loginsOf(deps, userId);
+  return revokeLogins(deps, [...families], { seen: connections, logOut: true });
 }
 
 /** `log me out`: the login is revoked; its other connections are asked to authenticate again. */

@@ -10,7 +10,7 @@
  * other user shows in the owner's contact list). A user's whole list is one
  * Query of their partition; a pair is one BatchGet of two keys.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Stamps } from '../protocol/objects';
 import { conditionHolds, queryAll, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
@@ -128,4 +128,10 @@ export async function markRead(store: Store, owner: number, other: number): Prom
       }),
     ),
   );
+}
+
+/** Deletes one side of a link (`delete-user`); returns what it was, undefined if it was gone already. */
+export async function removeSide(store: Store, owner: number, other: number): Promise<LinkItem | undefined> {
+  const { Attributes } = await store.db.send(new DeleteCommand({ TableName: store.config.dataTable, Key: linkKey(owner, other), ReturnValues: 'ALL_OLD' }));
+  return withoutKey<LinkItem>(Attributes);
 }

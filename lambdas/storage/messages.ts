@@ -16,7 +16,7 @@
  */
 import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
-import { conditionHolds, fieldsDecoder, ref, withoutKey, type Store } from './store';
+import { conditionHolds, fieldsDecoder, ref, withoutKey, type Key, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
 
@@ -113,28 +113,25 @@ export interface Revision {
   edited_at: string | null;
 }
 
+const recordRevision = (revision: Revision) => ({
+  expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited',
+  names: { '#type': 'type' },
+  values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at },
+});
+
 /** `update message`: the message item takes the new type and dates; an edit only if the message is not deleted. */
 export function reviseRecord(tx: Transaction, id: number, revision: Revision): void {
   tx.update(
     'message',
     messageKey(id),
-    {
-      expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited',
-      names: { '#type': 'type' },
-      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at },
-    },
+    recordRevision(revision),
     revision.type === 'message.deleted'
       ? { expression: 'attribute_exists(pk)' }
       : { expression: 'attribute_exists(pk) AND #type <> :deleted', values: { ':deleted': 'message.deleted' } },
   );
 }
 
-/**
- * `update message` on one copy: new type and dates, and either a new body
- * (edit) or none at all (delete: body, nonce and attachments emptied). The
- * read state is left as it is.
- */
-export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): void {
+const copyRevision = (revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop') => {
   const content =
     body === 'drop'
       ? { expression: '#body.#text = :empty, #body.nonce = :empty, attachments = :none', values: { ':empty': '', ':none': [] } }
@@ -142,15 +139,40 @@ export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id
           expression: '#body.#text = :text, #body.nonce = :nonce, #body.key_id = :key, #body.key_from_id = :from',
           values: { ':text': body.body, ':nonce': body.nonce, ':key': body.key_id, ':from': body.key_from_id },
         };
-  tx.update(
-    `copy:${userId}:${id}`,
-    inboxKey(userId, dialogId, id),
-    {
-      expression: `SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, #body.updated_at = :at, ${content.expression}`,
-      names: { '#type': 'type', '#body': 'body', '#text': 'body' },
-      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ...content.values },
-    },
-    { expression: 'attribute_exists(pk)' },
+  return {
+    expression: `SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, #body.updated_at = :at, ${content.expression}`,
+    names: { '#type': 'type', '#body': 'body', '#text': 'body' },
+    values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ...content.values },
+  };
+};
+
+/**
+ * `update message` on one copy: new type and dates, and either a new body
+ * (edit) or none at all (delete: body, nonce and attachments emptied). The
+ * read state is left as it is.
+ */
+export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): void {
+  tx.update(`copy:${userId}:${id}`, inboxKey(userId, dialogId, id), copyRevision(revision, body), { expression: 'attribute_exists(pk)' });
+}
+
+/**
+ * Deletes one message item or one copy on its own, as `update message`
+ * `toDelete` does (`delete-user`: item by item, each idempotent): false if it
+ * is gone or deleted already.
+ */
+export async function eraseMessageItem(store: Store, key: Key, revision: Revision & { type: 'message.deleted' }): Promise<boolean> {
+  const update = key.pk.startsWith('INBOX#') ? copyRevision(revision, 'drop') : recordRevision(revision);
+  return conditionHolds(
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: { pk: key.pk, sk: key.sk },
+        UpdateExpression: update.expression,
+        ConditionExpression: 'attribute_exists(pk) AND #type <> :type',
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      }),
+    ),
   );
 }
 

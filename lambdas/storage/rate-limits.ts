@@ -8,7 +8,7 @@
  * parallel frames are limited exactly like sequential ones.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionHolds, type Store } from './store';
+import { conditionHolds, deleteMany, queryAll, type Key, type Store } from './store';
 
 export interface BucketLimit {
   /** Frames allowed at once from a full bucket. */
@@ -50,4 +50,16 @@ export async function takeToken(store: Store, userId: number, bucket: string, li
     ':now': now,
     ':max': now + (limit.burst - 1) * limit.intervalMs,
   });
+}
+
+/** Deletes every bucket of the user (`delete-user`; they expire anyway): one Query of their partition. */
+export async function forgetBuckets(store: Store, userId: number): Promise<number> {
+  const keys = await queryAll<Key>(store, {
+    TableName: store.config.dataTable,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': bucketKey(userId, '').pk },
+    ProjectionExpression: 'pk, sk',
+  });
+  await deleteMany(store, keys);
+  return keys.length;
 }

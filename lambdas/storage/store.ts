@@ -169,10 +169,21 @@ async function getItems(store: Store, requested: Key[], options: ReadOptions): P
  * write through transactions).
  */
 export async function putMany(store: Store, items: readonly Record<string, unknown>[], concurrency = 8): Promise<void> {
-  const batches: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += 25) batches.push(items.slice(start, start + 25) as Record<string, unknown>[]);
+  await writeMany(store, items.map((Item) => ({ PutRequest: { Item } })), concurrency);
+}
+
+/** Deletes many items of the data table by key, as putMany writes them (operator clean-up: `delete-user`). */
+export async function deleteMany(store: Store, keys: readonly Key[], concurrency = 8): Promise<void> {
+  await writeMany(store, keys.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })), concurrency);
+}
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Key } };
+
+async function writeMany(store: Store, requests: readonly WriteRequest[], concurrency: number): Promise<void> {
+  const batches: WriteRequest[][] = [];
+  for (let start = 0; start < requests.length; start += 25) batches.push(requests.slice(start, start + 25));
   await mapBounded(batches, concurrency, async (batch) => {
-    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    let pending = batch;
     await retry(
       async () => {
         const out = await store.db.send(new BatchWriteCommand({ RequestItems: { [store.config.dataTable]: pending } }));

@@ -13,7 +13,7 @@
  * the eventually consistent `byUser` index, and at no cost per frame.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { alive, conditionHolds, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
+import { alive, conditionHolds, deleteMany, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
 export interface TokenFamily {
   familyId: string;
@@ -165,4 +165,17 @@ export async function familiesOfUser(store: Store, userId: number, now = Date.no
     ExpressionAttributeValues: { ':pk': userFamiliesKey({ userId, familyId: '' }).gsi1pk },
   });
   return items.filter((item) => alive(item, now)).map((item) => item.gsi1sk);
+}
+
+/** Deletes every family of the user, expired ones too (`delete-user`, after revoking them); returns how many. */
+export async function forgetFamiliesOf(store: Store, userId: number): Promise<number> {
+  const items = await queryAll<{ gsi1sk: string }>(store, {
+    TableName: store.config.dataTable,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': userFamiliesKey({ userId, familyId: '' }).gsi1pk },
+    ProjectionExpression: 'gsi1sk',
+  });
+  await deleteMany(store, items.map((item) => familyKey(item.gsi1sk)));
+  return items.length;
 }

@@ -1,8 +1,8 @@
 /** Users: the profile item, and a username item that keeps usernames unique. */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatDate } from '../protocol/frames';
 import { idsUpTo, lastId, nextId } from './ids';
-import { isConditionFailure, readEach, ref, withoutKey, type Store, type StoredItem } from './store';
+import { conditionHolds, isConditionFailure, readEach, ref, withoutKey, type Store, type StoredItem } from './store';
 import { transaction, TransactionCancelled } from './transact';
 import { searchItems } from './user-search';
 
@@ -17,6 +17,8 @@ export interface UserRecord {
   passwordHash: string;
   is_planned_password_change: boolean;
   is_planned_client_update: boolean;
+  /** Set by an operator (`disable-user`): no login succeeds while it is true. Never shown to clients. */
+  disabled?: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -136,4 +138,28 @@ export async function updateUser(
     if (isConditionFailure(error)) throw new UserChangedError(`user ${id} is gone or changed`);
     throw error;
   }
+}
+
+/** Sets or clears the disabled flag (not `updated_at`: clients see that date, and nothing they see changed); false if there is no such user. */
+export async function setDisabled(store: Store, id: number, disabled: boolean): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: userKey(id),
+        UpdateExpression: disabled ? 'SET disabled = :yes' : 'REMOVE disabled',
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(disabled ? { ExpressionAttributeValues: { ':yes': true } } : {}),
+      }),
+    ),
+  );
+}
+
+/** Frees a username (`delete-user`), only while it is still this user's: a re-run must not free a name someone took since. */
+export async function releaseUsername(store: Store, username: string, userId: number): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(
+      new DeleteCommand({ TableName: store.config.dataTable, Key: usernameKey(username), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': userId } }),
+    ),
+  );
 }
