@@ -53,6 +53,10 @@ export interface Config {
    * `{"new message":{"burst":5,"intervalMs":1000}}`; `off` disables all).
    */
   rateLimits: Readonly<Record<string, BucketLimit>>;
+  /** EventBridge bus (name or ARN) for offline-recipient events (AWS); absent: local log line + webhook. */
+  offlineEventBus?: string;
+  /** Local only: each offline-recipient event is POSTed here as JSON (lambdas/notifications/offline-events.ts). */
+  offlineWebhookUrl?: string;
 }
 
 /** Generous for people, tight for scripts: a burst, then one frame per interval. */
@@ -116,6 +120,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
     rateLimits: rateLimits(env.RATE_LIMITS),
+    offlineEventBus: env.OFFLINE_EVENT_BUS || undefined,
+    offlineWebhookUrl: env.OFFLINE_WEBHOOK_URL || undefined,
   };
 }
 

@@ -32,6 +32,7 @@ import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { applyRouteLimits } from './route-limits';
 import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
+import { OfflineEvents } from './offline-events';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 import { grantAccessEntry } from './table-access';
@@ -98,6 +99,8 @@ export class MessengerStack extends Stack {
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
   readonly streams: StreamConsumers;
+  /** The bus of offline-recipient events and its grant (lib/offline-events.ts). */
+  readonly offlineEvents?: OfflineEvents;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -165,6 +168,8 @@ export class MessengerStack extends Stack {
       stage: this.stage,
       logRetention: settings.logRetentionDays,
     });
+    const offlinePublisher = this.streams.consumers.get('offline-recipients');
+    if (offlinePublisher) this.offlineEvents = new OfflineEvents(this, 'OfflineEvents', { bus: settings.offlineEventBus, publisher: offlinePublisher.fn });
     const consumers = [...this.streams.consumers].map(([module, consumer]) => ({ id: `Stream${constructIdOf(module)}`, name: `stream ${module}`, ...consumer }));
     if (settings.tracing) traceFunctions([...functions.values(), ...consumers.map((c) => c.fn), ...(this.files ? [this.files.handler] : [])]);
     applyRouteLimits(this.stage, functions, routes, {

@@ -27,6 +27,8 @@ export interface LocalStreamConsumer {
   name: string;
   table: string;
   eventNames: readonly StreamEventName[];
+  /** Only records whose key attribute (a string) begins with `prefix`, as the mapping's event filter. */
+  keyPrefix?: { attribute: string; prefix: string };
   batchSize: number;
   maxRetries: number;
   bisectOnError: boolean;
@@ -53,6 +55,13 @@ interface ConsumerState {
   consumer: LocalStreamConsumer;
   queue: StreamRecord[];
   running?: Promise<void>;
+}
+
+/** The consumer's event filter: its event names and key prefix. */
+function passesFilter(consumer: LocalStreamConsumer, record: StreamRecord): boolean {
+  if (!consumer.eventNames.includes(record.eventName)) return false;
+  if (!consumer.keyPrefix) return true;
+  return record.dynamodb.Keys[consumer.keyPrefix.attribute]?.S?.startsWith(consumer.keyPrefix.prefix) ?? false;
 }
 
 export class LocalStreams {
@@ -103,7 +112,7 @@ export class LocalStreams {
       ...(eventName === 'REMOVE' && ttlService.getStore() ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const } : {}),
     };
     for (const state of interested) {
-      if (!state.consumer.eventNames.includes(eventName)) continue;
+      if (!passesFilter(state.consumer, record)) continue;
       state.queue.push(record);
       this.kick(state);
     }
