@@ -42,6 +42,8 @@ export interface Settings {
    * `default` (the account's default bus) or the name of an existing bus. @default 'custom'
    */
   offlineEventBus: string;
+  /** Period of the connection sweeper (lambdas/scheduled/sweep-connections.ts), minutes. @default the entry's (1) */
+  connectionSweepMinutes?: number;
   /** Custom domain of the WebSocket API (`domainName`, `certificateArn`, optional `hostedZoneId` + `hostedZoneName`). */
   domain?: DomainSettings;
   /** Custom domain of the file server (`filesDomainName`, `filesCertificateArn` or else `certificateArn`, the same zone). */
@@ -231,6 +233,7 @@ export function readSettings(node: Node): Settings {
     tracing: flag(node, 'tracing') ?? DEFAULT_SETTINGS.tracing,
     alarmEmail: email(node, 'alarmEmail'),
     offlineEventBus: eventBusName(node) ?? DEFAULT_SETTINGS.offlineEventBus,
+    connectionSweepMinutes: positiveNumber(node, 'connectionSweepMinutes', { integer: true }),
     ...domains(node, filesUrl),
   };
 }

@@ -85,7 +85,7 @@ function createTableInput(t: TableDefinition): Payload {
     input.GlobalSecondaryIndexes = t.indexes.map((i) => ({
       IndexName: i.name,
       KeySchema: keySchema(i.partitionKey, i.sortKey),
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: i.projection ?? 'ALL' },
     }));
   }
   input.AttributeDefinitions = [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
