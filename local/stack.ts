@@ -123,7 +123,7 @@ async function subscribeStreamConsumers(dynamo: EmbeddedDynamo, bundles: BundleR
       const principal = principalOf(consumerRoute(consumer));
       handler = (event) => currentPrincipal.run(principal, () => module.handler(event));
     }
-    dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
+    await dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
   }
 }
 
