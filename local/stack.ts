@@ -269,7 +269,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     filesUrl: readConfig().filesUrl,
     async close() {
       await stopScheduledJobs();
-      // First: the consumers' functions go away below, and the records of the closing connections need no consumer.
+      // First: the consumers' functions go away below; the records of the closing connections are journalled on disk (delivered at the next start) or dropped in memory.
       await dynamo.streams.close();
       await gateway.close();
       await bundles?.close();
