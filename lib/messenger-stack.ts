@@ -212,6 +212,9 @@ export class MessengerStack extends Stack {
     for (const [name, table] of this.tables) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
     }
+    if (this.offlineEvents) {
+      new CfnOutput(this, 'OfflineEventsBusName', { value: this.offlineEvents.bus.eventBusName, description: 'EventBridge bus of offline-recipient events (rules for APNs / FCM go here).' });
+    }
     new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
     acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files, streams: this.streams });
   }

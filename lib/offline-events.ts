@@ -5,7 +5,6 @@
  * needs: events:PutEvents on that bus. Operators add rules on the bus to
  * reach APNs / FCM (docs/push-notifications.md).
  */
-import { CfnOutput } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -30,6 +29,5 @@ export class OfflineEvents extends Construct {
         : EventBus.fromEventBusName(this, 'Bus', props.bus);
     this.bus.grantPutEventsTo(props.publisher);
     props.publisher.addEnvironment('OFFLINE_EVENT_BUS', this.bus.eventBusName);
-    new CfnOutput(this, 'BusName', { value: this.bus.eventBusName, description: 'EventBridge bus of offline-recipient events (rules for APNs / FCM go here).' });
   }
 }

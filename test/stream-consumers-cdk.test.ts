@@ -110,6 +110,7 @@ describe('stream consumers on AWS', () => {
       expect(buses).toHaveLength(1);
       const [busId] = buses[0]!;
       expect(resources[logicalId(fn)]!.Properties.Environment.Variables.OFFLINE_EVENT_BUS).toEqual({ Ref: busId });
+      expect(template.toJSON().Outputs.OfflineEventsBusName.Value).toEqual({ Ref: busId });
       const statements = rolePolicyActions(fn);
       const puts = statements.filter((s) => [s.Action].flat().includes('events:PutEvents'));
       expect(puts).toHaveLength(1);
