@@ -8,6 +8,7 @@
  */
 import { consumerConstructId, streamConsumers } from '../lambdas/streams/table';
 import { jobConstructId, scheduledJobs } from '../lambdas/scheduled/table';
+import { deliverLocally, targetEnvelope } from '../lambdas/notifications/offline-events';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { HttpApiResult } from '../lambdas/files/aws-handler';
@@ -112,6 +113,8 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     principals,
     secrets: new Map([...secretArns].map((arn) => [arn, options.tokenSecret])),
     s3: localS3(new Map([[filesFunction.environment.FILES_BUCKET, options.fileStore]])),
+    // Every bus's events go where the in-process runtime sends them: a log line and OFFLINE_WEBHOOK_URL.
+    events: (entry) => deliverLocally(options.env.OFFLINE_WEBHOOK_URL, targetEnvelope(entry.Source, entry.DetailType, JSON.parse(entry.Detail), LOCAL_REGION)),
   });
 
   const environmentOf = (fn: SynthesizedFunction, overrides: Record<string, string>) => (): Record<string, string> => ({

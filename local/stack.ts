@@ -235,8 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         managementEndpoint: gateway.managementEndpoint,
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
-        // Offline-recipient events: the local log line and webhook, not the template's EventBridge bus.
-        env: { OFFLINE_EVENT_BUS: '', ...options.env },
+        env: options.env ?? {},
         fileStore: files.store,
         // The template's limit and origins unless this stack is given others.
         filesEnv: {

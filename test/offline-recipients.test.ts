@@ -120,8 +120,12 @@ describe('offline-recipient events (in-process)', () => {
   });
 });
 
-describe('offline-recipient events (bundle runtime: the consumer runs as its bundle, publishing locally, not to the template\'s bus)', () => {
+describe('offline-recipient events (bundle runtime: the consumer runs as its bundle and calls PutEvents on the template\'s bus, under its policy)', () => {
   withStack('bundles');
 
-  it('one event per offline recipient, none for online ones or the author, carrying ids only', oneEventPerOfflineRecipient);
+  it('one event per offline recipient, none for online ones or the author, carrying ids only', async () => {
+    // The template names the bus, so the bundle publishes with PutEvents (to the local endpoint, which checks the role's grant).
+    expect(stack.bundles!.consumers.get('offline-recipients')!.fn.environment.OFFLINE_EVENT_BUS).toMatch(/\S/);
+    await oneEventPerOfflineRecipient();
+  });
 });

@@ -68,41 +68,63 @@ export function eventBridgePublisher(client: Pick<EventBridgeClient, 'send'>, bu
   };
 }
 
-/** The event as an EventBridge target receives it (an API destination POSTs this). */
-export function targetEnvelope(event: OfflineEvent, region: string, now = new Date()) {
+export interface TargetEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+/** An event as an EventBridge target receives it (an API destination POSTs this). */
+export function targetEnvelope(source: string, detailType: string, detail: unknown, region: string, now = new Date()): TargetEnvelope {
   return {
     version: '0',
     id: randomUUID(),
-    'detail-type': OFFLINE_EVENT_DETAIL_TYPE,
-    source: OFFLINE_EVENT_SOURCE,
+    'detail-type': detailType,
+    source,
     account: '000000000000',
     time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region,
     resources: [],
-    detail: event,
+    detail,
   };
 }
 
-/** Local: a log line per event and, given a webhook URL, one POST per event; a webhook answering other than 2xx fails that event. */
+/**
+ * Locally, what a rule with an API destination would do on AWS: a log line
+ * per event and, given a webhook URL, a POST of its envelope. False when the
+ * webhook failed (an answer other than 2xx, or none within 5 s).
+ */
+export async function deliverLocally(webhookUrl: string | undefined, envelope: TargetEnvelope): Promise<boolean> {
+  log.info(envelope['detail-type'], { source: envelope.source, detail: envelope.detail });
+  if (!webhookUrl) return true;
+  try {
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(envelope),
+      signal: AbortSignal.timeout(5000),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+    return true;
+  } catch (error) {
+    log.warn('event webhook failed', { id: envelope.id, error: String(error) });
+    return false;
+  }
+}
+
+/** Local (no bus): each event delivered by deliverLocally. */
 export function localPublisher(webhookUrl: string | undefined, region: string): OfflinePublisher {
   return async (events) => {
     const failed: OfflineEvent[] = [];
     for (const event of events) {
-      log.info('offline recipient', { ...event });
-      if (!webhookUrl) continue;
-      try {
-        const response = await fetch(webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(targetEnvelope(event, region)),
-          signal: AbortSignal.timeout(5000),
-        });
-        await response.arrayBuffer();
-        if (!response.ok) throw new Error(`webhook answered ${response.status}`);
-      } catch (error) {
-        log.warn('offline webhook failed', { idempotencyKey: event.idempotencyKey, error: String(error) });
-        failed.push(event);
-      }
+      if (!(await deliverLocally(webhookUrl, targetEnvelope(OFFLINE_EVENT_SOURCE, OFFLINE_EVENT_DETAIL_TYPE, event, region)))) failed.push(event);
     }
     return failed;
   };
