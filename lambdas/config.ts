@@ -53,6 +53,10 @@ export interface Config {
    * `{"new message":{"burst":5,"intervalMs":1000}}`), or `off` for none.
    */
   rateLimits: Readonly<Record<string, BucketLimit>> | 'off';
+  /** EventBridge bus (name or ARN) for offline-recipient events (AWS); absent: local log line + webhook. */
+  offlineEventBus?: string;
+  /** Local only: each offline-recipient event is POSTed here as JSON (lambdas/notifications/offline-events.ts). */
+  offlineWebhookUrl?: string;
 }
 
 /** `RATE_LIMITS`: JSON overrides by frame name, `off`, or none. */
@@ -105,6 +109,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
     rateLimits: parseRateLimits(env.RATE_LIMITS),
+    offlineEventBus: env.OFFLINE_EVENT_BUS || undefined,
+    offlineWebhookUrl: env.OFFLINE_WEBHOOK_URL || undefined,
   };
 }
 

@@ -17,7 +17,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { AttributeType, BillingMode, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { postsToConnections, routes as routeTable, type RouteDefinition } from '../lambdas/routes/table';
@@ -32,6 +32,9 @@ import { Observability } from './observability';
 import { DEFAULT_MEMORY_MB, RouteFunction } from './route-function';
 import { applyRouteLimits } from './route-limits';
 import { STREAMS_CONSTRUCT_ID, StreamConsumers } from './stream-consumers';
+import { OfflineEvents } from './offline-events';
+import { SCHEDULED_CONSTRUCT_ID, ScheduledJobs } from './scheduled-jobs';
+import { scheduledJobs } from '../lambdas/scheduled/table';
 import { constructIdOf, plannedFunctions, type PlannedFunction } from './routing';
 import { readSettings, type Settings } from './settings';
 import { grantAccessEntry } from './table-access';
@@ -98,6 +101,10 @@ export class MessengerStack extends Stack {
   /** The stack's own file server, unless context `filesUrl` names another. */
   readonly files?: FileStorage;
   readonly streams: StreamConsumers;
+  /** The bus of offline-recipient events and its grant (lib/offline-events.ts). */
+  readonly offlineEvents?: OfflineEvents;
+  /** Functions run on a schedule: the connection sweeper (lib/scheduled-jobs.ts). */
+  readonly scheduled: ScheduledJobs;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -166,8 +173,18 @@ export class MessengerStack extends Stack {
       stage: this.stage,
       logRetention: settings.logRetentionDays,
     });
+    const offlinePublisher = this.streams.consumers.get('offline-recipients');
+    if (offlinePublisher) this.offlineEvents = new OfflineEvents(this, 'OfflineEvents', { bus: settings.offlineEventBus, publisher: offlinePublisher.fn });
+    this.scheduled = new ScheduledJobs(this, SCHEDULED_CONSTRUCT_ID, {
+      jobs: scheduledJobs,
+      tables: this.tables,
+      environment,
+      logRetention: settings.logRetentionDays,
+      everyMinutes: settings.connectionSweepMinutes ? { 'sweep-connections': settings.connectionSweepMinutes } : {},
+    });
+    const jobs = [...this.scheduled.functions].map(([module, fn]) => ({ id: `Scheduled${constructIdOf(module)}`, name: `scheduled ${module}`, fn }));
     const consumers = [...this.streams.consumers].map(([module, consumer]) => ({ id: `Stream${constructIdOf(module)}`, name: `stream ${module}`, ...consumer }));
-    if (settings.tracing) traceFunctions([...functions.values(), ...consumers.map((c) => c.fn), ...(this.files ? [this.files.handler] : [])]);
+    if (settings.tracing) traceFunctions([...functions.values(), ...consumers.map((c) => c.fn), ...jobs.map((j) => j.fn), ...(this.files ? [this.files.handler] : [])]);
     applyRouteLimits(this.stage, functions, routes, {
       loginThrottle: { rateLimit: settings.loginThrottleRateLimit, burstLimit: settings.loginThrottleBurstLimit },
       reservedConcurrency: settings.reservedConcurrency,
@@ -177,6 +194,7 @@ export class MessengerStack extends Stack {
       functions: [
         ...[...functions].map(([event, fn]) => ({ id: constructIdOf(event), name: event, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
         ...consumers.map(({ id, name, fn }) => ({ id, name, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
+        ...jobs.map(({ id, name, fn }) => ({ id, name, fn, memoryMb: fn.route.memoryMb ?? DEFAULT_MEMORY_MB })),
         ...(this.files ? [{ id: 'Files', name: 'file server', fn: this.files.handler, memoryMb: FILE_SERVER_MEMORY_MB }] : []),
       ],
       streamConsumers: consumers,
@@ -194,6 +212,9 @@ export class MessengerStack extends Stack {
     new CfnOutput(this, 'ManagementEndpoint', { value: this.stage.callbackUrl, description: 'API Gateway Management API (PostToConnection).' });
     for (const [name, table] of this.tables) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName, description: `DynamoDB table ${name}.` });
+    }
+    if (this.offlineEvents) {
+      new CfnOutput(this, 'OfflineEventsBusName', { value: this.offlineEvents.bus.eventBusName, description: 'EventBridge bus of offline-recipient events (rules for APNs / FCM go here).' });
     }
     new CfnOutput(this, 'TokenSecretArn', { value: this.tokenSecret.secretArn, description: 'Token signing key (Secrets Manager).' });
     acknowledgeNagFindings(this, { api: this.api, stageName: settings.stageName, tokenSecret: this.tokenSecret, files: this.files, streams: this.streams });
@@ -214,6 +235,7 @@ export class MessengerStack extends Stack {
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),
         sortKey: index.sortKey && attribute(index.sortKey),
+        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       });
     }
     return table;

@@ -90,6 +90,8 @@ export interface RouteFunctionProps {
   module?: string;
   /** The handler file, for functions that are not routes (stream consumers). @default from `module` */
   entry?: string;
+  /** @default ROUTE_TIMEOUT (functions API Gateway does not wait for may run longer) */
+  timeout?: Duration;
   /** Environment shared by every route function (copied, never mutated). */
   environment: Readonly<Record<string, string>>;
   logRetention: RetentionDays;
@@ -111,7 +113,7 @@ export class RouteFunction extends NodejsFunction {
       runtime: ROUTE_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.route.memoryMb ?? DEFAULT_MEMORY_MB,
-      timeout: ROUTE_TIMEOUT,
+      timeout: props.timeout ?? ROUTE_TIMEOUT,
       description: `route ${props.route.event}: ${props.route.summary}`.slice(0, 256),
       logGroup,
       role: functionRole(scope, `${id}Role`, logGroup),

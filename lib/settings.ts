@@ -37,6 +37,13 @@ export interface Settings {
   tracing: boolean;
   /** Alarm notifications go to an SNS topic with this address subscribed. @default no topic */
   alarmEmail?: string;
+  /**
+   * EventBridge bus of offline-recipient events (lib/offline-events.ts): `custom` (the stack's own),
+   * `default` (the account's default bus) or the name of an existing bus. @default 'custom'
+   */
+  offlineEventBus: string;
+  /** Period of the connection sweeper (lambdas/scheduled/sweep-connections.ts), minutes. @default the entry's (1) */
+  connectionSweepMinutes?: number;
   /** Custom domain of the WebSocket API (`domainName`, `certificateArn`, optional `hostedZoneId` + `hostedZoneName`). */
   domain?: DomainSettings;
   /** Custom domain of the file server (`filesDomainName`, `filesCertificateArn` or else `certificateArn`, the same zone). */
@@ -57,6 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   loginThrottleBurstLimit: 100,
   reservedConcurrency: {},
   tracing: false,
+  offlineEventBus: 'custom',
 });
 
 function text(node: Node, key: string): string | undefined {
@@ -180,6 +188,12 @@ function domains(node: Node, filesUrl: string | undefined): Pick<Settings, 'doma
   };
 }
 
+function eventBusName(node: Node): string | undefined {
+  const value = text(node, 'offlineEventBus');
+  if (value !== undefined && !/^[A-Za-z0-9._\-/]{1,256}$/.test(value)) throw new Error(`context offlineEventBus must be custom, default or an event bus name, got ${value}`);
+  return value;
+}
+
 /** The deployment stage (`-c stage=staging`): one letter, then letters or digits, so it fits a stack name and an API stage name. */
 function deploymentStage(node: Node): string | undefined {
   const value = text(node, 'stage');
@@ -218,6 +232,8 @@ export function readSettings(node: Node): Settings {
     reservedConcurrency: reservedConcurrency(node) ?? {},
     tracing: flag(node, 'tracing') ?? DEFAULT_SETTINGS.tracing,
     alarmEmail: email(node, 'alarmEmail'),
+    offlineEventBus: eventBusName(node) ?? DEFAULT_SETTINGS.offlineEventBus,
+    connectionSweepMinutes: positiveNumber(node, 'connectionSweepMinutes', { integer: true }),
     ...domains(node, filesUrl),
   };
 }

@@ -35,6 +35,14 @@ export interface StreamConsumer {
   deadLettersAlarm: Alarm;
 }
 
+/** The mapping's filter pattern: the entry's event names and, if given, its key prefix (filtered records are not billed). */
+function eventFilter(consumer: StreamConsumerDefinition): Record<string, unknown> {
+  const byName = { eventName: FilterRule.or(...consumer.eventNames) };
+  if (!consumer.keyPrefix) return byName;
+  const { attribute, prefix } = consumer.keyPrefix;
+  return { ...byName, dynamodb: { Keys: { [attribute]: { S: FilterRule.beginsWith(prefix) } } } };
+}
+
 /** The construct id under the stack (local/bundle-runtime.ts finds the consumers' functions by it). */
 export const STREAMS_CONSTRUCT_ID = 'Streams';
 
@@ -72,7 +80,7 @@ export class StreamConsumers extends Construct {
           retryAttempts: consumer.maxRetries,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(deadLetters),
-          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...consumer.eventNames) })],
+          filters: [FilterCriteria.filter(eventFilter(consumer))],
         }),
       );
       const deadLettersAlarm = new Alarm(scope, 'DeadLettersAlarm', {

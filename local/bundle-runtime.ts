@@ -7,6 +7,8 @@
  * endpoint that enforces each role's policies (local/aws-endpoint.ts).
  */
 import { consumerConstructId, streamConsumers } from '../lambdas/streams/table';
+import { jobConstructId, scheduledJobs } from '../lambdas/scheduled/table';
+import { deliverLocally, targetEnvelope } from '../lambdas/notifications/offline-events';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { HttpApiResult } from '../lambdas/files/aws-handler';
@@ -78,6 +80,8 @@ export interface BundleRuntime {
   files: BundleFunction;
   /** The stream consumers' functions, by module (lambdas/streams/table.ts). */
   consumers: ReadonlyMap<string, BundleFunction>;
+  /** The scheduled functions, by module (lambdas/scheduled/table.ts). */
+  jobs: ReadonlyMap<string, BundleFunction>;
   aws: LocalAws;
   /** The Management API's IAM check for a signed request (`resource` as execute-api names it). */
   authorizeManagement(req: IncomingMessage, method: string, connectionId: string): ManagementRefusal | undefined;
@@ -111,6 +115,8 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     principals,
     secrets: new Map([...secretArns].map((arn) => [arn, options.tokenSecret])),
     s3: localS3(new Map([[filesFunction.environment.FILES_BUCKET, options.fileStore]])),
+    // Every bus's events go where the in-process runtime sends them: a log line and OFFLINE_WEBHOOK_URL.
+    events: (entry) => deliverLocally(options.env.OFFLINE_WEBHOOK_URL, targetEnvelope(entry.Source, entry.DetailType, JSON.parse(entry.Detail), LOCAL_REGION)),
   });
 
   const environmentOf = (fn: SynthesizedFunction, overrides: Record<string, string>) => (): Record<string, string> => ({
@@ -140,8 +146,17 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env), options.coldStart)] as const;
     }),
   );
+  // Under the stack's Scheduled construct (lib/scheduled-jobs.ts).
+  const jobs = new Map(
+    scheduledJobs.map((job) => {
+      const fn = functions.find((f) => f.path.split('/').slice(1, 3).join('/') === `Scheduled/${jobConstructId(job)}`);
+      if (!fn) throw new Error(`${assembly} has no function for scheduled job ${job.module}: synthesize again`);
+      return [job.module, new BundleFunction(fn, environmentOf(fn, options.env))] as const;
+    }),
+  );
   return {
     consumers,
+    jobs,
     functions: bundleFunctions,
     handlers: new Map([...bundleFunctions].map(([routeKey, fn]) => [routeKey, (event, context) => fn.invoke(event, context) as Promise<RouteResponse>])),
     files,
@@ -156,7 +171,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
       return managementError(403, 'AccessDeniedException', accessDeniedMessage(principal, request));
     },
     async close() {
-      await Promise.all([...bundleFunctions.values(), files, ...consumers.values()].map((fn) => fn.close()));
+      await Promise.all([...bundleFunctions.values(), files, ...consumers.values(), ...jobs.values()].map((fn) => fn.close()));
       await aws.close();
     },
   };

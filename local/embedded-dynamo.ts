@@ -88,7 +88,7 @@ function createTableInput(t: TableDefinition): Payload {
     input.GlobalSecondaryIndexes = t.indexes.map((i) => ({
       IndexName: i.name,
       KeySchema: keySchema(i.partitionKey, i.sortKey),
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: i.projection ?? 'ALL' },
     }));
   }
   input.AttributeDefinitions = [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
@@ -140,10 +140,11 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     isClosed: () => closed,
   };
   core.onItemWrite((table, storeKey, item) => ttl.expiring.write(table, storeKey, item));
-  const streams = new LocalStreams(opts.tables, opts.streams);
+  // On disk, the stream records are journalled with the writes (local/dynamo/streams.ts).
+  const streams = new LocalStreams(opts.tables, opts.streams, dbPath ? core.journal : undefined);
   core.onItemChange(
     opts.tables.filter((t) => t.stream).map((t) => t.name),
-    (table, _storeKey, oldItem, newItem) => streams.record(table, oldItem, newItem),
+    (changes) => streams.prepare(changes),
   );
   const ctx = { core, schemas };
   const ownOps = new Map<string, (input: Payload) => Promise<Payload>>([
@@ -192,6 +193,7 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
   let frontPort: number;
   try {
     await ensureTables(core, opts.tables);
+    await streams.open();
     for (const table of ttl.settings.keys()) await indexExpiries(ttl, table);
     frontPort = await listen(front, opts.port ?? 0);
   } catch (err) {

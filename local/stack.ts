@@ -16,6 +16,7 @@ import { parseRateLimits, readConfig } from '../lambdas/config';
 import { rateLimitedFrames, unlimitedFramesIn } from '../lambdas/routes/table';
 import { tables } from '../lambdas/storage/tables';
 import { consumerRoute, streamConsumers } from '../lambdas/streams/table';
+import { jobRoute, scheduledJobs } from '../lambdas/scheduled/table';
 import type { BatchResponse, StreamEvent } from '../lambdas/streams/records';
 import { parseRouting, plannedFunctions, type Routing } from '../lib/routing';
 import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from './bundle-runtime';
@@ -59,6 +60,8 @@ export interface LocalStackOptions {
   runtime?: Runtime;
   /** @default $ROUTING, else 'routes' */
   routing?: Routing;
+  /** Period of the scheduled functions (the connection sweeper), as EventBridge runs them on AWS; 0 = off. @default 60000 */
+  scheduledIntervalMs?: number;
   /** First retry delay of a failing stream batch. @default 100 */
   streamRetryDelayMs?: number;
   /**
@@ -124,8 +127,39 @@ async function subscribeStreamConsumers(dynamo: EmbeddedDynamo, bundles: BundleR
       const module = (await import(`../lambdas/streams/${consumer.module}.ts`)) as { handler: typeof handler };
       handler = runAs(consumerRoute(consumer), module.handler);
     }
-    dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
+    await dynamo.streams.subscribe({ ...consumer, name: consumer.module, handler });
   }
+}
+
+/**
+ * The scheduled functions (lambdas/scheduled/table.ts) every `intervalMs`:
+ * in-process as their function's principal, or their bundles; a run never
+ * overlaps the previous one, and a failure is logged (the next run comes).
+ * Returns a function that stops them and waits for a run in progress.
+ */
+async function startScheduledJobs(bundles: BundleRuntime | undefined, intervalMs: number): Promise<() => Promise<void>> {
+  if (intervalMs <= 0) return async () => {};
+  const runs: (() => Promise<unknown>)[] = [];
+  for (const job of scheduledJobs) {
+    const bundle = bundles?.jobs.get(job.module);
+    if (bundle) {
+      runs.push(() => bundle.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }));
+    } else {
+      const module = (await import(`../lambdas/scheduled/${job.module}.ts`)) as { handler: () => Promise<unknown> };
+      runs.push(runAs(jobRoute(job), module.handler));
+    }
+  }
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= Promise.all(runs.map((run) => run().catch((error: unknown) => console.warn('[local] scheduled job failed:', error))))
+      .then(() => {})
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -228,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const [routeKey, handler] of bundles.handlers) handlers.set(routeKey, handler);
   }
   await subscribeStreamConsumers(dynamo, bundles);
+  const stopScheduledJobs = await startScheduledJobs(bundles, options.scheduledIntervalMs ?? 60_000);
   return {
     runtime,
     routing,
@@ -242,7 +277,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     files,
     filesUrl: readConfig().filesUrl,
     async close() {
-      // First: the consumers' functions go away below, and the records of the closing connections need no consumer.
+      await stopScheduledJobs();
+      // First: the consumers' functions go away below; the records of the closing connections are journalled on disk (delivered at the next start) or dropped in memory.
       await dynamo.streams.close();
       await gateway.close();
       await bundles?.close();

@@ -67,6 +67,8 @@ function arnOf(resource: Resource, physicalId: string): string {
       return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${physicalId}`;
     case 'AWS::SQS::Queue':
       return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${physicalId}`;
+    case 'AWS::Events::EventBus':
+      return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${physicalId}`;
     default:
       return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${physicalId}`;
   }

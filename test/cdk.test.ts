@@ -46,8 +46,9 @@ const webSocketApiId = () => ofType('AWS::ApiGatewayV2::Api').find(([, api]) => 
 const ofWebSocketApi = (type: string) => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === webSocketApiId());
 
 /** Our route functions: the ones that carry the app's environment (CDK helper functions would not). */
-/** Stream consumers (lambdas/streams/table.ts) carry it too: test/stream-consumers-cdk.test.ts covers them. */
-const isRouteFunction = (r: Resource) => !!r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT && !String(r.Properties.Description).startsWith('route $stream ');
+/** Stream consumers and scheduled functions carry it too: test/stream-consumers-cdk.test.ts and test/cdk-sweeper.test.ts cover them. */
+const isRouteFunction = (r: Resource) =>
+  !!r.Properties.Environment?.Variables?.MANAGEMENT_ENDPOINT && !/^route \$(stream|schedule) /.test(String(r.Properties.Description));
 const routeFunctions = () => ofType('AWS::Lambda::Function').filter(([, r]) => isRouteFunction(r));
 
 function functionOf(route: RouteDefinition): [string, Resource] {

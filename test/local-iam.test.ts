@@ -5,6 +5,7 @@
  * the bundle runtime checks the synthesized template's role policies, for
  * requests signed with the function's own credentials, as on Lambda.
  */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -72,7 +73,8 @@ describe('bundle runtime: the template\'s role policies', () => {
 
   /** The credentials a function's instances get (AWS_ACCESS_KEY_ID): the key the local endpoints know it by. */
   const credentialsOf = (routeKey: string) => {
-    const fn = routeKey === 'files' ? stack.bundles!.files : stack.bundles!.functions.get(routeKey)!;
+    const fn =
+      routeKey === 'files' ? stack.bundles!.files : routeKey.startsWith('stream ') ? stack.bundles!.consumers.get(routeKey.slice(7))! : stack.bundles!.functions.get(routeKey)!;
     return { accessKeyId: `LOCAL${fn.fn.logicalId}`, secretAccessKey: 'local', sessionToken: 'local' };
   };
   const dynamoAs = (routeKey: string) =>
@@ -111,5 +113,19 @@ describe('bundle runtime: the template\'s role policies', () => {
     const post = new PostToConnectionCommand({ ConnectionId: 'AAAAAAAAAAA=', Data: new TextEncoder().encode('{}') });
     await expect(managementAs('$connect').send(post)).rejects.toMatchObject({ ...denied, $metadata: { httpStatusCode: 403 } });
     await expect(managementAs('new message').send(post)).rejects.toMatchObject({ name: 'GoneException' });
+  });
+
+  it('lets only the offline-recipients consumer put events, on its bus only', async () => {
+    const bus = stack.bundles!.consumers.get('offline-recipients')!.fn.environment.OFFLINE_EVENT_BUS!;
+    const eventsAs = (routeKey: string) => new EventBridgeClient({ region: 'local', endpoint: stack.bundles!.aws.endpoint, credentials: credentialsOf(routeKey), maxAttempts: 1 });
+    const put = (EventBusName: string) =>
+      new PutEventsCommand({ Entries: [{ EventBusName, Source: 'messenger', DetailType: 'iam test', Detail: JSON.stringify({ userId: 0 }) }] });
+    await expect(eventsAs('stream offline-recipients').send(put(bus))).resolves.toMatchObject({ FailedEntryCount: 0 });
+    await expect(eventsAs('stream offline-recipients').send(put('default'))).rejects.toMatchObject({
+      ...denied,
+      message: expect.stringContaining('is not authorized to perform: events:PutEvents'),
+    });
+    await expect(eventsAs('new message').send(put(bus))).rejects.toMatchObject(denied);
+    await expect(eventsAs('stream connection-removed').send(put(bus))).rejects.toMatchObject(denied);
   });
 });

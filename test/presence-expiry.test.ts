@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
 import { connectionsOfUser, getConnection, openConnection, refreshLiveness } from '../lambdas/storage/connections';
 import { epochSeconds } from '../lambdas/storage/store';
+import { streamConsumers } from '../lambdas/streams/table';
 import type { LocalStack, Runtime } from '../local/stack';
 import { online, pause, pushCount, takePushes, watcherAndSubject } from './support/contacts';
 import { startTestStack } from './support/stack';
@@ -130,7 +131,7 @@ describe('presence that expires (bundle runtime: the consumer runs as its bundle
   afterAll(() => stack?.close());
 
   it('a connection dropped without $disconnect goes offline to contacts', async () => {
-    expect([...stack.bundles!.consumers.keys()]).toEqual(['connection-removed']);
+    expect([...stack.bundles!.consumers.keys()]).toEqual(streamConsumers.map((c) => c.module));
     await lostDisconnectGoesOffline(stack);
   });
 });

@@ -10,6 +10,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MessengerStack } from '../lib/messenger-stack';
 import { streamConsumers } from '../lambdas/streams/table';
+import { tables } from '../lambdas/storage/tables';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
@@ -29,11 +30,12 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.get
 const consumer = streamConsumers.find((c) => c.module === 'connection-removed')!;
 
 describe('stream consumers on AWS', () => {
-  it('streams the Connections table with both images, and no other table', () => {
+  it('streams the tables that declare a stream (Connections, Data) with both images, and no other table', () => {
     const streamed = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
-    expect(streamed).toHaveLength(1);
-    expect(streamed[0]![1].Properties.KeySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
-    expect(streamed[0]![1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const declared = tables.filter((t) => t.stream);
+    expect(declared.map((t) => t.name).sort()).toEqual(['Connections', 'Data']);
+    expect(streamed.map(([, t]) => t.Properties.KeySchema[0].AttributeName).sort()).toEqual(declared.map((t) => t.partitionKey.name).sort());
+    for (const [, t] of streamed) expect(t.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
   it('maps the stream to the consumer with the entry\'s batch size, bisection, bounded retries, partial batch responses, a REMOVE filter and an SQS DLQ', () => {
@@ -83,5 +85,61 @@ describe('stream consumers on AWS', () => {
     expect(actions).not.toContain('dynamodb:Scan');
     expect([...actions].filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     expect([...actions].filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  describe('offline-recipient events', () => {
+    const rolePolicyActions = (fn: { node: { defaultChild?: unknown } }) => {
+      const role = (resources[logicalId(fn)]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      return ofType('AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    };
+
+    it('maps only INSERT records of message copies (key prefix INBOX#) of the Data table to the consumer', () => {
+      const { fn } = stack.streams.consumers.get('offline-recipients')!;
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(fn) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'INBOX#' }] } } } }) }] },
+      });
+    });
+
+    it('publishes to the stack\'s own bus by default, with events:PutEvents on that bus only, named in OFFLINE_EVENT_BUS', () => {
+      const { fn } = stack.streams.consumers.get('offline-recipients')!;
+      const buses = ofType('AWS::Events::EventBus');
+      expect(buses).toHaveLength(1);
+      const [busId] = buses[0]!;
+      expect(resources[logicalId(fn)]!.Properties.Environment.Variables.OFFLINE_EVENT_BUS).toEqual({ Ref: busId });
+      expect(template.toJSON().Outputs.OfflineEventsBusName.Value).toEqual({ Ref: busId });
+      const statements = rolePolicyActions(fn);
+      const puts = statements.filter((s) => [s.Action].flat().includes('events:PutEvents'));
+      expect(puts).toHaveLength(1);
+      expect(puts[0]!.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+      const actions = new Set(statements.flatMap((s) => [s.Action].flat()));
+      // Reads presence only: no table writes, no pushes.
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'execute-api:ManageConnections']) expect(actions).not.toContain(action);
+      expect(actions).toContain('dynamodb:BatchGetItem');
+      // No other function may publish.
+      const publishers = ofType('AWS::IAM::Policy').filter(([, p]) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => [s.Action].flat().includes('events:PutEvents')),
+      );
+      expect(publishers).toHaveLength(1);
+    });
+
+    it('-c offlineEventBus=default publishes to the account\'s default bus and creates none', () => {
+      const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], offlineEventBus: 'default' } });
+      const other = new MessengerStack(app, 'Messenger');
+      const json = Template.fromStack(other).toJSON();
+      const res = json.Resources as Record<string, Resource>;
+      expect(Object.values(res).filter((r) => r.Type === 'AWS::Events::EventBus')).toEqual([]);
+      const { fn } = other.streams.consumers.get('offline-recipients')!;
+      const id = other.getLogicalId(fn.node.defaultChild as never);
+      expect(res[id]!.Properties.Environment.Variables.OFFLINE_EVENT_BUS).toBe('default');
+      const put = Object.values(res)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .find((s) => [s.Action].flat().includes('events:PutEvents'));
+      expect(JSON.stringify(put!.Resource)).toContain(':event-bus/default');
+    });
   });
 });

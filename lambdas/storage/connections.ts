@@ -1,7 +1,10 @@
 /**
  * Connections: one item per live WebSocket, bound to a user after login.
- * The `byUser` index (sparse: only bound connections) finds a user's devices.
+ * The `byUser` index (sparse: only bound connections) finds a user's devices;
+ * `byExpiry` (keys only, `sweepShard` × `expiresAt`) finds the expired ones
+ * for the sweeper, since DynamoDB's TTL deletes them days late at worst.
  */
+import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { alive, conditionHolds, epochSeconds, isConditionFailure, queryAll, type Store } from './store';
 
@@ -17,6 +20,8 @@ export interface Connection extends Partial<Binding> {
   connectionId: string;
   connectedAt: number;
   expiresAt: number;
+  /** Partition of the `byExpiry` index (absent on items written before it existed: TTL alone removes those). */
+  sweepShard?: number;
   /** The user this connection was last bound to; kept when it is unbound, so closing it can still end that user's presence. */
   lastUserId?: number;
 }
@@ -51,8 +56,18 @@ export async function refreshLiveness(store: Store, connection: Connection, now 
   );
 }
 
+/**
+ * Partitions of `byExpiry`: every refresh rewrites a connection's entry (two
+ * index writes), so the entries are spread over this many partitions (~500
+ * refreshes/s each at DynamoDB's 1,000 writes/s per partition: about 500,000
+ * connections refreshed every minute) and a sweep reads them all.
+ */
+export const SWEEP_SHARDS = 16;
+
+export const sweepShardOf = (connectionId: string): number => createHash('sha256').update(connectionId).digest().readUInt16BE(0) % SWEEP_SHARDS;
+
 export async function openConnection(store: Store, connectionId: string, now = Date.now()): Promise<void> {
-  const item: Connection = { connectionId, connectedAt: now, expiresAt: livenessExpiry(store, now) };
+  const item: Connection = { connectionId, connectedAt: now, expiresAt: livenessExpiry(store, now), sweepShard: sweepShardOf(connectionId) };
   await store.db.send(new PutCommand({ TableName: store.config.connectionsTable, Item: item }));
 }
 
@@ -130,4 +145,29 @@ export async function connectionsOfUser(store: Store, userId: number, now = Date
     ExpressionAttributeValues: { ':u': userId },
   });
   return items.filter((item) => alive(item, now));
+}
+
+/** Ids of the connections of one `byExpiry` shard expired at `now` (as `alive` sees it), oldest first; eventually consistent. */
+export async function expiredConnectionIds(store: Store, shard: number, now = Date.now()): Promise<string[]> {
+  const items = await queryAll<Pick<Connection, 'connectionId'>>(store, {
+    TableName: store.config.connectionsTable,
+    IndexName: 'byExpiry',
+    KeyConditionExpression: 'sweepShard = :s AND expiresAt <= :now',
+    ExpressionAttributeValues: { ':s': shard, ':now': epochSeconds(now) },
+  });
+  return items.map((item) => item.connectionId);
+}
+
+/** Deletes a connection only if it is still expired (a frame may have refreshed it since the index was read); true if it did. */
+export async function deleteIfExpired(store: Store, connectionId: string, now = Date.now()): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(
+      new DeleteCommand({
+        TableName: store.config.connectionsTable,
+        Key: { connectionId },
+        ConditionExpression: 'expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      }),
+    ),
+  );
 }

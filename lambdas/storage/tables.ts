@@ -13,6 +13,8 @@ export interface IndexDefinition {
   name: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /** What the index holds besides the keys. @default 'ALL' */
+  projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -35,9 +37,11 @@ export const connectionsTable: TableDefinition = {
   name: 'Connections',
   envVar: 'CONNECTIONS_TABLE',
   partitionKey: { name: 'connectionId', type: 'S' },
-  // Sparse: only authenticated connections carry userId.
   indexes: [
+    // Sparse: only authenticated connections carry userId.
     { name: 'byUser', partitionKey: { name: 'userId', type: 'N' }, sortKey: { name: 'connectionId', type: 'S' } },
+    // The connection sweeper's: expired connections by shard, oldest first; keys only (a refresh rewrites two small entries).
+    { name: 'byExpiry', partitionKey: { name: 'sweepShard', type: 'N' }, sortKey: { name: 'expiresAt', type: 'N' }, projection: 'KEYS_ONLY' },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
   // Expired connections (no `$disconnect`) end their presence from the REMOVE records.
@@ -53,6 +57,8 @@ export const dataTable: TableDefinition = {
     { name: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
+  // Stored message copies produce offline-recipient events (lambdas/streams/offline-recipients.ts).
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
 /** Pieces of chunked client frames until the last one arrives (storage/chunks.ts); short-lived by TTL. */

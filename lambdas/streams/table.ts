@@ -15,6 +15,8 @@ export interface StreamConsumerDefinition {
   table: TableDefinition['name'];
   /** Only these records reach the function (an event filter: the others are not billed). */
   eventNames: readonly StreamEventName[];
+  /** Only records whose key attribute begins with this (part of the event filter). */
+  keyPrefix?: { attribute: string; prefix: string };
   /** Records per invocation at most. */
   batchSize: number;
   /** Retries of a failing batch before it goes to the dead-letter queue. */
@@ -40,6 +42,20 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     access: { Connections: 'write', Data: 'write' },
     pushes: true,
     summary: 'A connection item gone (TTL expiry, sweeper, or `$disconnect`): ends its presence; `offline` to contacts if it was the last.',
+  },
+  {
+    module: 'offline-recipients',
+    table: 'Data',
+    eventNames: ['INSERT'],
+    // Message copies only (lambdas/storage/messages.ts inboxKey): no other write of the Data table is billed.
+    keyPrefix: { attribute: 'pk', prefix: 'INBOX#' },
+    batchSize: 100,
+    maxRetries: 5,
+    bisectOnError: true,
+    // Reads the recipients' presence items; publishes to EventBridge (granted in lib/offline-events.ts).
+    access: { Data: 'read' },
+    pushes: false,
+    summary: 'A message copy stored: one event (user, dialog, message id; no content) per recipient with no live connection, for mobile push.',
   },
 ];
 

@@ -31,7 +31,7 @@ interface ActionValidation {
 }
 
 type Done = (err?: Error | null) => void;
-interface LevelOp {
+export interface LevelOp {
   type: 'put' | 'del';
   key: string;
   value?: unknown;
@@ -42,8 +42,18 @@ interface Level {
   del(key: string, cb?: Done): Promise<void> | void;
   batch(ops: LevelOp[], cb?: Done): Promise<void> | void;
   get(key: string): Promise<Payload | undefined>;
-  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, Payload]>;
+  iterator(range: KeyRange): AsyncIterable<[string, Payload]>;
   close(cb: Done): void;
+}
+
+/** A range of store keys, as LevelDB's iterator takes it. */
+export interface KeyRange {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  reverse?: boolean;
+  limit?: number;
 }
 
 /** Where dynalite keeps a table's items: its sub-database `item-<table>` (db/index.js getItemDb), keys prefixed `<name>~`. */
@@ -52,8 +62,19 @@ const ITEM_KEY = /^item-([^~]+)~/;
 
 /** A committed write of one item: `item` absent for a delete. `storeKey` is the item's key in the store. */
 export type ItemWriteListener = (table: string, storeKey: string, item: Payload | undefined) => void;
-/** A committed change of one item, with the item before (absent: it was created) and after (absent: deleted). */
-export type ItemChangeListener = (table: string, storeKey: string, oldItem: Payload | undefined, newItem: Payload | undefined) => void;
+/** A change of one item, with the item before (absent: it was created) and after (absent: deleted). */
+export interface ItemChange {
+  table: string;
+  storeKey: string;
+  oldItem: Payload | undefined;
+  newItem: Payload | undefined;
+}
+/**
+ * Told of the changes of an atomic unit before it is written: returns store
+ * writes that go into the same LevelDB batch (a journal of the changes), and
+ * what to do once the batch is written.
+ */
+export type ItemChangeListener = (changes: ItemChange[]) => { ops: LevelOp[]; committed(): void };
 /** The parts of dynalite's store (db/index.js `create`) used here. */
 interface DynaliteStore {
   db: Level;
@@ -167,9 +188,11 @@ export class DynaliteCore {
       if (!unit.discarded && unit.ops.length > 0) {
         // The unit runs alone (the front's lock), so what is read here is what the batch replaces.
         const before = this.itemChangeListeners.length > 0 ? await this.itemsBefore(unit.ops) : undefined;
-        await this.writeBatch(unit.ops);
+        const changes = before ? this.changesOf(unit.ops, before) : [];
+        const journals = changes.length > 0 ? this.itemChangeListeners.map((listener) => listener(changes)) : [];
+        await this.writeBatch(journals.length > 0 ? [...unit.ops, ...journals.flatMap((j) => j.ops)] : unit.ops);
         if (this.itemWriteListeners.length > 0) this.notify(unit.ops);
-        if (before) this.notifyChanges(unit.ops, before);
+        for (const journal of journals) journal.committed();
       }
       return result;
     } finally {
@@ -183,9 +206,10 @@ export class DynaliteCore {
   }
 
   /**
-   * Calls `listener` for every committed write of an item of `tables`, with
-   * the item's old and new images (DynamoDB Streams' view); reading the old
-   * image costs one store read per item written to those tables.
+   * Calls `listener` with every atomic unit's writes of items of `tables`,
+   * with the items' old and new images (DynamoDB Streams' view), before the
+   * unit is written; reading the old image costs one store read per item
+   * written to those tables.
    */
   onItemChange(tables: Iterable<string>, listener: ItemChangeListener): void {
     for (const table of tables) this.changeTables.add(table);
@@ -201,14 +225,21 @@ export class DynaliteCore {
     return Promise.all(ops.map((op) => (this.watchedTable(op) ? this.store.db.get(op.key) : undefined)));
   }
 
-  private notifyChanges(ops: LevelOp[], before: (Payload | undefined)[]): void {
-    ops.forEach((op, i) => {
+  private changesOf(ops: LevelOp[], before: (Payload | undefined)[]): ItemChange[] {
+    return ops.flatMap((op, i) => {
       const table = this.watchedTable(op);
-      if (!table) return;
-      const item = op.type === 'put' ? (op.value as Payload) : undefined;
-      for (const listener of this.itemChangeListeners) listener(table, op.key, before[i], item);
+      return table ? [{ table, storeKey: op.key, oldItem: before[i], newItem: op.type === 'put' ? (op.value as Payload) : undefined }] : [];
     });
   }
+
+  /**
+   * Keys of the store outside dynalite's (which are `<sub-database>~…`):
+   * written in batches of their own, read by range. For the stream journal.
+   */
+  readonly journal = {
+    batch: (ops: LevelOp[]): Promise<void> => this.writeBatch(ops),
+    range: (range: KeyRange): AsyncIterable<[string, Payload]> => this.store.db.iterator(range),
+  };
 
   private notify(ops: LevelOp[]): void {
     for (const op of ops) {

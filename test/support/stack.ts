@@ -14,7 +14,7 @@ export const BULK_RATE_LIMITS = {
 };
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ port: 0, sweepIntervalMs: 0, ...options, env: { ...TEST_ENV, ...options.env } });
+  return startLocalStack({ port: 0, sweepIntervalMs: 0, scheduledIntervalMs: 0, ...options, env: { ...TEST_ENV, ...options.env } });
 }
 
 export async function createTestUser(account: NewAccount) {
