@@ -48,6 +48,17 @@ export interface Config {
   /** Pushes sent in parallel at most. @default 16 */
   pushConcurrency: number;
   /**
+   * How long the bodies of a message are kept beside it for the stream
+   * consumer to finish its copies if the request dies (their expiry is the
+   * last resort of that repair: docs/access-patterns.md). @default 60
+   */
+  outboxTtlSeconds: number;
+  /**
+   * The stream consumer leaves a message this young to the request still
+   * writing its copies; older and still pending, it finishes them. @default 2000
+   */
+  deliveryGraceMs: number;
+  /**
    * Per-user token buckets of the frames that cost, by frame name
    * (`RATE_LIMITS`: JSON merged over DEFAULT_RATE_LIMITS, e.g.
    * `{"new message":{"burst":5,"intervalMs":1000}}`; `off` disables all).
@@ -115,6 +126,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
+    outboxTtlSeconds: integer(env, 'OUTBOX_TTL_SECONDS', 60),
+    deliveryGraceMs: integer(env, 'DELIVERY_GRACE_MS', 2000),
     rateLimits: rateLimits(env.RATE_LIMITS),
   };
 }

@@ -35,6 +35,20 @@ export interface StreamConsumer {
   deadLettersAlarm: Alarm;
 }
 
+function partitionKeyOf(consumer: StreamConsumerDefinition): string {
+  return tableDefinitions.find((t) => t.name === consumer.table)!.partitionKey.name;
+}
+
+/** The mapping's filters: an event name, and per event name the partition key prefixes (one filter each, OR-ed). */
+function eventFilters(consumer: StreamConsumerDefinition, partitionKey: string): Record<string, unknown>[] {
+  if (!consumer.keyPrefixes) return [FilterCriteria.filter({ eventName: FilterRule.or(...consumer.eventNames) })];
+  return consumer.eventNames.flatMap((eventName) => {
+    const prefixes = consumer.keyPrefixes?.[eventName];
+    if (!prefixes) return [FilterCriteria.filter({ eventName: FilterRule.isEqual(eventName) })];
+    return prefixes.map((prefix) => FilterCriteria.filter({ eventName: FilterRule.isEqual(eventName), dynamodb: { Keys: { [partitionKey]: { S: FilterRule.beginsWith(prefix) } } } }));
+  });
+}
+
 /** The construct id under the stack (local/bundle-runtime.ts finds the consumers' functions by it). */
 export const STREAMS_CONSTRUCT_ID = 'Streams';
 
@@ -72,7 +86,7 @@ export class StreamConsumers extends Construct {
           retryAttempts: consumer.maxRetries,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(deadLetters),
-          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...consumer.eventNames) })],
+          filters: eventFilters(consumer, partitionKeyOf(consumer)),
         }),
       );
       const deadLettersAlarm = new Alarm(scope, 'DeadLettersAlarm', {

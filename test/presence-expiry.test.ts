@@ -130,7 +130,7 @@ describe('presence that expires (bundle runtime: the consumer runs as its bundle
   afterAll(() => stack?.close());
 
   it('a connection dropped without $disconnect goes offline to contacts', async () => {
-    expect([...stack.bundles!.consumers.keys()]).toEqual(['connection-removed']);
+    expect([...stack.bundles!.consumers.keys()]).toContain('connection-removed');
     await lostDisconnectGoesOffline(stack);
   });
 });

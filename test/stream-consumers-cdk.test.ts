@@ -29,11 +29,23 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.get
 const consumer = streamConsumers.find((c) => c.module === 'connection-removed')!;
 
 describe('stream consumers on AWS', () => {
-  it('streams the Connections table with both images, and no other table', () => {
+  it('streams the Connections and Data tables with both images, and not the Chunks table', () => {
     const streamed = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
-    expect(streamed).toHaveLength(1);
-    expect(streamed[0]![1].Properties.KeySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
-    expect(streamed[0]![1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(streamed.map(([, t]) => t.Properties.KeySchema[0].AttributeName).sort()).toEqual(['connectionId', 'pk']);
+    for (const [, t] of streamed) expect(t.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it('filters the message consumer to message INSERTs and outbox expiries by key prefix', () => {
+    const { fn } = stack.streams.consumers.get('message-stored')!;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(fn) },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } }) },
+          { Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] } } } }) },
+        ],
+      },
+    });
   });
 
   it('maps the stream to the consumer with the entry\'s batch size, bisection, bounded retries, partial batch responses, a REMOVE filter and an SQS DLQ', () => {

@@ -164,15 +164,22 @@ async function getItems(store: Store, requested: Key[], options: ReadOptions): P
 }
 
 /**
- * Puts many items of the data table, 25 a BatchWrite, retrying unprocessed
- * ones: not atomic and unconditional, for bulk provisioning only (requests
- * write through transactions).
+ * The one way to write several items that need not be all or nothing: puts
+ * and deletes of the data table, 25 a BatchWrite (`concurrency` in flight),
+ * retrying unprocessed ones. Unconditional, so only for items a retry may
+ * write again: bulk provisioning, and the derived items (message copies,
+ * memberships) written after the transaction that decided them, which the
+ * stream consumers complete if the request dies (docs/access-patterns.md).
  */
-export async function putMany(store: Store, items: readonly Record<string, unknown>[], concurrency = 8): Promise<void> {
-  const batches: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += 25) batches.push(items.slice(start, start + 25) as Record<string, unknown>[]);
+export async function writeMany(store: Store, writes: { puts?: readonly Item[]; deletes?: readonly Key[] }, concurrency = 8): Promise<void> {
+  const requests = [
+    ...(writes.puts ?? []).map((Item) => ({ PutRequest: { Item } })),
+    ...(writes.deletes ?? []).map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })),
+  ];
+  const batches: (typeof requests)[] = [];
+  for (let start = 0; start < requests.length; start += 25) batches.push(requests.slice(start, start + 25));
   await mapBounded(batches, concurrency, async (batch) => {
-    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    let pending = batch;
     await retry(
       async () => {
         const out = await store.db.send(new BatchWriteCommand({ RequestItems: { [store.config.dataTable]: pending } }));
@@ -184,6 +191,8 @@ export async function putMany(store: Store, items: readonly Record<string, unkno
     );
   });
 }
+
+export const putMany = (store: Store, items: readonly Item[], concurrency = 8): Promise<void> => writeMany(store, { puts: items }, concurrency);
 
 export const keyOf = (key: Key) => `${key.pk}|${key.sk}`;
 

@@ -53,6 +53,8 @@ export const dataTable: TableDefinition = {
     { name: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
+  // Messages and member changes are finished from their records (items derived after the commit).
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
 /** Pieces of chunked client frames until the last one arrives (storage/chunks.ts); short-lived by TTL. */

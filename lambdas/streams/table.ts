@@ -15,6 +15,8 @@ export interface StreamConsumerDefinition {
   table: TableDefinition['name'];
   /** Only these records reach the function (an event filter: the others are not billed). */
   eventNames: readonly StreamEventName[];
+  /** And of those, per event name, only records whose partition key starts with one of these (no entry: all). */
+  keyPrefixes?: Partial<Record<StreamEventName, readonly string[]>>;
   /** Records per invocation at most. */
   batchSize: number;
   /** Retries of a failing batch before it goes to the dead-letter queue. */
@@ -41,7 +43,37 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     pushes: true,
     summary: 'A connection item gone (TTL expiry, sweeper, or `$disconnect`): ends its presence; `offline` to contacts if it was the last.',
   },
+  {
+    module: 'message-stored',
+    table: 'Data',
+    eventNames: ['INSERT', 'REMOVE'],
+    // A message item's INSERT; an outbox's expiry (its last chance, with the bodies in the old image).
+    keyPrefixes: { INSERT: ['MSG#'], REMOVE: ['OUTBOX#'] },
+    batchSize: 100,
+    maxRetries: 10,
+    bisectOnError: true,
+    // Reads the message, outbox and copies, writes missing copies (Data); pushes them (reads and prunes Connections).
+    access: { Connections: 'write', Data: 'write' },
+    pushes: true,
+    summary: 'A message item committed (or its outbox expired): writes the copies its request did not, clears `pending`, pushes what it wrote.',
+  },
+  {
+    module: 'members-changed',
+    table: 'Data',
+    eventNames: ['INSERT', 'MODIFY'],
+    keyPrefixes: { INSERT: ['GROUP#', 'DIALOG#'], MODIFY: ['GROUP#', 'DIALOG#'] },
+    batchSize: 100,
+    maxRetries: 10,
+    bisectOnError: true,
+    access: { Data: 'write' },
+    pushes: false,
+    summary: 'A group item or dialog head written: puts and deletes the membership items its member change implies, where the request did not.',
+  },
 ];
+
+/** Pure: whether a record passes a consumer's filter (the local streams apply it as the event source mapping does on AWS). */
+export const passesFilter = (consumer: Pick<StreamConsumerDefinition, 'eventNames' | 'keyPrefixes'>, eventName: StreamEventName, partitionKey: string): boolean =>
+  consumer.eventNames.includes(eventName) && (consumer.keyPrefixes?.[eventName]?.some((p) => partitionKey.startsWith(p)) ?? true);
 
 /** The consumer's construct id under the stack's `Streams` construct: `connection-removed` → `ConnectionRemoved`. */
 export const consumerConstructId = (consumer: StreamConsumerDefinition): string =>

@@ -4,7 +4,7 @@
  * - a record per committed item change (INSERT / MODIFY / REMOVE, with
  *   NEW_AND_OLD_IMAGES), in commit order, so per item in order;
  * - deletions by the TTL sweeper carry the service's `userIdentity`;
- * - per consumer: an event filter on the event name, batches of at most
+ * - per consumer: an event filter on the event name (and partition key prefix), batches of at most
  *   `batchSize`, partial batch responses (the mapping checkpoints before the
  *   first failed record), a failing batch retried with backoff and, with
  *   `bisectOnError`, halved; after `maxRetries` the batch goes to the
@@ -17,6 +17,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableDefinition } from '../../lambdas/storage/tables';
 import type { BatchResponse, StreamEvent, StreamEventName, StreamRecord } from '../../lambdas/streams/records';
+import { passesFilter } from '../../lambdas/streams/table';
 import type { Payload } from './wire';
 
 const ttlService = new AsyncLocalStorage<true>();
@@ -27,6 +28,7 @@ export interface LocalStreamConsumer {
   name: string;
   table: string;
   eventNames: readonly StreamEventName[];
+  keyPrefixes?: Partial<Record<StreamEventName, readonly string[]>>;
   batchSize: number;
   maxRetries: number;
   bisectOnError: boolean;
@@ -103,7 +105,8 @@ export class LocalStreams {
       ...(eventName === 'REMOVE' && ttlService.getStore() ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const } : {}),
     };
     for (const state of interested) {
-      if (!state.consumer.eventNames.includes(eventName)) continue;
+      const partitionKey = image[definition.partitionKey.name];
+      if (!passesFilter(state.consumer, eventName, partitionKey?.S ?? partitionKey?.N ?? '')) continue;
       state.queue.push(record);
       this.kick(state);
     }
