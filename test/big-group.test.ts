@@ -3,7 +3,7 @@
  * protocol's bound), each with a live WebSocket connection. The admin, on the
  * client SDK (whose frames over 32 KB go as chunked frames), creates the
  * group and its dialog, sends a message whose per-recipient bodies make a
- * frame of ~100 KB, then kicks one member and invites another with a
+ * frame of ~100 KB, edits it (another such frame), then kicks one member and invites another with a
  * service message. Every member gets every push and has every stored copy;
  * the kicked one is refused at once.
  */
@@ -76,6 +76,14 @@ describe(`a group of ${MEMBERS} members, each online`, () => {
     expect([...copies.values()].filter((c) => c.copy?.body.body).length).toBe(MEMBERS);
     const { record } = await readRecords(getDeps(), { record: { key: { pk: `MSG#${sent.id}`, sk: 'MSG' }, decode: (i) => i } }, { consistent: true });
     expect(record?.pending).toBeUndefined();
+
+    // The sender edits it: one new body per recipient, every copy revised, every member told.
+    for (const m of members) m.client.pushes.length = 0;
+    const edited1 = (await sdk.emitWithAck('update message', { id: sent.id, bodies: bodiesOf('edited', all), toDelete: false })) as Message;
+    expect(edited1.type).toBe('message.updated');
+    await everyoneGets<Message[]>(members.slice(1), 'messages', (ms, m) => ms.some((x) => x.id === sent.id && textOf(x) === `edited for ${m.id}`));
+    const revised = await readEach(getDeps(), all, (u) => ({ copy: inboxRef(u, dialog.id, sent.id) }), { consistent: true });
+    expect([...revised.values()].filter((c) => c.copy?.type === 'message.updated').length).toBe(MEMBERS);
 
     // Kick the last member, invite the outsider, with a service message to the dialog's recipients after the change.
     const kicked = members.at(-1)!;

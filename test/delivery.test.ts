@@ -10,11 +10,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
-import { buildMessage, commitMessages, stageMessages, type BuiltMessage } from '../lambdas/domain/delivery';
+import { buildMessage, commitMessages, completeMessage, stageMessages, stageRevision, type BuiltMessage } from '../lambdas/domain/delivery';
 import { creatorOf } from '../lambdas/domain/messages';
 import type { Dialog, Group, Message } from '../lambdas/protocol/objects';
-import { advanceLastId, dialogHeadRef } from '../lambdas/storage/dialogs';
-import { CLIENT_ID_TTL_SECONDS, inboxRef, markCopyRead, messageRef, outboxKey, outboxRef, putClientMessage, putCopyIfMissing } from '../lambdas/storage/messages';
+import { advanceLastId, checkVersion, dialogHeadRef } from '../lambdas/storage/dialogs';
+import { formatDate } from '../lambdas/protocol/frames';
+import { CLIENT_ID_TTL_SECONDS, inboxRef, markCopyRead, messageRef, outboxKey, outboxRef, putClientMessage, putCopyIfMissing, reviseRecord } from '../lambdas/storage/messages';
 import { epochSeconds, readEach, readRecords } from '../lambdas/storage/store';
 import { newId } from '../lambdas/storage/time-ids';
 import { transaction } from '../lambdas/storage/transact';
@@ -73,6 +74,19 @@ const copiesOf = async (id: number) =>
 /** The message item's `pending` (null once cleared: absent attributes decode to null). */
 const pendingOf = async (id: number) => (await readRecords(getDeps(), { record: messageRef(id) }, { consistent: true })).record?.pending;
 
+/** What `update message` writes before the copies: the revision's outbox, then the head check and the message item, pending. */
+async function reviseOnly(message: BuiltMessage, text: string): Promise<void> {
+  const deps = getDeps();
+  const { head } = await readRecords(deps, { head: dialogHeadRef(dialog.id) }, { consistent: true });
+  const date = formatDate(deps.now());
+  const revision = { type: 'message.updated' as const, updated_by: everyone[0]!.id, updated_at: date, edited_at: date };
+  await stageRevision(deps, message.copies[0]!.creator, { id: message.record.id, dialogId: dialog.id, revision, bodies: bodies(text, head!.recipients), recipients: head!.recipients });
+  const tx = transaction(deps);
+  checkVersion(tx, dialog.id, head!.version);
+  reviseRecord(tx, message.record.id, revision);
+  await tx.commit(deps);
+}
+
 describe('a message whose request died after its commit', () => {
   it('is finished by the stream consumer after the grace: every recipient gets the copy and the push', async () => {
     const message = await commitOnly('orphan');
@@ -84,6 +98,20 @@ describe('a message whose request died after its commit', () => {
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(GRACE_MS - 200);
     expect((await copiesOf(message.record.id)).map((c) => c.recipient_id).sort((a, b) => a - b)).toEqual(ids(...everyone));
+    expect(await pendingOf(message.record.id)).toBeNull();
+  });
+
+  it('an edit whose request died after its commit is finished by the consumer: every copy revised, every recipient told', async () => {
+    const message = await commitOnly('before edit');
+    await completeMessage(getDeps(), message.record.id);
+    for (const p of everyone) p.client.pushes.length = 0;
+    await reviseOnly(message, 'after edit');
+    expect(await pendingOf(message.record.id)).toBe(true);
+    for (const p of everyone) {
+      const pushed = await p.client.waitFor(() => p.client.pushes.find((f) => f.event === 'messages' && (f.data as Message[]).some((m) => m.id === message.record.id)), 10_000, 'push');
+      expect(textOf((pushed.data as Message[])[0]!)).toBe(`after edit for ${p.id}`);
+    }
+    expect((await copiesOf(message.record.id)).map((c) => c.type)).toEqual(everyone.map(() => 'message.updated'));
     expect(await pendingOf(message.record.id)).toBeNull();
   });
 

@@ -35,13 +35,14 @@ describe('stream consumers on AWS', () => {
     for (const [, t] of streamed) expect(t.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
-  it('filters the message consumer to message INSERTs and outbox expiries by key prefix', () => {
+  it('filters the message consumer to message INSERTs and MODIFYs and outbox expiries by key prefix', () => {
     const { fn } = stack.streams.consumers.get('message-stored')!;
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(fn) },
       FilterCriteria: {
         Filters: [
           { Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } }) },
+          { Pattern: JSON.stringify({ eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } }) },
           { Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] } } } }) },
         ],
       },

@@ -14,12 +14,18 @@
  * (streams/message-stored.ts) on the item's INSERT and on the outbox's expiry,
  * and by a `client_id` resend. It never overwrites a copy that exists, so a
  * copy already read or edited stays as it is.
+ *
+ * `update message` goes the same way: the revision's outbox (its new bodies,
+ * none for a delete), the message item revised and pending, then one
+ * UpdateItem per copy; `complete` applies a pending revision again to every
+ * copy it names (an UpdateItem sets the same fields again: repeatable).
  */
 import type { Deps } from '../deps';
 import type { MessageCreator, MessageType } from '../protocol/objects';
 import type { AttachmentInput, MessageBodyInput } from '../protocol/schemas';
 import {
   inboxRef,
+  reviseCopy,
   markDelivered,
   messageRef,
   outboxRef,
@@ -30,7 +36,9 @@ import {
   type InboxItem,
   type MessageRecord,
   type Outbox,
+  type Revision,
 } from '../storage/messages';
+import { dialogHeadRef } from '../storage/dialogs';
 import { epochSeconds, mapBounded, readEach, readRecords } from '../storage/store';
 import { dateOfId } from '../storage/time-ids';
 import type { Transaction } from '../storage/transact';
@@ -119,6 +127,41 @@ export async function deliverMessages(deps: Deps, messages: readonly BuiltMessag
   return { delivered: Promise.all(messages.map((m) => markDelivered(deps, m.record.id))).then(() => undefined) };
 }
 
+/** `update message`, decided: which copies take the revision, with which bodies (`drop`: a delete). */
+export interface RevisionChange {
+  id: number;
+  dialogId: number;
+  revision: Revision;
+  bodies: readonly MessageBodyInput[] | 'drop';
+  recipients: readonly number[];
+}
+
+/** Step 1 of a revision: its outbox, replacing the message's (the message was finished first). */
+export async function stageRevision(deps: Deps, creator: MessageCreator, change: RevisionChange): Promise<void> {
+  const expiresAt = epochSeconds(deps.now()) + deps.config.outboxTtlSeconds;
+  const bodies = change.bodies === 'drop' ? [] : change.bodies.filter((b) => change.recipients.includes(b.recipient_id));
+  await putOutbox(deps, change.id, { creator, bodies, attachments: [], asRead: false, expiresAt, revision: change.revision });
+}
+
+/** Step 3 of a revision: one UpdateItem per copy (each repeatable); the copies as left. */
+export async function reviseCopies(deps: Deps, change: RevisionChange): Promise<InboxItem[]> {
+  const revised = await mapBounded(change.recipients, deps.config.pushConcurrency, (r) => {
+    const body = change.bodies === 'drop' ? 'drop' : change.bodies.find((b) => b.recipient_id === r);
+    return body ? reviseCopy(deps, r, change.dialogId, change.id, change.revision, body) : Promise.resolve(undefined);
+  });
+  return revised.filter((c): c is InboxItem => c !== undefined);
+}
+
+/** A pending revision: its copies revised again, pushed to those still in the dialog. */
+async function completeRevision(deps: Deps, record: MessageRecord, outbox: Outbox & { revision: Revision }): Promise<InboxItem[]> {
+  const drop = outbox.revision.type === 'message.deleted';
+  const recipients = drop ? record.recipients : outbox.bodies.map((b) => b.recipient_id);
+  const revised = await reviseCopies(deps, { id: record.id, dialogId: record.dialog_id, revision: outbox.revision, bodies: drop ? 'drop' : outbox.bodies, recipients });
+  await markDelivered(deps, record.id);
+  const { head } = await readRecords(deps, { head: dialogHeadRef(record.dialog_id) }, { consistent: true });
+  return revised.filter((c) => head?.recipients.includes(c.recipient_id));
+}
+
 /**
  * Finishes a pending message (nothing if it is not, or does not exist): the
  * copies missing, each only where none is, then `pending` cleared. `outbox`
@@ -134,6 +177,7 @@ export async function completeMessage(deps: Deps, id: number, outbox?: Outbox): 
     log.warn('pending message without its outbox', { id });
     return [];
   }
+  if (source.revision) return completeRevision(deps, record, { ...source, revision: source.revision });
   const { copies } = buildMessage({
     id,
     dialogId: record.dialog_id,

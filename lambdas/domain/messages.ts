@@ -15,9 +15,9 @@ import {
   copiesBetween,
   inboxRef,
   markCopyRead,
+  markDelivered,
   messageRef,
   putClientMessage,
-  reviseCopy,
   reviseRecord,
   unreadCopies,
   CLIENT_ID_TTL_SECONDS,
@@ -32,9 +32,9 @@ import { TryAgain } from '../storage/retry';
 import { transaction } from '../storage/transact';
 import { userRef, type UserRecord } from '../storage/users';
 import { pushEach } from './presence';
-import { assertOnePerRecipient, checkAccepted, denied, requireAccepted, withRetries, wrongData } from './rules';
+import { assertOnePerRecipient, denied, requireAccepted, withRetries, wrongData } from './rules';
 import { messageView } from './views';
-import { assertContent, buildMessage, commitMessages, completeMessage, deliverMessages, stageMessages, type BuiltMessage } from './delivery';
+import { assertContent, buildMessage, commitMessages, completeMessage, deliverMessages, reviseCopies, stageMessages, stageRevision, type BuiltMessage, type RevisionChange } from './delivery';
 
 /** `give me messages` reads at most this many unread messages (newest first); older ones come with `get messages before`. */
 export const UNREAD_LIMIT = 1000;
@@ -209,7 +209,10 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
 
 /**
  * `update message`: only the creator, and only while a recipient of the
- * dialog. An edit is writing: outside groups it needs an `accepted` link with
+ * dialog. Written as a message is (domain/delivery.ts): the revision's
+ * outbox, a transaction of two actions (the head's `version` check, the
+ * message item, pending), then one UpdateItem per copy, then `pending`
+ * cleared beside the push. An edit is writing: outside groups it needs an `accepted` link with
  * every other recipient, as `new message` does (a delete does not: taking
  * one's words back is always allowed). An edit needs one body per recipient
  * of the message who is still in the dialog, and touches those copies; a
@@ -249,21 +252,23 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
       : { type: 'message.updated', updated_by: me, updated_at: date, edited_at: date };
     // An edit writes the copies of those still in the dialog; a delete empties every copy.
     const touched = input.toDelete ? copies : copies.filter((c) => present.has(c.recipient_id));
+    const creator = copies.find((c) => c.recipient_id === me)?.creator;
+    if (!creator) throw new Error(`message ${input.id}: the creator's copy is missing`);
+    const change: RevisionChange = { id: record.id, dialogId, revision, bodies: input.toDelete ? 'drop' : input.bodies, recipients: touched.map((c) => c.recipient_id) };
+    await stageRevision(deps, creator, change);
     const tx = transaction(deps);
     checkVersion(tx, dialogId, head.version);
-    if (linked) checkAccepted(tx, me, others);
     reviseRecord(tx, record.id, revision);
-    const revised = touched.map((copy) => {
-      const body = input.bodies.find((b) => b.recipient_id === copy.recipient_id);
-      reviseCopy(tx, copy.recipient_id, dialogId, record.id, revision, input.toDelete ? 'drop' : body!);
-      return revise(copy, revision, input.toDelete ? undefined : body);
-    });
     await tx.commit(deps);
-    return { copies: revised, present, changed: true };
+    const revised = touched.map((copy) => revise(copy, revision, input.toDelete ? undefined : input.bodies.find((b) => b.recipient_id === copy.recipient_id)));
+    return { copies: revised, present, change };
   });
   const mine = outcome.copies.find((c) => c.recipient_id === me);
   if (!mine) throw new Error(`message ${input.id}: the creator's copy is missing`);
-  if ('changed' in outcome) await pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId);
+  if ('change' in outcome && outcome.change) {
+    await reviseCopies(deps, outcome.change);
+    await Promise.all([markDelivered(deps, input.id), pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId)]);
+  }
   return messageView(mine);
 }
 

@@ -23,7 +23,7 @@
 import { PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
 import type { AttachmentInput, MessageBodyInput } from '../protocol/schemas';
-import { conditionHolds, fieldsDecoder, ref, withoutKey, writeMany, type Store } from './store';
+import { conditionHolds, fieldsDecoder, isConditionFailure, ref, withoutKey, writeMany, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
 
@@ -40,13 +40,18 @@ export interface MessageRecord extends Stamps {
   pending?: boolean | null;
 }
 
-/** What a message's copies are built from besides its item, kept until they are all written. */
+/**
+ * What a message's copies are built from besides its item, kept until they
+ * are all written; for `update message`, the revision and its new bodies
+ * (none for a delete), replacing the message's own.
+ */
 export interface Outbox {
   creator: MessageCreator;
   bodies: MessageBodyInput[];
   attachments: AttachmentInput[];
   asRead: boolean;
   expiresAt: number;
+  revision?: Revision;
 }
 
 export interface StoredBody {
@@ -162,15 +167,15 @@ export interface Revision {
   edited_at: string | null;
 }
 
-/** `update message`: the message item takes the new type and dates; an edit only if the message is not deleted. */
+/** `update message`: the message item takes the new type and dates, pending until the copies are revised; an edit only if the message is not deleted. */
 export function reviseRecord(tx: Transaction, id: number, revision: Revision): void {
   tx.update(
     'message',
     messageKey(id),
     {
-      expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited',
+      expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, pending = :pending',
       names: { '#type': 'type' },
-      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at },
+      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ':pending': true },
     },
     revision.type === 'message.deleted'
       ? { expression: 'attribute_exists(pk)' }
@@ -181,9 +186,11 @@ export function reviseRecord(tx: Transaction, id: number, revision: Revision): v
 /**
  * `update message` on one copy: new type and dates, and either a new body
  * (edit) or none at all (delete: body, nonce and attachments emptied). The
- * read state is left as it is.
+ * read state is left as it is. One UpdateItem, conditional on the copy
+ * existing; repeating it changes nothing. Returns the copy as left, or
+ * undefined if there is none.
  */
-export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): void {
+export async function reviseCopy(store: Store, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): Promise<InboxItem | undefined> {
   const content =
     body === 'drop'
       ? { expression: '#body.#text = :empty, #body.nonce = :empty, attachments = :none', values: { ':empty': '', ':none': [] } }
@@ -191,16 +198,23 @@ export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id
           expression: '#body.#text = :text, #body.nonce = :nonce, #body.key_id = :key, #body.key_from_id = :from',
           values: { ':text': body.body, ':nonce': body.nonce, ':key': body.key_id, ':from': body.key_from_id },
         };
-  tx.update(
-    `copy:${userId}:${id}`,
-    inboxKey(userId, dialogId, id),
-    {
-      expression: `SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, #body.updated_at = :at, ${content.expression}`,
-      names: { '#type': 'type', '#body': 'body', '#text': 'body' },
-      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ...content.values },
-    },
-    { expression: 'attribute_exists(pk)' },
-  );
+  try {
+    const { Attributes } = await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: inboxKey(userId, dialogId, id),
+        UpdateExpression: `SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, #body.updated_at = :at, ${content.expression}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#type': 'type', '#body': 'body', '#text': 'body' },
+        ExpressionAttributeValues: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ...content.values },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toInbox(Attributes);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 /** Marks one copy read (and takes it out of the unread index); false if it is not an unread copy of this user. */

@@ -1,7 +1,8 @@
 /**
- * Consumer of message items' INSERT records and outboxes' expiries
- * (domain/delivery.ts): a message whose request died after its commit and
- * before all its copies still reaches every recipient. The INSERT comes
+ * Consumer of message items' INSERT and MODIFY records and outboxes'
+ * expiries (domain/delivery.ts): a message (or an `update message`) whose
+ * request died after its commit and before all its copies still reaches
+ * every recipient. The INSERT comes
  * within a second or so; the consumer leaves a message younger than
  * DELIVERY_GRACE_MS to its request, then finishes it if it is still pending,
  * and pushes the copies it wrote. The outbox's expiry (TTL, its image holds
@@ -21,10 +22,12 @@ import { afterGrace, handleEach, partitionKeyOf, type BatchResponse, type Stream
 async function finish(deps: Deps, record: StreamRecord): Promise<InboxItem[]> {
   const pk = partitionKeyOf(record);
   const { NewImage, OldImage } = record.dynamodb;
-  if (record.eventName === 'INSERT' && pk.startsWith('MSG#') && NewImage) {
+  if (record.eventName !== 'REMOVE' && pk.startsWith('MSG#') && NewImage) {
     const message = unmarshall(NewImage) as MessageRecord;
     if (!message.pending) return [];
-    await afterGrace(msOfId(message.id), deps.config.deliveryGraceMs, deps.now().getTime());
+    // A new message is as old as its id; a revision (MODIFY) as its record.
+    const since = record.eventName === 'INSERT' ? msOfId(message.id) : record.dynamodb.ApproximateCreationDateTime * 1000;
+    await afterGrace(since, deps.config.deliveryGraceMs, deps.now().getTime());
     return completeMessage(deps, message.id);
   }
   const id = idOfOutboxKey(pk);

@@ -46,16 +46,16 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
   {
     module: 'message-stored',
     table: 'Data',
-    eventNames: ['INSERT', 'REMOVE'],
-    // A message item's INSERT; an outbox's expiry (its last chance, with the bodies in the old image).
-    keyPrefixes: { INSERT: ['MSG#'], REMOVE: ['OUTBOX#'] },
+    eventNames: ['INSERT', 'MODIFY', 'REMOVE'],
+    // A message item written (new, or revised by `update message`); an outbox's expiry (the last chance, with the bodies in the old image).
+    keyPrefixes: { INSERT: ['MSG#'], MODIFY: ['MSG#'], REMOVE: ['OUTBOX#'] },
     batchSize: 100,
     maxRetries: 10,
     bisectOnError: true,
     // Reads the message, outbox and copies, writes missing copies (Data); pushes them (reads and prunes Connections).
     access: { Connections: 'write', Data: 'write' },
     pushes: true,
-    summary: 'A message item committed (or its outbox expired): writes the copies its request did not, clears `pending`, pushes what it wrote.',
+    summary: 'A message item committed or revised (or its outbox expired): writes the copies its request did not, clears `pending`, pushes what it wrote.',
   },
   {
     module: 'members-changed',
