@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../../local/stack';
 import { seededRandom } from '../../local/seeded-random';
 import { localDynamo } from './dynamo';
@@ -39,6 +39,7 @@ export interface MessageCrashRound {
   stored: number;
   /** Messages the restart found pending (their request died before the copies were done). */
   pendingAtRestart: number;
+  /** From the restart until none of those was pending any more. */
   repairMs: number;
   violations: string[];
 }
@@ -91,13 +92,17 @@ async function check(options: MessageCrashOptions, acked: readonly number[]): Pr
   try {
     const started = Date.now();
     const records = (items: Items) => items.filter((i) => String(i.pk).startsWith('MSG#'));
-    const pendingAtRestart = records(await scan()).filter((r) => r.pending).length;
-    let items = await scan();
-    while (records(items).some((r) => r.pending) && Date.now() - started < (options.repairWithinMs ?? 15_000)) {
-      await new Promise((r) => setTimeout(r, 200));
-      items = await scan();
-    }
+    // A Scan is no snapshot: taken while the consumer writes copies it could see a finished item and not all its
+    // copies. So: the pending ones from a first Scan, then GetItem of those until none is, then the Scan checked.
+    const pending = records(await scan()).filter((r) => r.pending).map((r) => ({ pk: String(r.pk), sk: String(r.sk) }));
+    const stillPending = async () => {
+      const found = await Promise.all(pending.map(async (Key) => (await doc.send(new GetCommand({ TableName: 'Data', Key, ConsistentRead: true }))).Item?.pending));
+      return found.some(Boolean);
+    };
+    while ((await stillPending()) && Date.now() - started < (options.repairWithinMs ?? 15_000)) await new Promise((r) => setTimeout(r, 100));
     const repairMs = Date.now() - started;
+    const pendingAtRestart = pending.length;
+    const items = await scan();
     const violations: string[] = [];
     const stored = new Map(records(items).map((r) => [Number(r.id), r]));
     const copies = new Set(items.filter((i) => String(i.pk).startsWith('INBOX#')).map((i) => `${i.recipient_id as number}:${i.id as number}`));
