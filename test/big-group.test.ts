@@ -42,11 +42,12 @@ beforeAll(async () => {
   sdk = connect(stack.url, { WebSocket: ws.WebSocket, heartbeatMs: 0, ackTimeoutMs: 60_000, reconnection: false });
   await sdk.login({ username: admin.username, password: admin.password });
 }, 300_000);
+// 257 `$disconnect`s: in the bundle runtime (LOCAL_RUNTIME=bundles) they take longer than the default hook timeout.
 afterAll(async () => {
   sdk?.close();
   await closeAll(...(everyone ?? []));
   await stack?.close();
-});
+}, 120_000);
 
 /** Resolves once every one of `members` has a push of `event` matching `check`; returns them by member. */
 async function everyoneGets<T>(members: readonly Person[], event: string, check: (data: T, member: Person) => boolean): Promise<void> {
