@@ -15,7 +15,7 @@ import { creatorOf } from '../lambdas/domain/messages';
 import type { Dialog, Group, Message } from '../lambdas/protocol/objects';
 import { advanceLastId, checkVersion, dialogHeadRef } from '../lambdas/storage/dialogs';
 import { formatDate } from '../lambdas/protocol/frames';
-import { CLIENT_ID_TTL_SECONDS, inboxRef, markCopyRead, messageRef, outboxKey, outboxRef, putClientMessage, putCopyIfMissing, reviseRecord } from '../lambdas/storage/messages';
+import { CLIENT_ID_TTL_SECONDS, inboxRef, markCopyRead, markDelivered, NEW_MESSAGE, messageRef, outboxKey, outboxRef, putClientMessage, putCopyIfMissing, reviseRecord } from '../lambdas/storage/messages';
 import { epochSeconds, readEach, readRecords } from '../lambdas/storage/store';
 import { newId } from '../lambdas/storage/time-ids';
 import { transaction } from '../lambdas/storage/transact';
@@ -80,10 +80,11 @@ async function reviseOnly(message: BuiltMessage, text: string): Promise<void> {
   const { head } = await readRecords(deps, { head: dialogHeadRef(dialog.id) }, { consistent: true });
   const date = formatDate(deps.now());
   const revision = { type: 'message.updated' as const, updated_by: everyone[0]!.id, updated_at: date, edited_at: date };
-  await stageRevision(deps, message.copies[0]!.creator, { id: message.record.id, dialogId: dialog.id, revision, bodies: bodies(text, head!.recipients), recipients: head!.recipients });
+  const token = 'revision:test';
+  await stageRevision(deps, message.copies[0]!.creator, { id: message.record.id, dialogId: dialog.id, revision, bodies: bodies(text, head!.recipients), recipients: head!.recipients, token });
   const tx = transaction(deps);
   checkVersion(tx, dialog.id, head!.version);
-  reviseRecord(tx, message.record.id, revision);
+  reviseRecord(tx, message.record.id, revision, token);
   await tx.commit(deps);
 }
 
@@ -106,7 +107,10 @@ describe('a message whose request died after its commit', () => {
     await completeMessage(getDeps(), message.record.id);
     for (const p of everyone) p.client.pushes.length = 0;
     await reviseOnly(message, 'after edit');
-    expect(await pendingOf(message.record.id)).toBe(true);
+    expect(await pendingOf(message.record.id)).toBe('revision:test');
+    // A completion of the message as sent, late (its token is the new message's), does not end the revision's pending.
+    await markDelivered(getDeps(), message.record.id, NEW_MESSAGE);
+    expect(await pendingOf(message.record.id)).toBe('revision:test');
     for (const p of everyone) {
       const pushed = await p.client.waitFor(() => p.client.pushes.find((f) => f.event === 'messages' && (f.data as Message[]).some((m) => m.id === message.record.id)), 10_000, 'push');
       expect(textOf((pushed.data as Message[])[0]!)).toBe(`after edit for ${p.id}`);

@@ -25,6 +25,7 @@ import type { MessageCreator, MessageType } from '../protocol/objects';
 import type { AttachmentInput, MessageBodyInput } from '../protocol/schemas';
 import {
   inboxRef,
+  NEW_MESSAGE,
   reviseCopy,
   markDelivered,
   messageRef,
@@ -124,7 +125,7 @@ export function commitMessages(tx: Transaction, messages: readonly BuiltMessage[
 /** Step 3, after the commit: every copy; `delivered` then clears `pending` (it may run beside the pushes). */
 export async function deliverMessages(deps: Deps, messages: readonly BuiltMessage[]): Promise<{ delivered: Promise<void> }> {
   await putCopies(deps, messages.flatMap((m) => m.copies), deps.config.pushConcurrency);
-  return { delivered: Promise.all(messages.map((m) => markDelivered(deps, m.record.id))).then(() => undefined) };
+  return { delivered: Promise.all(messages.map((m) => markDelivered(deps, m.record.id, NEW_MESSAGE))).then(() => undefined) };
 }
 
 /** `update message`, decided: which copies take the revision, with which bodies (`drop`: a delete). */
@@ -134,6 +135,8 @@ export interface RevisionChange {
   revision: Revision;
   bodies: readonly MessageBodyInput[] | 'drop';
   recipients: readonly number[];
+  /** The message item's `pending` while this revision is not on every copy. */
+  token: string;
 }
 
 /** Step 1 of a revision: its outbox, replacing the message's (the message was finished first). */
@@ -156,8 +159,9 @@ export async function reviseCopies(deps: Deps, change: RevisionChange): Promise<
 async function completeRevision(deps: Deps, record: MessageRecord, outbox: Outbox & { revision: Revision }): Promise<InboxItem[]> {
   const drop = outbox.revision.type === 'message.deleted';
   const recipients = drop ? record.recipients : outbox.bodies.map((b) => b.recipient_id);
-  const revised = await reviseCopies(deps, { id: record.id, dialogId: record.dialog_id, revision: outbox.revision, bodies: drop ? 'drop' : outbox.bodies, recipients });
-  await markDelivered(deps, record.id);
+  const token = record.pending!;
+  const revised = await reviseCopies(deps, { id: record.id, dialogId: record.dialog_id, revision: outbox.revision, bodies: drop ? 'drop' : outbox.bodies, recipients, token });
+  await markDelivered(deps, record.id, token);
   const { head } = await readRecords(deps, { head: dialogHeadRef(record.dialog_id) }, { consistent: true });
   return revised.filter((c) => head?.recipients.includes(c.recipient_id));
 }
@@ -191,7 +195,7 @@ export async function completeMessage(deps: Deps, id: number, outbox?: Outbox): 
   const found = await readEach(deps, copies, (c) => ({ copy: inboxRef(c.recipient_id, c.dialog_id, c.id) }), { consistent: true });
   const missing = copies.filter((c) => !found.get(c)?.copy);
   const written = await mapBounded(missing, deps.config.pushConcurrency, async (c) => ((await putCopyIfMissing(deps, c)) ? [c] : []));
-  await markDelivered(deps, id);
+  await markDelivered(deps, id, record.pending);
   if (missing.length > 0) log.info('message completed', { id, copies: written.flat().length });
   return written.flat();
 }

@@ -3,6 +3,7 @@
  * `get messages before`, `update message`, `read messages`, and the
  * `messages` push. Storage layout and costs: docs/access-patterns.md.
  */
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
 import type { Message, MessageCreator } from '../protocol/objects';
@@ -254,11 +255,18 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
     const touched = input.toDelete ? copies : copies.filter((c) => present.has(c.recipient_id));
     const creator = copies.find((c) => c.recipient_id === me)?.creator;
     if (!creator) throw new Error(`message ${input.id}: the creator's copy is missing`);
-    const change: RevisionChange = { id: record.id, dialogId, revision, bodies: input.toDelete ? 'drop' : input.bodies, recipients: touched.map((c) => c.recipient_id) };
+    const change: RevisionChange = {
+      id: record.id,
+      dialogId,
+      revision,
+      bodies: input.toDelete ? 'drop' : input.bodies,
+      recipients: touched.map((c) => c.recipient_id),
+      token: `revision:${randomUUID()}`,
+    };
     await stageRevision(deps, creator, change);
     const tx = transaction(deps);
     checkVersion(tx, dialogId, head.version);
-    reviseRecord(tx, record.id, revision);
+    reviseRecord(tx, record.id, revision, change.token);
     await tx.commit(deps);
     const revised = touched.map((copy) => revise(copy, revision, input.toDelete ? undefined : input.bodies.find((b) => b.recipient_id === copy.recipient_id)));
     return { copies: revised, present, change };
@@ -267,7 +275,7 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
   if (!mine) throw new Error(`message ${input.id}: the creator's copy is missing`);
   if ('change' in outcome && outcome.change) {
     await reviseCopies(deps, outcome.change);
-    await Promise.all([markDelivered(deps, input.id), pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId)]);
+    await Promise.all([markDelivered(deps, input.id, outcome.change.token), pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId)]);
   }
   return messageView(mine);
 }

@@ -36,8 +36,12 @@ export interface MessageRecord extends Stamps {
   type: MessageType;
   edited_at: string | null;
   recipients: number[];
-  /** Some copies may not be written yet (cleared once they all are). */
-  pending?: boolean | null;
+  /**
+   * Some copies may not be written (or revised) yet: the token of the write
+   * that left them so (NEW_MESSAGE, or a revision's), cleared once they all
+   * are — only by that write's completion, never a stale one's.
+   */
+  pending?: string | null;
 }
 
 /**
@@ -113,9 +117,12 @@ export const idOfOutboxKey = (pk: string): number | undefined => (pk.startsWith(
 
 // ---------------------------------------------------------------- writes
 
+/** The `pending` token of a new message's item. */
+export const NEW_MESSAGE = 'new';
+
 /** The message item, pending; fails (tag `messageId`) if another message has the id. */
 export function putRecord(tx: Transaction, record: MessageRecord): void {
-  tx.put('messageId', { ...messageKey(record.id), ...record, pending: true }, { expression: 'attribute_not_exists(pk)' });
+  tx.put('messageId', { ...messageKey(record.id), ...record, pending: NEW_MESSAGE }, { expression: 'attribute_not_exists(pk)' });
 }
 
 /** Written before the message item commits (plain PutItem: nobody reads it unless that commit happened). */
@@ -142,11 +149,17 @@ export async function putCopyIfMissing(store: Store, copy: InboxItem): Promise<b
   );
 }
 
-/** Every copy is written: the message item stops being pending. */
-export async function markDelivered(store: Store, id: number): Promise<void> {
+/** Every copy is written (or revised): the message item stops being pending, if it is still pending for `token`. */
+export async function markDelivered(store: Store, id: number, token: string): Promise<void> {
   await conditionHolds(
     store.db.send(
-      new UpdateCommand({ TableName: store.config.dataTable, Key: messageKey(id), UpdateExpression: 'REMOVE pending', ConditionExpression: 'attribute_exists(pending)' }),
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: messageKey(id),
+        UpdateExpression: 'REMOVE pending',
+        ConditionExpression: 'pending = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
     ),
   );
 }
@@ -168,14 +181,14 @@ export interface Revision {
 }
 
 /** `update message`: the message item takes the new type and dates, pending until the copies are revised; an edit only if the message is not deleted. */
-export function reviseRecord(tx: Transaction, id: number, revision: Revision): void {
+export function reviseRecord(tx: Transaction, id: number, revision: Revision, token: string): void {
   tx.update(
     'message',
     messageKey(id),
     {
       expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited, pending = :pending',
       names: { '#type': 'type' },
-      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ':pending': true },
+      values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at, ':pending': token },
     },
     revision.type === 'message.deleted'
       ? { expression: 'attribute_exists(pk)' }
