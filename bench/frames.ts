@@ -25,10 +25,11 @@ import { linkUsers } from '../lambdas/domain/contacts';
 import { createAccount } from '../lambdas/domain/provisioning';
 import type { Dialog, Group } from '../lambdas/protocol/objects';
 import { observeFrames, type FrameRecord } from '../lambdas/frame-cost';
-import { rateLimitedFrames, routeOf } from '../lambdas/routes/table';
+import { routeOf } from '../lambdas/routes/table';
 import { latencyModelFromEnv } from '../local/latency-model';
 import { startLocalStack } from '../local/stack';
 import { TestClient } from '../test/support/client';
+import { BULK_RATE_LIMITS } from '../test/support/stack';
 import { PRICES, costPerMillion } from './prices';
 import { benchArgs, percentile } from './support/args';
 
@@ -113,11 +114,10 @@ async function measure(
 
 // The per-user limits stay on (every limited frame pays its bucket's UpdateItem) but far away: one sender's
 // hundreds of frames a second are the measurement here, not abuse.
-const buckets = Object.fromEntries(rateLimitedFrames.map((frame) => [frame, { burst: 1_000_000, intervalMs: 1 }]));
 // The AWS model's delays, off until a scenario's modeled run.
 const latency = latencyModelFromEnv({ ...process.env, LATENCY_MODEL: 'aws' })!;
 latency.active = false;
-const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, latency, env: { RATE_LIMITS: JSON.stringify(buckets) } });
+const stack = await startLocalStack({ port: 0, sweepIntervalMs: 0, latency, env: BULK_RATE_LIMITS });
 const deps = getDeps();
 console.error(`creating users (scrypt N=2^${deps.config.scryptLogN})…`);
 await createAccount(deps, deps.config.scryptLogN, { username: 'bench', password: 'bench-secret', firstName: 'Bench', lastName: 'User' });

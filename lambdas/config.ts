@@ -48,6 +48,17 @@ export interface Config {
   /** Pushes sent in parallel at most. @default 16 */
   pushConcurrency: number;
   /**
+   * How long the bodies of a message are kept beside it for the stream
+   * consumer to finish its copies if the request dies (their expiry is the
+   * last resort of that repair: docs/access-patterns.md). @default 60
+   */
+  outboxTtlSeconds: number;
+  /**
+   * The stream consumer leaves a message this young to the request still
+   * writing its copies; older and still pending, it finishes them. @default 2000
+   */
+  deliveryGraceMs: number;
+  /**
    * Overrides of the per-user token buckets the route table gives the frames
    * that cost (`rateLimit`), by frame name (`RATE_LIMITS`: JSON, e.g.
    * `{"new message":{"burst":5,"intervalMs":1000}}`), or `off` for none.
@@ -108,6 +119,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     filesUrl: required(env, 'FILES_URL').replace(/\/?$/, '/'),
     pushConcurrency: integer(env, 'PUSH_CONCURRENCY', 16),
+    outboxTtlSeconds: integer(env, 'OUTBOX_TTL_SECONDS', 60),
+    deliveryGraceMs: integer(env, 'DELIVERY_GRACE_MS', 2000),
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     offlineEventBus: env.OFFLINE_EVENT_BUS || undefined,
     offlineWebhookUrl: env.OFFLINE_WEBHOOK_URL || undefined,

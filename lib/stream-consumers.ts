@@ -35,12 +35,18 @@ export interface StreamConsumer {
   deadLettersAlarm: Alarm;
 }
 
-/** The mapping's filter pattern: the entry's event names and, if given, its key prefix (filtered records are not billed). */
-function eventFilter(consumer: StreamConsumerDefinition): Record<string, unknown> {
-  const byName = { eventName: FilterRule.or(...consumer.eventNames) };
-  if (!consumer.keyPrefix) return byName;
-  const { attribute, prefix } = consumer.keyPrefix;
-  return { ...byName, dynamodb: { Keys: { [attribute]: { S: FilterRule.beginsWith(prefix) } } } };
+function partitionKeyOf(consumer: StreamConsumerDefinition): string {
+  return tableDefinitions.find((t) => t.name === consumer.table)!.partitionKey.name;
+}
+
+/** The mapping's filters: an event name, and per event name the partition key prefixes (one filter each, OR-ed). */
+function eventFilters(consumer: StreamConsumerDefinition, partitionKey: string): Record<string, unknown>[] {
+  if (!consumer.keyPrefixes) return [FilterCriteria.filter({ eventName: FilterRule.or(...consumer.eventNames) })];
+  return consumer.eventNames.flatMap((eventName) => {
+    const prefixes = consumer.keyPrefixes?.[eventName];
+    if (!prefixes) return [FilterCriteria.filter({ eventName: FilterRule.isEqual(eventName) })];
+    return prefixes.map((prefix) => FilterCriteria.filter({ eventName: FilterRule.isEqual(eventName), dynamodb: { Keys: { [partitionKey]: { S: FilterRule.beginsWith(prefix) } } } }));
+  });
 }
 
 /** The construct id under the stack (local/bundle-runtime.ts finds the consumers' functions by it). */
@@ -80,7 +86,7 @@ export class StreamConsumers extends Construct {
           retryAttempts: consumer.maxRetries,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(deadLetters),
-          filters: [FilterCriteria.filter(eventFilter(consumer))],
+          filters: eventFilters(consumer, partitionKeyOf(consumer)),
         }),
       );
       const deadLettersAlarm = new Alarm(scope, 'DeadLettersAlarm', {

@@ -104,6 +104,8 @@ const baseConfig: Config = {
   allowedOrigins: [],
   filesUrl: '',
   pushConcurrency: 16,
+  outboxTtlSeconds: 60,
+  deliveryGraceMs: 2000,
   rateLimits: {},
 };
 

@@ -166,7 +166,7 @@ async function run() {
   await step('log me out (both)', () => Promise.all([ca.call('log me out'), cb.call('log me out')]));
 }
 
-/** Deletes every item of the partitions the run created (users, their links, names and rate buckets, dialog, message, inboxes, token families). */
+/** Deletes every item of the partitions the run created (users, their links, names and rate buckets, dialog, message and its outbox, inboxes, token families). */
 async function cleanUp() {
   const config = {
     connectionsTable: values['connections-table'] ?? 'Connections',
@@ -176,10 +176,12 @@ async function cleanUp() {
     managementEndpoint: '',
   } as Config;
   const { db } = createDeps({ ...config, pushConcurrency: 1 } as Config);
+  // The dialogs and messages first: the stream consumers derive memberships and copies from them, and must
+  // find nothing to repair once the derived items go.
   const partitions = [
-    ...users.flatMap((u) => [`USER#${u.id}`, `USERNAME#${u.username}`, `LOGINFAIL#${u.username}`, `RATE#${u.id}`, ...created.dialogs.map((d) => `INBOX#${u.id}#${d}`)]),
     ...created.dialogs.map((d) => `DIALOG#${d}`),
-    ...created.messages.map((m) => `MSG#${m}`),
+    ...created.messages.flatMap((m) => [`MSG#${m}`, `OUTBOX#${m}`]),
+    ...users.flatMap((u) => [`USER#${u.id}`, `USERNAME#${u.username}`, `LOGINFAIL#${u.username}`, `RATE#${u.id}`, ...created.dialogs.map((d) => `INBOX#${u.id}#${d}`)]),
   ];
   for (const user of users.filter((u) => u.id)) {
     const families = await db.send(new QueryCommand({ TableName: config.dataTable, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `USERFAMILIES#${user.id}` } }));

@@ -160,7 +160,7 @@ describe('custom domains', () => {
 });
 
 describe('alarms and dashboard', () => {
-  it('alarms when a stream consumer falls a minute behind its stream', () => {
+  it('alarms when any stream consumer falls a minute behind its stream', () => {
     const ages = ofType(resources, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'IteratorAge');
     expect(ages).toHaveLength(streamConsumers.length);
     for (const [, age] of ages) expect(age.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Maximum', Threshold: 60_000 });

@@ -38,6 +38,20 @@ describe('stream consumers on AWS', () => {
     for (const [, t] of streamed) expect(t.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
+  it('filters the message consumer to message INSERTs and MODIFYs and outbox expiries by key prefix', () => {
+    const { fn } = stack.streams.consumers.get('message-stored')!;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(fn) },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } }) },
+          { Pattern: JSON.stringify({ eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'MSG#' }] } } } }) },
+          { Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] } } } }) },
+        ],
+      },
+    });
+  });
+
   it('maps the stream to the consumer with the entry\'s batch size, bisection, bounded retries, partial batch responses, a REMOVE filter and an SQS DLQ', () => {
     const { fn, deadLetters } = stack.streams.consumers.get('connection-removed')!;
     const mappings = ofType('AWS::Lambda::EventSourceMapping');

@@ -6,8 +6,8 @@
  */
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
-import { dialogHeadRef, dialogMembershipsOf, removeMember, removeNames, replaceHead, type DialogHead } from '../storage/dialogs';
-import { groupIdsOf, groupRef, isMember, removeGroupMember, replaceGroup } from '../storage/groups';
+import { dialogHeadRef, dialogMemberKey, dialogMembershipsOf, removeNames, replaceHead, type DialogHead } from '../storage/dialogs';
+import { groupIdsOf, groupMemberKey, groupRef, isMember, replaceGroup } from '../storage/groups';
 import { linksOf, removeSide } from '../storage/links';
 import { failuresKey } from '../storage/login-failures';
 import { eraseMessageItem } from '../storage/messages';
@@ -54,7 +54,8 @@ export async function deleteUser(deps: Deps, userId: number): Promise<Deletion> 
   let itemsRemoved = 0;
   const revision = { type: 'message.deleted' as const, updated_by: userId, updated_at: formatDate(deps.now()) };
   const fullPass = await sweepUserItems(deps, userId, async (items) => {
-    const own = items.filter((i) => i.pk.startsWith(`INBOX#${userId}#`) || i.pk.startsWith(`CLIENTMSG#${userId}#`));
+    // Theirs alone: their copies, client ids and outboxes (the message item itself becomes a deleted message).
+    const own = items.filter((i) => i.pk.startsWith(`INBOX#${userId}#`) || i.pk.startsWith(`CLIENTMSG#${userId}#`) || i.pk.startsWith('OUTBOX#'));
     await deleteMany(deps, own);
     itemsRemoved += own.length;
     await mapBounded(items.filter((i) => !own.includes(i)), PARALLEL, async (item) => {
@@ -85,13 +86,16 @@ export async function deleteUser(deps: Deps, userId: number): Promise<Deletion> 
 /** A transaction built from a consistent read, again from a fresh read if something changed in between. */
 const retryOnChange = (attempt: () => Promise<void>) => retry(attempt, (error) => error instanceof TransactionCancelled);
 
-/** The dialog without the user: the head (if they are a recipient; only if unchanged since read), their name, their membership. */
+/**
+ * The dialog without the user: the head (if they are a recipient; only if
+ * unchanged since read) and their name. Their membership item is derived
+ * (domain/memberships.ts): it goes after the commit.
+ */
 function dropFromDialog(tx: Transaction, userId: number, dialogId: number, head: DialogHead | undefined): void {
   if (head?.recipients.includes(userId)) {
     replaceHead(tx, { ...head, recipients: head.recipients.filter((id) => id !== userId), version: head.version + 1 }, head);
     removeNames(tx, dialogId, [userId]);
   }
-  removeMember(tx, userId, dialogId);
 }
 
 async function leaveDialog(deps: Deps, userId: number, dialogId: number): Promise<void> {
@@ -101,15 +105,17 @@ async function leaveDialog(deps: Deps, userId: number, dialogId: number): Promis
     dropFromDialog(tx, userId, dialogId, head);
     await tx.commit(deps);
   });
+  await deleteMany(deps, [dialogMemberKey(userId, dialogId)]);
 }
 
 /**
- * The group without the user — as a member (name, membership, every dialog of
- * the group) or as a former member — in one transaction (at most 2 + 3 × 10
- * actions). The admin stays `admin_id` even when it is the user: the
- * protocol has no way to hand a group over.
+ * The group without the user — as a member (name, every dialog of the group)
+ * or as a former member — in one transaction (at most 1 + 2 × 40 actions);
+ * then their derived membership items. The admin stays `admin_id` even when
+ * it is the user: the protocol has no way to hand a group over.
  */
 async function leaveGroup(deps: Deps, userId: number, groupId: number): Promise<void> {
+  let left: number[] = [];
   await retryOnChange(async () => {
     const { group } = await readRecords(deps, { group: groupRef(groupId) }, { consistent: true });
     const tx = transaction(deps);
@@ -125,9 +131,10 @@ async function leaveGroup(deps: Deps, userId: number, groupId: number): Promise<
         for (const dialogId of group.dialogs) dropFromDialog(tx, userId, dialogId, heads.get(dialogId)?.head);
       }
     }
-    removeGroupMember(tx, userId, groupId);
     await tx.commit(deps);
+    left = group?.dialogs ?? [];
   });
+  await deleteMany(deps, [groupMemberKey(userId, groupId), ...left.map((dialogId) => dialogMemberKey(userId, dialogId))]);
 }
 
 /**

@@ -11,7 +11,6 @@ import type { FrameData } from '../protocol/events';
 import { LIMITS } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
 import {
-  addMember,
   createHead,
   dialogHeadRef,
   dialogMembershipsOf,
@@ -28,7 +27,8 @@ import { readEach, readRecords } from '../storage/store';
 import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
 import { pushEach } from './presence';
-import { assertDistinct, assertOnePerRecipient, checkAccepted, denied, requireAccepted, storedNames, withRetries, wrongData } from './rules';
+import { dialogMembershipWrites, writeMemberships } from './memberships';
+import { assertDistinct, assertOnePerRecipient, denied, requireAccepted, storedNames, withRetries, wrongData } from './rules';
 import { dialogView } from './views';
 
 /** Dialogs as views for their viewer, read with one BatchGet of heads and names (the viewer's name only). */
@@ -55,10 +55,10 @@ export async function pushDialog(deps: Deps, head: DialogHead, names: Record<str
 
 /**
  * `new dialog`. Outside a group: BatchGet of the caller's links (all
- * `accepted`), then one transaction — head (id free), names, a membership per
- * recipient, and a check that each link is still accepted. In a group:
- * GetItem of the group, then head, names, memberships and the group's dialog
- * list (conditional on the group's version: the members are those read).
+ * `accepted`), then one transaction — head (id free) and names. In a group:
+ * GetItem of the group, then head, names and the group's dialog list
+ * (conditional on the group's version: the members are those read). Then a
+ * membership per recipient (BatchWrite: derived items, domain/memberships.ts).
  */
 export async function newDialog(deps: Deps, session: BoundConnection, input: FrameData<'new dialog'>): Promise<Dialog> {
   const me = session.userId;
@@ -73,7 +73,6 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: Fra
     const id = newId(now);
     if (groupId === null) {
       await requireAccepted(deps, me, others);
-      checkAccepted(tx, me, others);
     } else {
       const { group } = await readRecords(deps, { group: groupRef(groupId) }, { consistent: true });
       if (!isMember(group, me)) throw denied(`not a member of group ${groupId}`);
@@ -87,10 +86,10 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: Fra
     const names = storedNames(bodies, date);
     createHead(tx, head);
     putNames(tx, id, names);
-    for (const r of recipients) addMember(tx, r, { dialogId: id, groupId, since: 0 });
     await tx.commit(deps);
     return { head, names };
   });
+  await writeMemberships(deps, dialogMembershipWrites(undefined, head));
   await pushDialog(deps, head, names, session.connectionId);
   return dialogView(head, me, names[String(me)]);
 }
@@ -100,8 +99,7 @@ export async function newDialog(deps: Deps, session: BoundConnection, input: Fra
  * recipient and, outside groups, have an `accepted` link with every other
  * recipient (new names are written to them: §3, only accepted contacts write
  * to each other); one body per recipient. One transaction: the head's dates
- * and version (conditional on the version read), the names, and outside
- * groups a check that each link is still accepted.
+ * and version (conditional on the version read) and the names.
  */
 export async function renameDialog(deps: Deps, session: BoundConnection, input: FrameData<'rename dialog'>): Promise<Dialog> {
   const me = session.userId;
@@ -117,7 +115,6 @@ export async function renameDialog(deps: Deps, session: BoundConnection, input: 
     const tx = transaction(deps);
     touchHead(tx, head, read.version);
     putNames(tx, head.id, names);
-    if (read.group_id === null) checkAccepted(tx, me, others);
     await tx.commit(deps);
     return { head, names };
   });

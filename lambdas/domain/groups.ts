@@ -2,7 +2,9 @@
  * Groups (protocol §4 "groups"): `give me groups`, `new group`, `edit group`,
  * the group variants of `change avatar` / `delete avatar`, and the `group`
  * push. Only members see a group; only the admin changes it; a kicked member
- * loses the group and every dialog of it in the same transaction.
+ * loses the group and every dialog of it in the same transaction (the group
+ * item and the dialog heads: the truth every access check reads; the
+ * membership items follow, domain/memberships.ts).
  */
 import type { Deps } from '../deps';
 import { isUuidV4 } from '../protocol/file-ids';
@@ -11,25 +13,21 @@ import type { Dialog, EditedGroup, Group, Message } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { BoundConnection } from '../storage/connections';
 import {
-  addMember,
   dialogHeadRef,
   dialogNamesRef,
   putNames,
-  removeMember,
   removeNames,
   replaceHead,
   type DialogHead,
   type StoredName,
 } from '../storage/dialogs';
 import {
-  addGroupMember,
   createGroup,
   groupIdsOf,
   groupProjection,
   groupRef,
   isMember,
   memberIdsOf,
-  removeGroupMember,
   replaceGroup,
   setAvatar,
   type GroupRecord,
@@ -43,9 +41,11 @@ import { newId } from '../storage/time-ids';
 import { transaction } from '../storage/transact';
 import { userRef, type UserRecord } from '../storage/users';
 import { pushDialog } from './dialogs';
-import { assertContent, buildMessage, creatorOf, pushCopies, writeMessage, type BuiltMessage } from './messages';
+import { assertContent, buildMessage, commitMessages, deliverMessages, stageMessages, type BuiltMessage } from './delivery';
+import { dialogMembershipWrites, groupMembershipWrites, mergeWrites, writeMemberships, type MembershipWrites } from './memberships';
+import { creatorOf, pushCopies } from './messages';
 import { pushEach } from './presence';
-import { assertDistinct, assertOnePerRecipient, checkAccepted, denied, sameMembers, storedNames, withRetries, wrongData } from './rules';
+import { assertDistinct, assertOnePerRecipient, denied, sameMembers, storedNames, withRetries, wrongData } from './rules';
 import { dialogView, groupView, messageView } from './views';
 
 // ---------------------------------------------------------------- reading
@@ -91,8 +91,8 @@ function joiningMembers(found: Decoded<ReturnType<typeof joiningRefs>>, admin: n
 /**
  * `new group`: the admin is the caller and a member; every other member is
  * an accepted contact of the admin (adding someone to a group is writing to
- * them). One BatchGet (links, profiles), one transaction: the group (id free),
- * a membership per member, a check per link.
+ * them). One BatchGet (links, profiles, consistent), the group (id free),
+ * then a membership per member (BatchWrite).
  */
 export async function newGroup(deps: Deps, session: BoundConnection, input: FrameData<'new group'>): Promise<Group> {
   const me = session.userId;
@@ -123,11 +123,10 @@ export async function newGroup(deps: Deps, session: BoundConnection, input: Fram
     };
     const tx = transaction(deps);
     createGroup(tx, group);
-    for (const id of recipients) addGroupMember(tx, id, group.id);
-    checkAccepted(tx, me, recipients.filter((r) => r !== me));
     await tx.commit(deps);
     return group;
   });
+  await writeMemberships(deps, groupMembershipWrites(undefined, group));
   const rings = await pushGroup(deps, group, session.connectionId);
   return groupView(group, me, rings);
 }
@@ -147,6 +146,8 @@ interface DialogChange {
 
 /** An `edit group` decided: everything the commit writes and the pushes tell. */
 export interface EditPlan {
+  /** The group as read, and as the edit leaves it. */
+  read: GroupRecord;
   group: GroupRecord;
   /** The group's version the edit was decided on (the commit's condition). */
   version: number;
@@ -165,19 +166,21 @@ export interface EditReads {
 }
 
 /**
- * `edit group`: admin only, all or nothing. Reads the group (consistent),
- * then in one BatchGet the links and profiles of those joining and the heads
- * and names of the group's dialogs; then one transaction:
+ * `edit group`: admin only, all or nothing as clients see it. Reads the
+ * group (consistent), then in one BatchGet the links and profiles of those
+ * joining and the heads and names of the group's dialogs; stages the service
+ * messages (domain/delivery.ts); then one transaction of the items access
+ * checks read:
  *
  * - the group (members, names, dates, version), conditional on the version read;
- * - a membership per joining member, a deletion per kicked one;
  * - each dialog listed in `dialogs` (new recipients, re-encrypted names) and
  *   each other dialog a kicked member was in (the kicked leave, their names go),
- *   conditional on the head read; the memberships that come and go;
- * - the service messages, each to its dialog's recipients after the change.
+ *   conditional on the head read;
+ * - the service messages' items (pending), each to its dialog's recipients after the change.
  *
- * More than DynamoDB's 100 actions is `wrong data provided` (the formula and
- * the bounds that keep common edits far from it: docs/access-patterns.md).
+ * That is at most 1 + 2 · LIMITS.groupDialogs + LIMITS.editMessages actions,
+ * whatever the number of members. Then the derived items, by BatchWrite: the
+ * memberships that come and go and the messages' copies (docs/access-patterns.md).
  */
 export async function editGroup(deps: Deps, session: BoundConnection, input: FrameData<'edit group'>): Promise<EditedGroup> {
   const me = session.userId;
@@ -186,13 +189,17 @@ export async function editGroup(deps: Deps, session: BoundConnection, input: Fra
   assertDistinct([...change.added, ...change.kicked], 'added and kicked');
   assertDistinct(input.dialogs.map((d) => d.id), 'dialogs');
   const plan = await withRetries(() => planAndCommit(deps, me, input));
+  const [{ delivered }] = await Promise.all([deliverMessages(deps, plan.messages), writeMemberships(deps, membershipWrites(plan))]);
 
   // Every push goes to members of the group after the edit: read their presence once.
   const present = await presenceOf(deps, memberIdsOf(plan.group), deps.now().getTime());
   const rings = await pushGroup(deps, plan.group, session.connectionId, present);
   const changed = plan.dialogs.filter((d) => d.changed);
-  await Promise.all(changed.map((d) => pushDialog(deps, d.head, d.names, session.connectionId, present)));
-  await pushCopies(deps, plan.messages.flatMap((m) => m.copies), session.connectionId, present);
+  await Promise.all([
+    delivered,
+    ...changed.map((d) => pushDialog(deps, d.head, d.names, session.connectionId, present)),
+    pushCopies(deps, plan.messages.flatMap((m) => m.copies), session.connectionId, present),
+  ]);
 
   const dialogs: Record<string, Dialog> = {};
   for (const d of changed) if (d.head.recipients.includes(me)) dialogs[String(d.head.id)] = dialogView(d.head, me, d.names[String(me)]);
@@ -310,28 +317,27 @@ export function planEdit(input: FrameData<'edit group'>, me: number, reads: Edit
     messages.push(message);
   }
 
-  return { group, version: read.version, added: change.added, kicked: change.kicked, dialogs: [...dialogs.values()], messages };
+  return { read, group, version: read.version, added: change.added, kicked: change.kicked, dialogs: [...dialogs.values()], messages };
 }
+
+/** The membership items an edit implies (the same the stream consumer derives from the images). */
+export const membershipWrites = (plan: EditPlan): MembershipWrites =>
+  mergeWrites([groupMembershipWrites(plan.read, plan.group), ...plan.dialogs.filter((d) => d.changed).map((d) => dialogMembershipWrites(d.read, d.head))]);
 
 /** Writes a plan in one transaction, conditional on the group and every dialog head being as read (TransactionCancelled otherwise). */
 async function commitEdit(deps: Deps, plan: EditPlan): Promise<void> {
-  const { group } = plan;
+  await stageMessages(deps, plan.messages);
   const tx = transaction(deps);
-  replaceGroup(tx, group, plan.version);
-  for (const id of plan.added) addGroupMember(tx, id, group.id);
-  for (const id of plan.kicked) removeGroupMember(tx, id, group.id);
+  replaceGroup(tx, plan.group, plan.version);
   for (const d of plan.dialogs) {
     replaceHead(tx, d.head, d.read);
     if (!d.changed) continue;
     if (d.listed) putNames(tx, d.head.id, d.names);
     else removeNames(tx, d.head.id, d.read.recipients.filter((r) => plan.kicked.includes(r)));
-    for (const r of d.head.recipients) if (!d.read.recipients.includes(r)) addMember(tx, r, { dialogId: d.head.id, groupId: group.id, since: d.read.lastId });
-    for (const r of d.read.recipients) if (!d.head.recipients.includes(r)) removeMember(tx, r, d.head.id);
   }
-  for (const m of plan.messages) writeMessage(tx, m);
+  commitMessages(tx, plan.messages);
   await tx.commit(deps);
 }
-
 
 // ---------------------------------------------------------------- avatar
 

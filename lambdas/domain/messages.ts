@@ -3,39 +3,39 @@
  * `get messages before`, `update message`, `read messages`, and the
  * `messages` push. Storage layout and costs: docs/access-patterns.md.
  */
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps';
 import { formatDate } from '../protocol/frames';
-import type { Message, MessageCreator, MessageType } from '../protocol/objects';
+import type { Message, MessageCreator } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
-import { parseDate, type AttachmentInput, type MessageBodyInput } from '../protocol/schemas';
+import { parseDate, type MessageBodyInput } from '../protocol/schemas';
 import type { BoundConnection } from '../storage/connections';
-import { advanceLastId, checkVersion, dialogHeadRef, dialogMemberRef, dialogMembershipsOf, type DialogHead, type DialogMembership } from '../storage/dialogs';
+import { advanceLastId, checkVersion, dialogHeadRef, dialogMembershipsOf, type DialogHead, type DialogMembership } from '../storage/dialogs';
 import {
   clientMessageRef,
   copiesBetween,
   inboxRef,
   markCopyRead,
+  markDelivered,
   messageRef,
   putClientMessage,
-  putCopy,
-  putRecord,
-  reviseCopy,
   reviseRecord,
   unreadCopies,
   CLIENT_ID_TTL_SECONDS,
   type ClientMessage,
   type InboxItem,
-  type MessageRecord,
   type Revision,
 } from '../storage/messages';
 import type { Presences } from '../storage/presence';
 import { alive, each, epochSeconds, mapBounded, readEach, readRecords } from '../storage/store';
-import { dateOfId, idRangeOfDates, newId } from '../storage/time-ids';
-import { transaction, type Transaction } from '../storage/transact';
+import { idRangeOfDates, newId } from '../storage/time-ids';
+import { TryAgain } from '../storage/retry';
+import { transaction } from '../storage/transact';
 import { userRef, type UserRecord } from '../storage/users';
 import { pushEach } from './presence';
-import { assertOnePerRecipient, checkAccepted, denied, requireAccepted, withRetries, wrongData } from './rules';
+import { assertOnePerRecipient, denied, requireAccepted, withRetries, wrongData } from './rules';
 import { messageView } from './views';
+import { assertContent, buildMessage, commitMessages, completeMessage, deliverMessages, reviseCopies, stageMessages, stageRevision, type BuiltMessage, type RevisionChange } from './delivery';
 
 /** `give me messages` reads at most this many unread messages (newest first); older ones come with `get messages before`. */
 export const UNREAD_LIMIT = 1000;
@@ -48,71 +48,6 @@ export const UNREAD_LIMIT = 1000;
 export const ANSWER_BUDGET_BYTES = 5 * 1024 * 1024;
 
 // ---------------------------------------------------------------- building
-
-export interface Draft {
-  id: number;
-  dialogId: number;
-  type: MessageType;
-  creator: MessageCreator;
-  recipients: readonly number[];
-  bodies: readonly MessageBodyInput[];
-  attachments: readonly AttachmentInput[];
-  /** Stored as read for every recipient (the creator's own copy always is). */
-  asRead: boolean;
-}
-
-export interface BuiltMessage {
-  record: MessageRecord;
-  copies: InboxItem[];
-}
-
-/** Bodies and attachment bodies: exactly one per recipient. */
-export function assertContent(bodies: readonly MessageBodyInput[], attachments: readonly AttachmentInput[], recipients: readonly number[]): void {
-  assertOnePerRecipient(bodies, recipients, 'bodies');
-  attachments.forEach((a, i) => assertOnePerRecipient(a.bodies, recipients, `attachment ${i}`));
-}
-
-/** The message item and one copy per recipient; `created_at` is the time the id carries. */
-export function buildMessage(d: Draft): BuiltMessage {
-  const date = dateOfId(d.id);
-  const record: MessageRecord = {
-    id: d.id,
-    dialog_id: d.dialogId,
-    type: d.type,
-    created_by: d.creator.id,
-    created_at: date,
-    updated_by: d.creator.id,
-    updated_at: date,
-    edited_at: null,
-    recipients: [...d.recipients],
-  };
-  const copies = d.recipients.map((recipient): InboxItem => {
-    const body = d.bodies.find((b) => b.recipient_id === recipient)!;
-    return {
-      id: d.id,
-      dialog_id: d.dialogId,
-      type: d.type,
-      edited_at: null,
-      created_by: d.creator.id,
-      created_at: date,
-      updated_by: d.creator.id,
-      updated_at: date,
-      creator: d.creator,
-      recipient_id: recipient,
-      body: { body: body.body, nonce: body.nonce, key_id: body.key_id, key_from_id: body.key_from_id, read_date: d.asRead || recipient === d.creator.id ? date : null, updated_at: date },
-      attachments: d.attachments.map((a, i) => {
-        const ab = a.bodies.find((b) => b.recipient_id === recipient)!;
-        return { id: d.id + i + 1, unique: a.unique, size: a.size, name: ab.name, crypto: ab.crypto, nonce: ab.nonce, key_id: ab.key_id, key_from_id: ab.key_from_id };
-      }),
-    };
-  });
-  return { record, copies };
-}
-
-export function writeMessage(tx: Transaction, message: BuiltMessage): void {
-  putRecord(tx, message.record);
-  for (const copy of message.copies) putCopy(tx, copy);
-}
 
 export const creatorOf = (user: Pick<UserRecord, 'id' | 'username' | 'domain_id'>): MessageCreator => ({ id: user.id, username: user.username, domain_id: user.domain_id });
 
@@ -140,28 +75,28 @@ export function withinBudget(messages: Message[], budget = ANSWER_BUDGET_BYTES):
 /**
  * `new message`. One consistent BatchGet (dialog head, the caller's profile,
  * the `client_id` item), outside groups one more of the caller's links, then
- * one transaction of n + 3 actions (+ n − 1 link checks outside groups):
+ * (domain/delivery.ts) the outbox (PutItem) and one transaction of 3 actions:
  * the head's `lastId` (conditional on its version and on being older), the
- * message item (conditional on the id being free), n copies, the `client_id`
- * item (conditional on being new). Then the `messages` push.
+ * message item (pending; conditional on the id being free), the `client_id`
+ * item (conditional on being new). Then the n copies (BatchWrite, 25 a
+ * request), and the `messages` push beside clearing `pending`.
  */
 export async function newMessage(deps: Deps, session: BoundConnection, input: FrameData<'new message'>): Promise<Message> {
   const me = session.userId;
   const dialogId = input.message.dialog_id;
   const clientId = input.message.client_id ?? undefined;
-  const outcome = await withRetries(async (): Promise<{ mine: InboxItem; copies?: InboxItem[] }> => {
+  const outcome = await withRetries(async (): Promise<{ mine: InboxItem; message?: BuiltMessage }> => {
     const { head, user, sent } = await readRecords(
       deps,
       { head: dialogHeadRef(dialogId), user: userRef(me), sent: clientId ? clientMessageRef(me, clientId) : undefined },
       { consistent: true },
     );
     if (!head || !head.recipients.includes(me)) throw denied(`not a recipient of dialog ${dialogId}`);
-    const others = head.recipients.filter((r) => r !== me);
-    if (head.group_id === null) await requireAccepted(deps, me, others);
+    if (head.group_id === null) await requireAccepted(deps, me, head.recipients.filter((r) => r !== me));
     const now = deps.now();
     if (clientId) {
       const stored = alive(sent, now.getTime());
-      if (stored) return { mine: await storedCopy(deps, me, dialogId, stored) };
+      if (stored) return { mine: await storedCopy(deps, session, dialogId, stored) };
     }
     assertContent(input.bodies, input.attachments, head.recipients);
     if (!user) throw new Error(`user ${me} missing`);
@@ -175,25 +110,38 @@ export async function newMessage(deps: Deps, session: BoundConnection, input: Fr
       attachments: input.attachments,
       asRead: input.as_read,
     });
+    await stageMessages(deps, [message]);
     const tx = transaction(deps);
     advanceLastId(tx, dialogId, head.version, message.record.id);
-    writeMessage(tx, message);
+    commitMessages(tx, [message]);
     if (clientId) putClientMessage(tx, me, clientId, { messageId: message.record.id, dialogId, expiresAt: epochSeconds(now) + CLIENT_ID_TTL_SECONDS }, epochSeconds(now));
-    if (head.group_id === null) checkAccepted(tx, me, others);
     await tx.commit(deps);
-    return { mine: message.copies.find((c) => c.recipient_id === me)!, copies: message.copies };
+    return { mine: message.copies.find((c) => c.recipient_id === me)!, message };
   });
-  // A retry answered from storage pushes nothing: the first request did.
-  if (outcome.copies) await pushCopies(deps, outcome.copies, session.connectionId);
+  // A retry answered from storage pushes nothing here: the first request (or the completion) did.
+  if (outcome.message) {
+    const { delivered } = await deliverMessages(deps, [outcome.message]);
+    await Promise.all([delivered, pushCopies(deps, outcome.message.copies, session.connectionId)]);
+  }
   return messageView(outcome.mine);
 }
 
-/** The caller's copy of the message a `client_id` made; the same `client_id` for another dialog is a client's mistake. */
-async function storedCopy(deps: Deps, me: number, dialogId: number, stored: ClientMessage): Promise<InboxItem> {
+/**
+ * The caller's copy of the message a `client_id` made; the same `client_id`
+ * for another dialog is a client's mistake. A message whose request died
+ * before its copies is finished here (and its copies pushed).
+ */
+async function storedCopy(deps: Deps, session: BoundConnection, dialogId: number, stored: ClientMessage): Promise<InboxItem> {
+  const me = session.userId;
   if (stored.dialogId !== dialogId) throw wrongData('client_id already used in another dialog');
-  const { copy } = await readRecords(deps, { copy: inboxRef(me, dialogId, stored.messageId) }, { consistent: true });
-  if (!copy) throw new Error(`message ${stored.messageId} of client id missing`);
-  return copy;
+  const read = () => readRecords(deps, { copy: inboxRef(me, dialogId, stored.messageId) }, { consistent: true });
+  const { copy } = await read();
+  if (copy) return copy;
+  const written = await completeMessage(deps, stored.messageId);
+  await pushCopies(deps, written, session.connectionId);
+  const { copy: completed } = await read();
+  if (!completed) throw new Error(`message ${stored.messageId} of client id missing`);
+  return completed;
 }
 
 // ---------------------------------------------------------------- reading
@@ -239,14 +187,14 @@ export async function giveMeMessages(deps: Deps, userId: number): Promise<Messag
 }
 
 /**
- * `get messages before`: the caller's membership (GetItem, consistent) and,
- * at the same time, one Query of the caller's copies of the dialog between
- * the ids of `first_date` and `last_date` (inclusive, whole seconds), newest
- * first — one round trip, not two: the copies are the caller's own (their
- * partition), so reading them before the membership is known shows nothing,
- * and they are answered only if it is there. `before_id` (our extension, a
- * cursor) also keeps only ids below it, so paging on from the oldest message
- * got reaches messages of the same second.
+ * `get messages before`: the dialog's head (GetItem, consistent: the caller
+ * is a recipient) and, at the same time, one Query of the caller's copies of
+ * the dialog between the ids of `first_date` and `last_date` (inclusive,
+ * whole seconds), newest first — one round trip, not two: the copies are the
+ * caller's own (their partition), so reading them before the head is known
+ * shows nothing, and they are answered only if the caller is a recipient.
+ * `before_id` (our extension, a cursor) also keeps only ids below it, so
+ * paging on from the oldest message got reaches messages of the same second.
  */
 export async function getMessagesBefore(deps: Deps, session: BoundConnection, input: FrameData<'get messages before'>): Promise<Message[]> {
   const me = session.userId;
@@ -254,11 +202,12 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
   const range = idRangeOfDates(first, parseDate(input.last_date)!);
   const min = range.min;
   const max = input.before_id ? Math.min(range.max, input.before_id - 1) : range.max;
-  const [{ membership }, copies] = await Promise.all([
-    readRecords(deps, { membership: dialogMemberRef(me, input.dialog_id) }, { consistent: true }),
+  const [{ head }, copies] = await Promise.all([
+    readRecords(deps, { head: dialogHeadRef(input.dialog_id) }, { consistent: true }),
     copiesBetween(deps, me, input.dialog_id, min, max, input.limit),
   ]);
-  if (!membership) throw denied(`not a recipient of dialog ${input.dialog_id}`);
+  // The head, not the derived membership item, says who is in (a kicked member is out at once).
+  if (!head?.recipients.includes(me)) throw denied(`not a recipient of dialog ${input.dialog_id}`);
   return withinBudget(copies.map((c) => messageView(c)));
 }
 
@@ -266,7 +215,10 @@ export async function getMessagesBefore(deps: Deps, session: BoundConnection, in
 
 /**
  * `update message`: only the creator, and only while a recipient of the
- * dialog. An edit is writing: outside groups it needs an `accepted` link with
+ * dialog. Written as a message is (domain/delivery.ts): the revision's
+ * outbox, a transaction of two actions (the head's `version` check, the
+ * message item, pending), then one UpdateItem per copy, then `pending`
+ * cleared beside the push. An edit is writing: outside groups it needs an `accepted` link with
  * every other recipient, as `new message` does (a delete does not: taking
  * one's words back is always allowed). An edit needs one body per recipient
  * of the message who is still in the dialog, and touches those copies; a
@@ -278,6 +230,11 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
   const outcome = await withRetries(async () => {
     const { record } = await readRecords(deps, { record: messageRef(input.id) }, { consistent: true });
     if (!record || record.created_by !== me) throw denied(`message ${input.id} is not the caller's`);
+    // Its copies first, as sent: an edit then revises them all.
+    if (record.pending) {
+      await pushCopies(deps, await completeMessage(deps, record.id));
+      throw new TryAgain(`message ${record.id} was pending`);
+    }
     const dialogId = record.dialog_id;
     const { head, copiesOf } = await readRecords(
       deps,
@@ -301,21 +258,30 @@ export async function updateMessage(deps: Deps, session: BoundConnection, input:
       : { type: 'message.updated', updated_by: me, updated_at: date, edited_at: date };
     // An edit writes the copies of those still in the dialog; a delete empties every copy.
     const touched = input.toDelete ? copies : copies.filter((c) => present.has(c.recipient_id));
+    const creator = copies.find((c) => c.recipient_id === me)?.creator;
+    if (!creator) throw new Error(`message ${input.id}: the creator's copy is missing`);
+    const change: RevisionChange = {
+      id: record.id,
+      dialogId,
+      revision,
+      bodies: input.toDelete ? 'drop' : input.bodies,
+      recipients: touched.map((c) => c.recipient_id),
+      token: `revision:${randomUUID()}`,
+    };
+    await stageRevision(deps, creator, change);
     const tx = transaction(deps);
     checkVersion(tx, dialogId, head.version);
-    if (linked) checkAccepted(tx, me, others);
-    reviseRecord(tx, record.id, revision);
-    const revised = touched.map((copy) => {
-      const body = input.bodies.find((b) => b.recipient_id === copy.recipient_id);
-      reviseCopy(tx, copy.recipient_id, dialogId, record.id, revision, input.toDelete ? 'drop' : body!);
-      return revise(copy, revision, input.toDelete ? undefined : body);
-    });
+    reviseRecord(tx, record.id, revision, change.token);
     await tx.commit(deps);
-    return { copies: revised, present, changed: true };
+    const revised = touched.map((copy) => revise(copy, revision, input.toDelete ? undefined : input.bodies.find((b) => b.recipient_id === copy.recipient_id)));
+    return { copies: revised, present, change };
   });
   const mine = outcome.copies.find((c) => c.recipient_id === me);
   if (!mine) throw new Error(`message ${input.id}: the creator's copy is missing`);
-  if ('changed' in outcome) await pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId);
+  if ('change' in outcome && outcome.change) {
+    await reviseCopies(deps, outcome.change);
+    await Promise.all([markDelivered(deps, input.id, outcome.change.token), pushCopies(deps, outcome.copies.filter((c) => outcome.present.has(c.recipient_id)), session.connectionId)]);
+  }
   return messageView(mine);
 }
 
@@ -334,7 +300,7 @@ function revise(copy: InboxItem, revision: Revision, body: MessageBodyInput | un
 
 /**
  * `read messages`: BatchGet of the message items (which dialog each is in),
- * BatchGet of the caller's memberships of those dialogs, then one conditional
+ * BatchGet of the heads of those dialogs (is the caller still in?), then one conditional
  * UpdateItem per unread copy of the caller. Ids that are not the caller's, of
  * dialogs the caller left, or already read, are ignored.
  */
@@ -344,8 +310,8 @@ export async function readMessages(deps: Deps, session: BoundConnection, input: 
   const found = await readEach(deps, ids, (id) => ({ record: messageRef(id) }));
   const mine = [...found.values()].flatMap(({ record }) => record ?? []).filter((r) => r.recipients.includes(me));
   const dialogs = [...new Set(mine.map((r) => r.dialog_id))];
-  const memberships = await readEach(deps, dialogs, (d) => ({ membership: dialogMemberRef(me, d) }), { consistent: true });
-  const targets = mine.filter((r) => memberships.get(r.dialog_id)?.membership);
+  const heads = await readEach(deps, dialogs, (d) => ({ head: dialogHeadRef(d) }), { consistent: true });
+  const targets = mine.filter((r) => heads.get(r.dialog_id)?.head?.recipients.includes(me));
   const date = formatDate(deps.now());
   await mapBounded(targets, deps.config.pushConcurrency, (r) => markCopyRead(deps, me, r.dialog_id, r.id, date));
 }

@@ -6,10 +6,10 @@ import type { Deps } from '../deps';
 import { ERRORS, ProtocolError } from '../protocol/errors';
 import type { NameBodyInput } from '../protocol/schemas';
 import type { StoredName } from '../storage/dialogs';
-import { linkKey, linkRef } from '../storage/links';
+import { linkRef } from '../storage/links';
 import { readEach } from '../storage/store';
 import { retry } from '../storage/retry';
-import { TransactionCancelled, TransactionTooLarge, type Transaction } from '../storage/transact';
+import { TransactionCancelled, TransactionTooLarge } from '../storage/transact';
 
 /**
  * Reads and writes of one frame are tried this often when the items changed
@@ -56,13 +56,6 @@ export async function requireAccepted(deps: Deps, me: number, others: readonly n
   const found = await readEach(deps, others, (other) => ({ link: linkRef(me, other) }), { consistent: true });
   for (const [other, { link }] of found) {
     if (link?.status !== 'accepted') throw denied(`no accepted link with ${other}`);
-  }
-}
-
-/** The same, inside the transaction: the links are still accepted when it commits. */
-export function checkAccepted(tx: Transaction, me: number, others: readonly number[]): void {
-  for (const other of others) {
-    tx.check(`link:${other}`, linkKey(me, other), { expression: '#status = :accepted', names: { '#status': 'status' }, values: { ':accepted': 'accepted' } });
   }
 }
 

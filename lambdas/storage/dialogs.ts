@@ -133,10 +133,5 @@ export function removeNames(tx: Transaction, dialogId: number, userIds: number[]
   });
 }
 
-export function addMember(tx: Transaction, userId: number, membership: DialogMembership): void {
-  tx.put(`member:${userId}:${membership.dialogId}`, { ...dialogMemberKey(userId, membership.dialogId), ...membership });
-}
-
-export function removeMember(tx: Transaction, userId: number, dialogId: number): void {
-  tx.delete(`member:${userId}:${dialogId}`, dialogMemberKey(userId, dialogId));
-}
+/** A membership item: derived from the head (written after it, by writeMany; repaired by the stream consumer). */
+export const dialogMembershipItem = (userId: number, membership: DialogMembership) => ({ ...dialogMemberKey(userId, membership.dialogId), ...membership });

@@ -92,13 +92,8 @@ export function appendDialog(tx: Transaction, groupId: number, dialogId: number,
   );
 }
 
-export function addGroupMember(tx: Transaction, userId: number, groupId: number): void {
-  tx.put(`groupmember:${userId}:${groupId}`, { ...groupMemberKey(userId, groupId), groupId });
-}
-
-export function removeGroupMember(tx: Transaction, userId: number, groupId: number): void {
-  tx.delete(`groupmember:${userId}:${groupId}`, groupMemberKey(userId, groupId));
-}
+/** A membership item: derived from the group item (written after it, by writeMany; repaired by the stream consumer). */
+export const groupMembershipItem = (userId: number, groupId: number) => ({ ...groupMemberKey(userId, groupId), groupId });
 
 /**
  * Sets or clears the avatar, only if `adminId` is the group's admin (one

@@ -9,14 +9,21 @@
  *   client id pk = `CLIENTMSG#<user>#<client_id>`, sk = `CLIENTMSG`   the id of the
  *             message that `client_id` created (TTL: CLIENT_ID_TTL_SECONDS).
  *
+ *   outbox    pk = `OUTBOX#<id>`, sk = `OUTBOX`   what the copies are built from
+ *             besides the message item (creator, bodies, attachments); TTL
+ *             OUTBOX_TTL_SECONDS.
+ *
  * A recipient's messages of a dialog are one partition, sorted by id (= by
  * time): a page of history is one Query on a key range. Their unread messages
- * are one Query of a sparse index. A message to n recipients is 1 + n items,
- * written with the dialog's head in one transaction.
+ * are one Query of a sparse index. A message to n recipients is 1 + n items:
+ * the message item (`pending` until every copy is written) commits with the
+ * dialog's head; the copies follow, from the request or, if it died, from the
+ * stream consumer (domain/delivery.ts, docs/access-patterns.md).
  */
-import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageCreator, MessageType, Stamps } from '../protocol/objects';
-import { conditionHolds, fieldsDecoder, ref, withoutKey, type Key, type Store } from './store';
+import type { AttachmentInput, MessageBodyInput } from '../protocol/schemas';
+import { conditionHolds, fieldsDecoder, isConditionFailure, ref, withoutKey, writeMany, type Key, type Store } from './store';
 import { padId } from './time-ids';
 import type { Transaction } from './transact';
 
@@ -29,6 +36,26 @@ export interface MessageRecord extends Stamps {
   type: MessageType;
   edited_at: string | null;
   recipients: number[];
+  /**
+   * Some copies may not be written (or revised) yet: the token of the write
+   * that left them so (NEW_MESSAGE, or a revision's), cleared once they all
+   * are — only by that write's completion, never a stale one's.
+   */
+  pending?: string | null;
+}
+
+/**
+ * What a message's copies are built from besides its item, kept until they
+ * are all written; for `update message`, the revision and its new bodies
+ * (none for a delete), replacing the message's own.
+ */
+export interface Outbox {
+  creator: MessageCreator;
+  bodies: MessageBodyInput[];
+  attachments: AttachmentInput[];
+  asRead: boolean;
+  expiresAt: number;
+  revision?: Revision;
 }
 
 export interface StoredBody {
@@ -65,10 +92,11 @@ export interface InboxItem extends Stamps {
 
 export const messageKey = (id: number) => ({ pk: `MSG#${id}`, sk: 'MSG' });
 export const inboxKey = (userId: number, dialogId: number, id: number) => ({ pk: `INBOX#${userId}#${dialogId}`, sk: `MSG#${padId(id)}` });
+export const outboxKey = (id: number) => ({ pk: `OUTBOX#${id}`, sk: 'OUTBOX' });
 export const clientMessageKey = (userId: number, clientId: string) => ({ pk: `CLIENTMSG#${userId}#${clientId}`, sk: 'CLIENTMSG' });
 const unreadKey = (userId: number, id: number) => ({ gsi1pk: `UNREAD#${userId}`, gsi1sk: padId(id) });
 
-const RECORD_FIELDS = ['id', 'dialog_id', 'type', 'created_by', 'created_at', 'updated_by', 'updated_at', 'edited_at', 'recipients'] as const;
+const RECORD_FIELDS = ['id', 'dialog_id', 'type', 'created_by', 'created_at', 'updated_by', 'updated_at', 'edited_at', 'recipients', 'pending'] as const;
 const INBOX_FIELDS = ['id', 'dialog_id', 'type', 'edited_at', 'created_by', 'created_at', 'updated_by', 'updated_at', 'creator', 'recipient_id', 'body', 'attachments'] as const;
 
 const toRecord = fieldsDecoder<MessageRecord>(RECORD_FIELDS, null);
@@ -83,18 +111,57 @@ export interface ClientMessage {
 }
 
 export const clientMessageRef = (userId: number, clientId: string) => ref(clientMessageKey(userId, clientId), withoutKey<ClientMessage>);
+export const outboxRef = (id: number) => ref(outboxKey(id), withoutKey<Outbox>);
+/** The message id of an outbox item's key. */
+export const idOfOutboxKey = (pk: string): number | undefined => (pk.startsWith('OUTBOX#') ? Number(pk.slice('OUTBOX#'.length)) : undefined);
 
 // ---------------------------------------------------------------- writes
 
-/** The message item; fails (tag `messageId`) if another message has the id. */
+/** The `pending` token of a new message's item. */
+export const NEW_MESSAGE = 'new';
+
+/** The message item, pending; fails (tag `messageId`) if another message has the id. */
 export function putRecord(tx: Transaction, record: MessageRecord): void {
-  tx.put('messageId', { ...messageKey(record.id), ...record }, { expression: 'attribute_not_exists(pk)' });
+  tx.put('messageId', { ...messageKey(record.id), ...record, pending: NEW_MESSAGE }, { expression: 'attribute_not_exists(pk)' });
 }
 
-/** A recipient's copy; an unread one joins the recipient's unread index. */
-export function putCopy(tx: Transaction, copy: InboxItem): void {
-  const unread = copy.body.read_date === null;
-  tx.put(`copy:${copy.recipient_id}:${copy.id}`, { ...inboxKey(copy.recipient_id, copy.dialog_id, copy.id), ...copy, ...(unread ? unreadKey(copy.recipient_id, copy.id) : {}) });
+/** Written before the message item commits (plain PutItem: nobody reads it unless that commit happened). */
+export async function putOutbox(store: Store, id: number, outbox: Outbox): Promise<void> {
+  await store.db.send(new PutCommand({ TableName: store.config.dataTable, Item: { ...outboxKey(id), ...outbox } }));
+}
+
+/** A recipient's copy as stored; an unread one joins the recipient's unread index. */
+const copyItem = (copy: InboxItem) => ({
+  ...inboxKey(copy.recipient_id, copy.dialog_id, copy.id),
+  ...copy,
+  ...(copy.body.read_date === null ? unreadKey(copy.recipient_id, copy.id) : {}),
+});
+
+/** The copies of a committed message, by BatchWrite: unconditional, so only by the request that committed it. */
+export async function putCopies(store: Store, copies: readonly InboxItem[], concurrency: number): Promise<void> {
+  await writeMany(store, { puts: copies.map(copyItem) }, concurrency);
+}
+
+/** A copy only where there is none (never undoes a read or an edit); false if there was one. */
+export async function putCopyIfMissing(store: Store, copy: InboxItem): Promise<boolean> {
+  return conditionHolds(
+    store.db.send(new PutCommand({ TableName: store.config.dataTable, Item: copyItem(copy), ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
+}
+
+/** Every copy is written (or revised): the message item stops being pending, if it is still pending for `token`. */
+export async function markDelivered(store: Store, id: number, token: string): Promise<void> {
+  await conditionHolds(
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: messageKey(id),
+        UpdateExpression: 'REMOVE pending',
+        ConditionExpression: 'pending = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    ),
+  );
 }
 
 /** Remembers which message a `client_id` made; fails (tag `clientId`) if it made one already (and has not expired). */
@@ -116,15 +183,16 @@ export interface Revision {
 const recordRevision = (revision: Revision) => ({
   expression: 'SET #type = :type, updated_by = :by, updated_at = :at, edited_at = :edited',
   names: { '#type': 'type' },
-  values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at },
+  values: { ':type': revision.type, ':by': revision.updated_by, ':at': revision.updated_at, ':edited': revision.edited_at } as Record<string, unknown>,
 });
 
-/** `update message`: the message item takes the new type and dates; an edit only if the message is not deleted. */
-export function reviseRecord(tx: Transaction, id: number, revision: Revision): void {
+/** `update message`: the message item takes the new type and dates, pending until the copies are revised; an edit only if the message is not deleted. */
+export function reviseRecord(tx: Transaction, id: number, revision: Revision, token: string): void {
+  const update = recordRevision(revision);
   tx.update(
     'message',
     messageKey(id),
-    recordRevision(revision),
+    { expression: `${update.expression}, pending = :pending`, names: update.names, values: { ...update.values, ':pending': token } },
     revision.type === 'message.deleted'
       ? { expression: 'attribute_exists(pk)' }
       : { expression: 'attribute_exists(pk) AND #type <> :deleted', values: { ':deleted': 'message.deleted' } },
@@ -149,10 +217,29 @@ const copyRevision = (revision: Revision, body: Pick<StoredBody, 'body' | 'nonce
 /**
  * `update message` on one copy: new type and dates, and either a new body
  * (edit) or none at all (delete: body, nonce and attachments emptied). The
- * read state is left as it is.
+ * read state is left as it is. One UpdateItem, conditional on the copy
+ * existing; repeating it changes nothing. Returns the copy as left, or
+ * undefined if there is none.
  */
-export function reviseCopy(tx: Transaction, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): void {
-  tx.update(`copy:${userId}:${id}`, inboxKey(userId, dialogId, id), copyRevision(revision, body), { expression: 'attribute_exists(pk)' });
+export async function reviseCopy(store: Store, userId: number, dialogId: number, id: number, revision: Revision, body: Pick<StoredBody, 'body' | 'nonce' | 'key_id' | 'key_from_id'> | 'drop'): Promise<InboxItem | undefined> {
+  const update = copyRevision(revision, body);
+  try {
+    const { Attributes } = await store.db.send(
+      new UpdateCommand({
+        TableName: store.config.dataTable,
+        Key: inboxKey(userId, dialogId, id),
+        UpdateExpression: update.expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toInbox(Attributes);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -164,23 +164,19 @@ async function getItems(store: Store, requested: Key[], options: ReadOptions): P
 }
 
 /**
- * Puts many items of the data table, 25 a BatchWrite, retrying unprocessed
- * ones: not atomic and unconditional, for bulk provisioning only (requests
- * write through transactions).
+ * The one way to write several items that need not be all or nothing: puts
+ * and deletes of the data table, 25 a BatchWrite (`concurrency` in flight),
+ * retrying unprocessed ones. Unconditional, so only for items a retry may
+ * write again: bulk provisioning, and the derived items (message copies,
+ * memberships) written after the transaction that decided them, which the
+ * stream consumers complete if the request dies (docs/access-patterns.md).
  */
-export async function putMany(store: Store, items: readonly Record<string, unknown>[], concurrency = 8): Promise<void> {
-  await writeMany(store, items.map((Item) => ({ PutRequest: { Item } })), concurrency);
-}
-
-/** Deletes many items of the data table by key, as putMany writes them (operator clean-up: `delete-user`). */
-export async function deleteMany(store: Store, keys: readonly Key[], concurrency = 8): Promise<void> {
-  await writeMany(store, keys.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })), concurrency);
-}
-
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Key } };
-
-async function writeMany(store: Store, requests: readonly WriteRequest[], concurrency: number): Promise<void> {
-  const batches: WriteRequest[][] = [];
+export async function writeMany(store: Store, writes: { puts?: readonly Item[]; deletes?: readonly Key[] }, concurrency = 8): Promise<void> {
+  const requests = [
+    ...(writes.puts ?? []).map((Item) => ({ PutRequest: { Item } })),
+    ...(writes.deletes ?? []).map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })),
+  ];
+  const batches: (typeof requests)[] = [];
   for (let start = 0; start < requests.length; start += 25) batches.push(requests.slice(start, start + 25));
   await mapBounded(batches, concurrency, async (batch) => {
     let pending = batch;
@@ -195,6 +191,11 @@ async function writeMany(store: Store, requests: readonly WriteRequest[], concur
     );
   });
 }
+
+export const putMany = (store: Store, items: readonly Item[], concurrency = 8): Promise<void> => writeMany(store, { puts: items }, concurrency);
+
+/** Deletes many items of the data table by key (operator clean-up: `delete-user`). */
+export const deleteMany = (store: Store, keys: readonly Key[], concurrency = 8): Promise<void> => writeMany(store, { deletes: keys }, concurrency);
 
 export const keyOf = (key: Key) => `${key.pk}|${key.sk}`;
 

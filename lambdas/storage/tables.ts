@@ -57,7 +57,8 @@ export const dataTable: TableDefinition = {
     { name: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
-  // Stored message copies produce offline-recipient events (lambdas/streams/offline-recipients.ts).
+  // Messages and member changes are finished from their records (items derived after the commit);
+  // stored message copies produce offline-recipient events (lambdas/streams/offline-recipients.ts).
   stream: 'NEW_AND_OLD_IMAGES',
 };
 

@@ -5,9 +5,10 @@
  * taken, a `client_id` already used, a dialog changed since it was read …).
  *
  * DynamoDB's limits, checked here before sending: at most 100 actions, no
- * two on one item. The 4 MB request limit cannot be reached: every payload
- * that writes messages is itself capped at 128 KB (LIMITS.payloadBytes), and
- * the copies of one message add a few hundred bytes of header per recipient.
+ * two on one item. The 4 MB request limit cannot be reached: transactions
+ * hold heads, group items, names and message items, never a copy per
+ * recipient (those follow by writeMany, domain/delivery.ts), and every
+ * payload is itself capped at 128 KB (LIMITS.payloadBytes).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';

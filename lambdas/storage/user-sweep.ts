@@ -3,7 +3,8 @@
  * command, never a frame): it finds what no key or index of the user
  * reaches — their copies in dialogs they left (a kick keeps them, out of
  * reach), their messages in other recipients' copies there, their `client_id`
- * items (kept 7 days), and groups that list them as a former member. Parallel
+ * items (kept 7 days), groups that list them as a former member, and the
+ * outboxes of their latest messages. Parallel
  * Scan segments, filtered and projected, so only matches travel back; the
  * cost is one eventually consistent read of the whole table (½ RCU per 4 KB
  * read). docs/design.md, "Deleting a user", says why there is no index.
@@ -29,7 +30,8 @@ export interface SweepCount {
 /**
  * Calls `visit` with each page of the user's matching items: their own copies
  * (`INBOX#<id>#…`) and client ids, message items and copies they created that
- * are not deleted yet, and groups whose `former` lists them.
+ * are not deleted yet, groups whose `former` lists them, and the outboxes of
+ * their messages (kept OUTBOX_TTL_SECONDS after a send).
  */
 export async function sweepUserItems(store: Store, userId: number, visit: (items: SweptItem[]) => Promise<void>, segments = 4): Promise<SweepCount> {
   const count: SweepCount = { scanned: 0, matched: 0, capacityUnits: 0 };
@@ -45,15 +47,17 @@ export async function sweepUserItems(store: Store, userId: number, visit: (items
           FilterExpression:
             'begins_with(pk, :inbox) OR begins_with(pk, :client) ' +
             'OR ((begins_with(pk, :message) OR begins_with(pk, :anyInbox)) AND created_by = :id AND #type <> :deleted) ' +
-            'OR (begins_with(pk, :group) AND contains(#former, :id))',
+            'OR (begins_with(pk, :group) AND contains(#former, :id)) ' +
+            'OR (begins_with(pk, :outbox) AND #creator.id = :id)',
           ProjectionExpression: 'pk, sk, #type, edited_at',
-          ExpressionAttributeNames: { '#type': 'type', '#former': 'former' },
+          ExpressionAttributeNames: { '#type': 'type', '#former': 'former', '#creator': 'creator' },
           ExpressionAttributeValues: {
             ':inbox': `INBOX#${userId}#`,
             ':client': `CLIENTMSG#${userId}#`,
             ':message': 'MSG#',
             ':anyInbox': 'INBOX#',
             ':group': 'GROUP#',
+            ':outbox': 'OUTBOX#',
             ':id': userId,
             ':deleted': 'message.deleted',
           },

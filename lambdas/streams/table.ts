@@ -15,8 +15,8 @@ export interface StreamConsumerDefinition {
   table: TableDefinition['name'];
   /** Only these records reach the function (an event filter: the others are not billed). */
   eventNames: readonly StreamEventName[];
-  /** Only records whose key attribute begins with this (part of the event filter). */
-  keyPrefix?: { attribute: string; prefix: string };
+  /** And of those, per event name, only records whose partition key starts with one of these (no entry: all). */
+  keyPrefixes?: Partial<Record<StreamEventName, readonly string[]>>;
   /** Records per invocation at most. */
   batchSize: number;
   /** Retries of a failing batch before it goes to the dead-letter queue. */
@@ -48,7 +48,7 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     table: 'Data',
     eventNames: ['INSERT'],
     // Message copies only (lambdas/storage/messages.ts inboxKey): no other write of the Data table is billed.
-    keyPrefix: { attribute: 'pk', prefix: 'INBOX#' },
+    keyPrefixes: { INSERT: ['INBOX#'] },
     batchSize: 100,
     maxRetries: 5,
     bisectOnError: true,
@@ -57,7 +57,37 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     pushes: false,
     summary: 'A message copy stored: one event (user, dialog, message id; no content) per recipient with no live connection, for mobile push.',
   },
+  {
+    module: 'message-stored',
+    table: 'Data',
+    eventNames: ['INSERT', 'MODIFY', 'REMOVE'],
+    // A message item written (new, or revised by `update message`); an outbox's expiry (the last chance, with the bodies in the old image).
+    keyPrefixes: { INSERT: ['MSG#'], MODIFY: ['MSG#'], REMOVE: ['OUTBOX#'] },
+    batchSize: 100,
+    maxRetries: 10,
+    bisectOnError: true,
+    // Reads the message, outbox and copies, writes missing copies (Data); pushes them (reads and prunes Connections).
+    access: { Connections: 'write', Data: 'write' },
+    pushes: true,
+    summary: 'A message item committed or revised (or its outbox expired): writes the copies its request did not, clears `pending`, pushes what it wrote.',
+  },
+  {
+    module: 'members-changed',
+    table: 'Data',
+    eventNames: ['INSERT', 'MODIFY'],
+    keyPrefixes: { INSERT: ['GROUP#', 'DIALOG#'], MODIFY: ['GROUP#', 'DIALOG#'] },
+    batchSize: 100,
+    maxRetries: 10,
+    bisectOnError: true,
+    access: { Data: 'write' },
+    pushes: false,
+    summary: 'A group item or dialog head written: puts and deletes the membership items its member change implies, where the request did not.',
+  },
 ];
+
+/** Pure: whether a record passes a consumer's filter (the local streams apply it as the event source mapping does on AWS). */
+export const passesFilter = (consumer: Pick<StreamConsumerDefinition, 'eventNames' | 'keyPrefixes'>, eventName: StreamEventName, partitionKey: string): boolean =>
+  consumer.eventNames.includes(eventName) && (consumer.keyPrefixes?.[eventName]?.some((p) => partitionKey.startsWith(p)) ?? true);
 
 /** The consumer's construct id under the stack's `Streams` construct: `connection-removed` → `ConnectionRemoved`. */
 export const consumerConstructId = (consumer: StreamConsumerDefinition): string =>

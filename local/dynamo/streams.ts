@@ -4,9 +4,10 @@
  * - a record per committed item change (INSERT / MODIFY / REMOVE, with
  *   NEW_AND_OLD_IMAGES), in commit order, so per item in order;
  * - deletions by the TTL sweeper carry the service's `userIdentity`;
- * - per consumer: an event filter (event names, a key prefix), batches of at
- *   most `batchSize`, partial batch responses (the mapping checkpoints before
- *   the first failed record), a failing batch retried with backoff and, with
+ * - per consumer: an event filter (event names, and per event name partition
+ *   key prefixes), batches of at most `batchSize`, partial batch responses
+ *   (the mapping checkpoints before the first failed record), a failing batch
+ *   retried with backoff and, with
  *   `bisectOnError`, halved; after `maxRetries` the batch goes to the
  *   dead-letter list (on AWS: an SQS message describing the batch) and is
  *   skipped. At least once: a retried batch repeats records already handled.
@@ -23,6 +24,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableDefinition } from '../../lambdas/storage/tables';
 import type { BatchResponse, StreamEvent, StreamEventName, StreamRecord } from '../../lambdas/streams/records';
+import { passesFilter } from '../../lambdas/streams/table';
 import type { ItemChange, KeyRange, LevelOp } from './dynalite-core';
 import type { Payload } from './wire';
 
@@ -34,8 +36,8 @@ export interface LocalStreamConsumer {
   name: string;
   table: string;
   eventNames: readonly StreamEventName[];
-  /** Only records whose key attribute (a string) begins with `prefix`, as the mapping's event filter. */
-  keyPrefix?: { attribute: string; prefix: string };
+  /** Per event name, only records whose partition key begins with one of these, as the mapping's event filter. */
+  keyPrefixes?: Partial<Record<StreamEventName, readonly string[]>>;
   batchSize: number;
   maxRetries: number;
   bisectOnError: boolean;
@@ -91,11 +93,10 @@ const recordKey = (table: string, sequence: string) => `${RECORDS}${table}~${seq
 const SEQUENCE_DIGITS = 21;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** The consumer's event filter: its event names and key prefix. */
-function passesFilter(consumer: LocalStreamConsumer, record: StreamRecord): boolean {
-  if (!consumer.eventNames.includes(record.eventName)) return false;
-  if (!consumer.keyPrefix) return true;
-  return record.dynamodb.Keys[consumer.keyPrefix.attribute]?.S?.startsWith(consumer.keyPrefix.prefix) ?? false;
+/** The consumer's event filter (lambdas/streams/table.ts) on a record of a table whose partition key is `partitionKey`. */
+function passes(consumer: LocalStreamConsumer, record: StreamRecord, partitionKey: string): boolean {
+  const key = record.dynamodb.Keys[partitionKey];
+  return passesFilter(consumer, record.eventName, key?.S ?? key?.N ?? '');
 }
 
 const sequenceOf = (record: StreamRecord) => record.dynamodb.SequenceNumber;
@@ -164,11 +165,12 @@ export class LocalStreams {
     this.journalling.add(consumer.table);
     if (!this.store) return;
     const from = this.checkpoints.get(consumer.name)?.sequence ?? '';
+    const partitionKey = this.tables.get(consumer.table)!.partitionKey.name;
     const backlog: StreamRecord[] = [];
     const oldest = this.retentionHorizon();
     for await (const [, value] of this.store.range({ gt: recordKey(consumer.table, from), lt: `${recordKey(consumer.table, '')}\xff` })) {
       const record = value as unknown as StreamRecord;
-      if (record.dynamodb.ApproximateCreationDateTime >= oldest && passesFilter(consumer, record)) backlog.push(record);
+      if (record.dynamodb.ApproximateCreationDateTime >= oldest && passes(consumer, record, partitionKey)) backlog.push(record);
     }
     // Records committed while the backlog was read are in both: each once, in sequence order.
     const bySequence = new Map([...backlog, ...state.queue].map((r) => [sequenceOf(r), r]));
@@ -226,10 +228,11 @@ export class LocalStreams {
   /** A written record to the consumers of its table (none once closed: the journal keeps it for the next run). */
   private deliver(table: string, record: StreamRecord): void {
     if (this.closed) return;
+    const partitionKey = this.tables.get(table)!.partitionKey.name;
     for (const state of this.states) {
       if (state.consumer.table !== table) continue;
       state.seen = sequenceOf(record);
-      if (!passesFilter(state.consumer, record)) continue;
+      if (!passes(state.consumer, record, partitionKey)) continue;
       state.queue.push(record);
       this.kick(state);
     }

@@ -1,6 +1,7 @@
 /** Helpers for the dialog, group and message tests: people, "encrypted" bodies that say whom they are for, frames. */
 import { getDeps } from '../../lambdas/deps';
 import { linkUsers } from '../../lambdas/domain/contacts';
+import { mapBounded } from '../../lambdas/storage/store';
 import type { Dialog, Group, Message } from '../../lambdas/protocol/objects';
 import type { LocalStack } from '../../local/stack';
 import { TestClient } from './client';
@@ -21,7 +22,8 @@ export async function people(stack: LocalStack, n: number, options: { linked?: b
   if (options.linked ?? true) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) await linkUsers(getDeps(), users[i]!.id, users[j]!.id);
   }
-  const sessions = await Promise.all(users.map((u) => online(stack, u)));
+  // Logins a few at a time: a group of 256 logging in at once would time out on a loaded machine.
+  const sessions = await mapBounded(users, 16, (u) => online(stack, u));
   // Linking pushed `user container` / `online`: not what these tests look at.
   for (const s of sessions) s.client.pushes.length = 0;
   return users.map((u, i) => ({ ...u, client: sessions[i]!.client }));

@@ -8,7 +8,7 @@ import { TestClient } from './client';
 /** Cheap password hashing for tests; one test keeps the production cost. */
 export const TEST_ENV = { SCRYPT_LOG_N: '10', LOG_LEVEL: "warn" };
 
-/** For tests that build bulk data from one user in seconds: every per-user limit far away (production limits: rate-limits.test.ts). */
+/** For tests and benches that send many frames from one user in seconds: every per-user limit far away (production limits: rate-limits.test.ts). */
 export const BULK_RATE_LIMITS = {
   RATE_LIMITS: JSON.stringify(Object.fromEntries(rateLimitedFrames.map((frame) => [frame, { burst: 100_000, intervalMs: 1 }]))),
 };
