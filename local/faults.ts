@@ -24,6 +24,8 @@ export interface Faults {
   strikes(kind: FaultKind): boolean;
   /** How many times each kind struck. */
   readonly struck: Readonly<Record<FaultKind, number>>;
+  /** Sets a kind's rate from now on (a test makes one fault strike where it wants it). */
+  setRate(kind: FaultKind, rate: number): void;
 }
 
 /** `kind:rate,…` (rates in [0, 1]); undefined or empty: no faults. */
@@ -46,6 +48,9 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
       if (!this.active || !rate || random() >= rate) return false;
       struck[kind]++;
       return true;
+    },
+    setRate(kind, rate) {
+      rates.set(kind, rate);
     },
   };
 }

@@ -7,15 +7,19 @@
  * Lean in CI; a longer run: FAULT_ROUNDS=20 FAULTS_SEED=… npx vitest run test/faults.test.ts
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { getDeps } from '../lambdas/deps';
+import { connectionEnded } from '../lambdas/domain/presence';
 import { ERRORS } from '../lambdas/protocol/errors';
+import { closeConnection, connectionsOfUser } from '../lambdas/storage/connections';
 import type { Message } from '../lambdas/protocol/objects';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';
-import { closeAll, messagePayload, newDialog, people, recipientsOf, textOf, type Person } from './support/conversations';
+import { closeAll, errorOf, messagePayload, newDialog, people, recipientsOf, send, textOf, type Person } from './support/conversations';
 import { BULK_RATE_LIMITS, loggedIn, startTestStack } from './support/stack';
 
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 2);
-const FAULTS = 'post410:0.05,post429:0.1,lostDisconnect:0.3';
+const POST410_RATE = 0.05;
+const FAULTS = `post410:${POST410_RATE},post429:0.1,lostDisconnect:0.3`;
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -35,9 +39,10 @@ async function held(viewer: TestClient, dialogId: number): Promise<string[]> {
 }
 
 /**
- * Sends as a client does: a 410 for a live connection made the server forget it
- * (as it must for a gone one), so the client hears `not authenticated`,
- * reconnects, logs in and resends under the same `client_id`.
+ * Sends as a client does: should the server have forgotten the connection
+ * (the pusher confirms a 410 with GetConnection, so a live socket should not
+ * be), the client hears `not authenticated`, logs in again on the same socket
+ * and resends under the same `client_id`.
  */
 async function sendSurely(sender: Person, payload: unknown): Promise<Message> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -45,9 +50,7 @@ async function sendSurely(sender: Person, payload: unknown): Promise<Message> {
     if (ack.error === null) return ack.result as Message;
     expect(ack.error).toBe(ERRORS.notAuthenticated);
     relogins++;
-    // Logging in again on the same socket fails (its Connections item is gone: `connection vanished during login`); a new one works.
-    await sender.client.close();
-    sender.client = (await loggedIn(stack, sender.username, sender.password)).client;
+    await sender.client.call('auth by credentials', { username: sender.username, password: sender.password });
   }
   throw new Error('still not authenticated after 5 logins');
 }
@@ -101,3 +104,42 @@ it(`every acked message is stored once for every recipient (${FAULTS})`, async (
   await Promise.all(extra.map((c) => c.close()));
   await closeAll(...everyone);
 }, 60_000);
+
+it('a 410 for a live socket is confirmed with GetConnection: the push is tried again, the session stays', async () => {
+  const faults = stack.gateway.faults!;
+  faults.active = false;
+  const [alice, bob] = (await people(stack, 2)) as [Person, Person];
+  const dialog = await newDialog(alice, [bob]);
+  const before = faults.struck.post410;
+  // Every POST meets 410 for a moment: the push to Bob is refused on each attempt.
+  faults.setRate('post410', 1);
+  faults.active = true;
+  await send(alice, dialog, 'refused push');
+  faults.active = false;
+  faults.setRate('post410', POST410_RATE);
+  expect(faults.struck.post410 - before).toBeGreaterThan(1);
+  // API Gateway still lists the socket: it stays logged in, gets the next push, and catching up shows the refused one.
+  expect(await bob.client.call<{ id: number }>('who am i')).toMatchObject({ id: bob.id });
+  await send(alice, dialog, 'delivered');
+  expect(textOf((await bob.client.push<Message[]>('messages'))[0]!)).toBe(`delivered for ${bob.id}`);
+  expect(await held(bob.client, dialog.id)).toEqual(expect.arrayContaining([`refused push for ${bob.id}`]));
+  await closeAll(alice, bob);
+});
+
+it('a live socket whose connection item is gone hears `not authenticated`, logs in again on the same socket, and works', async () => {
+  stack.gateway.faults!.active = false;
+  const [alice, bob] = (await people(stack, 2)) as [Person, Person];
+  const dialog = await newDialog(alice, [bob]);
+  // As a push that took a 410 as gone, or an expiry, leaves it: the item and its presence member gone, the socket open.
+  const deps = getDeps();
+  const [connection] = await connectionsOfUser(deps, bob.id);
+  await connectionEnded(deps, await closeConnection(deps, connection!.connectionId));
+  expect(await errorOf(bob.client, 'who am i')).toBe(ERRORS.notAuthenticated);
+  const again = await bob.client.call<{ userId: number }>('auth by credentials', { username: bob.username, password: bob.password });
+  expect(again.userId).toBe(bob.id);
+  expect(await bob.client.call<{ id: number }>('who am i')).toMatchObject({ id: bob.id });
+  expect((await connectionsOfUser(deps, bob.id)).map((c) => c.connectionId)).toEqual([connection!.connectionId]);
+  await send(alice, dialog, 'delivered');
+  expect(textOf((await bob.client.push<Message[]>('messages'))[0]!)).toBe(`delivered for ${bob.id}`);
+  await closeAll(alice, bob);
+});

@@ -4,8 +4,9 @@
  * racing on one item spread out instead of colliding again in lockstep.
  *
  * Used by every optimistic write that lost to a concurrent one (a cancelled
- * transaction, a failed version condition) and by BatchGet's unprocessed
- * keys. Sizing: 24 clients renaming one dialog at once commit one per round,
+ * transaction, a failed version condition), by BatchGet's unprocessed
+ * keys, and by a push refused with 410 for a connection API Gateway still
+ * lists (push.ts). Sizing: 24 clients renaming one dialog at once commit one per round,
  * and the pauses grow until the rounds are sparse; CONTENDED's 12 attempts
  * (at most ~4 s of pauses) let all of them through — test/contention.test.ts.
  */
