@@ -10,11 +10,24 @@
  * - `post429`: a PostToConnection is throttled (429 TooManyRequestsException).
  * - `lostDisconnect`: a closed connection's `$disconnect` never runs (API
  *   Gateway delivers it on a best-effort basis).
+ *
+ * At the embedded DynamoDB's front (so the SDK's retries meet them as on AWS),
+ * on the data operations only, before anything is written:
+ * - `dynamoThrottle`: 400 `ProvisionedThroughputExceededException` or
+ *   `ThrottlingException` (half each).
+ * - `dynamo500`: 500 `InternalServerError`.
+ * - `txConflict`: a TransactWriteItems / TransactGetItems is cancelled,
+ *   `TransactionCanceledException` with `TransactionConflict` for one of its
+ *   items and `None` for the others, as another transaction on an item does.
+ * - `unprocessed`: a BatchGetItem / BatchWriteItem of more than one item does
+ *   only the first half and returns the rest unprocessed, as DynamoDB does
+ *   when throttled.
  */
+import { DYNAMO_PREFIX, WireError, type Payload } from './dynamo/wire';
 import { goneError, managementError, type ManagementRefusal } from './management-errors';
 import { seededRandom } from './seeded-random';
 
-export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect'] as const;
+export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect', 'dynamoThrottle', 'dynamo500', 'txConflict', 'unprocessed'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Faults {
@@ -22,6 +35,8 @@ export interface Faults {
   active: boolean;
   /** Whether this occurrence of `kind` fails (false for every kind not configured). */
   strikes(kind: FaultKind): boolean;
+  /** The next number in [0, 1) of the seeded stream, to shape a fault that struck. */
+  draw(): number;
   /** How many times each kind struck. */
   readonly struck: Readonly<Record<FaultKind, number>>;
   /** Sets a kind's rate from now on (a test makes one fault strike where it wants it). */
@@ -49,6 +64,7 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
       struck[kind]++;
       return true;
     },
+    draw: random,
     setRate(kind, rate) {
       rates.set(kind, rate);
     },
@@ -60,4 +76,71 @@ export function managementFault(faults: Faults, connectionId: string): Managemen
   if (faults.strikes('post429')) return managementError(429, 'TooManyRequestsException', 'Too Many Requests');
   if (faults.strikes('post410')) return goneError(connectionId);
   return undefined;
+}
+
+const DATA_OPS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems']);
+const TRANSACT_OPS = new Set(['TransactWriteItems', 'TransactGetItems']);
+/** What a batch operation lists per table, and what it answers undone under. */
+const BATCHES: Record<string, { list: 'Keys' | undefined; unprocessed: string }> = {
+  BatchGetItem: { list: 'Keys', unprocessed: 'UnprocessedKeys' },
+  BatchWriteItem: { list: undefined, unprocessed: 'UnprocessedItems' },
+};
+
+/** A DynamoDB request as a fault leaves it: refused, or run (perhaps in part) with `complete` adding to its answer. */
+export type DynamoFault = { refusal: WireError } | { input: Payload; complete?: (output: Payload) => Payload };
+
+export function dynamoFault(faults: Faults, op: string, input: Payload): DynamoFault {
+  if (!DATA_OPS.has(op)) return { input };
+  if (faults.strikes('dynamoThrottle')) {
+    return {
+      refusal:
+        faults.draw() < 0.5
+          ? new WireError(400, {
+              __type: `${DYNAMO_PREFIX}ProvisionedThroughputExceededException`,
+              message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+            })
+          : new WireError(400, { __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }),
+    };
+  }
+  if (faults.strikes('dynamo500')) return { refusal: new WireError(500, { __type: `${DYNAMO_PREFIX}InternalServerError`, message: 'Internal server error' }) };
+  if (TRANSACT_OPS.has(op) && Array.isArray(input.TransactItems) && input.TransactItems.length > 0 && faults.strikes('txConflict')) {
+    const conflicting = Math.floor(faults.draw() * input.TransactItems.length);
+    const reasons = input.TransactItems.map((_: unknown, i: number) =>
+      i === conflicting ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' } : { Code: 'None' },
+    );
+    return {
+      refusal: new WireError(400, {
+        __type: `${DYNAMO_PREFIX}TransactionCanceledException`,
+        Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r: { Code: string }) => r.Code).join(', ')}]`,
+        CancellationReasons: reasons,
+      }),
+    };
+  }
+  const batch = BATCHES[op];
+  if (batch) return partOfBatch(faults, input, batch);
+  return { input };
+}
+
+/** The first half of a batch of more than one item runs; the rest is answered unprocessed. */
+function partOfBatch(faults: Faults, input: Payload, batch: (typeof BATCHES)[string]): DynamoFault {
+  const requests = (input.RequestItems ?? {}) as Payload;
+  const entriesOf = (table: string): unknown[] => (batch.list ? requests[table]?.[batch.list] : requests[table]) ?? [];
+  const count = Object.keys(requests).reduce((n, table) => n + entriesOf(table).length, 0);
+  if (count < 2 || !faults.strikes('unprocessed')) return { input };
+  let kept = Math.ceil(count / 2);
+  const run: Payload = {};
+  const left: Payload = {};
+  for (const table of Object.keys(requests)) {
+    const entries = entriesOf(table);
+    const now = entries.slice(0, kept);
+    const later = entries.slice(now.length);
+    kept -= now.length;
+    const wrap = (list: unknown[]) => (batch.list ? { ...requests[table], [batch.list]: list } : list);
+    if (now.length > 0) run[table] = wrap(now);
+    if (later.length > 0) left[table] = wrap(later);
+  }
+  return {
+    input: { ...input, RequestItems: run },
+    complete: (output) => ({ ...output, [batch.unprocessed]: { ...(output[batch.unprocessed] ?? {}), ...left } }),
+  };
 }

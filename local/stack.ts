@@ -134,15 +134,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let bundles: BundleRuntime | undefined;
   const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // This stack's settings: its own env over the process's.
+  const env = { ...process.env, ...options.env };
+  const faults = parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1));
   const dynamo = await startEmbeddedDynamo({
+    faults,
     dataDir: options.dataDir,
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
     tables,
     streams: { retryDelayMs: options.streamRetryDelayMs },
   });
-  // This stack's settings: its own env over the process's.
-  const env = { ...process.env, ...options.env };
   let gateway: Gateway;
   let files: LocalFileServer;
   try {
@@ -154,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       losesDisconnect: options.losesDisconnect,
-      faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
+      faults,
     });
   } catch (error) {
     await dynamo.close();

@@ -19,7 +19,7 @@ import { BULK_RATE_LIMITS, loggedIn, startTestStack } from './support/stack';
 
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 2);
 const POST410_RATE = 0.05;
-const FAULTS = `post410:${POST410_RATE},post429:0.1,lostDisconnect:0.3`;
+const FAULTS = `post410:${POST410_RATE},post429:0.1,lostDisconnect:0.3,dynamoThrottle:0.02,dynamo500:0.02,txConflict:0.1,unprocessed:0.1`;
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -100,6 +100,7 @@ it(`every acked message is stored once for every recipient (${FAULTS})`, async (
   expect(struck.post429).toBeGreaterThan(0);
   expect(struck.post410).toBeGreaterThan(0);
   expect(struck.lostDisconnect).toBeGreaterThan(0);
+  for (const kind of ['dynamoThrottle', 'dynamo500', 'txConflict', 'unprocessed'] as const) expect(struck[kind]).toBeGreaterThan(0);
   console.log(`faults struck: ${JSON.stringify(struck)}; senders logged in again ${relogins} times`);
   await Promise.all(extra.map((c) => c.close()));
   await closeAll(...everyone);
@@ -142,4 +143,18 @@ it('a live socket whose connection item is gone hears `not authenticated`, logs 
   await send(alice, dialog, 'delivered');
   expect(textOf((await bob.client.push<Message[]>('messages'))[0]!)).toBe(`delivered for ${bob.id}`);
   await closeAll(alice, bob);
+});
+
+it('a frame whose DynamoDB requests stay throttled past the SDK’s retries is answered `too many attempts`, and the next one works', async () => {
+  const faults = stack.gateway.faults!;
+  faults.active = false;
+  const [alice] = (await people(stack, 1)) as [Person];
+  faults.setRate('dynamoThrottle', 1);
+  faults.active = true;
+  const throttled = await alice.client.request('who am i');
+  faults.active = false;
+  faults.setRate('dynamoThrottle', 0);
+  expect(throttled.error).toBe(ERRORS.tooManyAttempts);
+  expect(await alice.client.call<{ id: number }>('who am i')).toMatchObject({ id: alice.id });
+  await closeAll(alice);
 });

@@ -34,6 +34,10 @@ export class RetriesExhausted extends ProtocolError {
   }
 }
 
+/** AWS's throttling errors (DynamoDB, the Management API), as they reach us once the SDK's own retries are spent. */
+const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+export const isThrottling = (error: unknown): boolean => THROTTLING.has((error as { name?: string })?.name ?? '');
+
 /** Thrown by an attempt that did part of its work and wants another go (no exception of its own to throw). */
 export class TryAgain extends Error {}
 
