@@ -16,6 +16,7 @@ import { MANAGE_CONNECTIONS } from '../lib/grants';
 import { constructIdOf, plannedFunctions, type Routing } from '../lib/routing';
 import { startLocalAws, type LocalAws } from './aws-endpoint';
 import { BundleFunction } from './bundles';
+import { killPoint, type Faults } from './faults';
 import { DiskFileStore, MemoryFileStore, type LocalFileServer } from './file-server';
 import { startLocalHttpApi, type CorsConfiguration } from './http-api';
 import type { RouteHandler } from './gateway';
@@ -66,6 +67,8 @@ export interface BundleRuntimeOptions {
   /** The files bucket's objects (the local file store), and overrides for the file server's function only. */
   fileStore: FileStore;
   filesEnv: Record<string, string>;
+  /** The fault mode: `killInstance` terminates route functions' workers mid-invocation. */
+  faults?: Faults;
 }
 
 export interface BundleRuntime {
@@ -128,7 +131,8 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     ...overrides,
   });
 
-  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env))]));
+  const kills = options.faults && killPoint(options.faults);
+  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env), kills)]));
   const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv));
   // Under the stack's Streams construct (lib/stream-consumers.ts; not imported: it loads the CDK).
   const consumers = new Map(

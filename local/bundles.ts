@@ -79,6 +79,8 @@ export class BundleFunction {
   constructor(
     readonly fn: SynthesizedFunction,
     private readonly environment: () => Record<string, string>,
+    /** The fault mode's kills: ms into an invocation at which its instance is terminated, or undefined (a kill due after the invocation ended does nothing). */
+    private readonly killAfterMs?: () => number | undefined,
   ) {}
 
   get instances(): number {
@@ -105,8 +107,11 @@ export class BundleFunction {
     const timeoutMs = this.fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    let kill: NodeJS.Timeout | undefined;
     try {
       await instance.ready;
+      const killAt = this.killAfterMs?.();
+      if (killAt !== undefined) kill = setTimeout(() => void instance.worker.terminate(), killAt);
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new InvocationError('Sandbox.Timedout', `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, this.fn.logicalId)), timeoutMs);
       });
@@ -121,6 +126,7 @@ export class BundleFunction {
       throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(kill);
     }
   };
 

@@ -10,6 +10,13 @@
  * - `post429`: a PostToConnection is throttled (429 TooManyRequestsException).
  * - `lostDisconnect`: a closed connection's `$disconnect` never runs (API
  *   Gateway delivers it on a best-effort basis).
+ * - `pushDelay`: a PostToConnection is accepted (200) at once but reaches the
+ *   socket up to MAX_PUSH_DELAY_MS later, so it may arrive after acks and
+ *   pushes sent after it.
+ * - `killInstance`: a function instance dies mid-invocation (in-process: at
+ *   one of its SDK calls, local/instance-kills.ts; bundles: its worker is
+ *   terminated, local/bundles.ts); the gateway answers as API Gateway does
+ *   when the integration fails.
  *
  * At the embedded DynamoDB's front (so the SDK's retries meet them as on AWS),
  * on the data operations only, before anything is written:
@@ -27,7 +34,10 @@ import { DYNAMO_PREFIX, WireError, type Payload } from './dynamo/wire';
 import { goneError, managementError, type ManagementRefusal } from './management-errors';
 import { seededRandom } from './seeded-random';
 
-export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect', 'dynamoThrottle', 'dynamo500', 'txConflict', 'unprocessed'] as const;
+export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect', 'pushDelay', 'dynamoThrottle', 'dynamo500', 'txConflict', 'unprocessed', 'killInstance'] as const;
+
+/** The longest a `pushDelay` holds a push back. */
+export const MAX_PUSH_DELAY_MS = 300;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Faults {
@@ -35,7 +45,7 @@ export interface Faults {
   active: boolean;
   /** Whether this occurrence of `kind` fails (false for every kind not configured). */
   strikes(kind: FaultKind): boolean;
-  /** The next number in [0, 1) of the seeded stream, to shape a fault that struck. */
+  /** The next number in [0, 1) of a seeded stream of its own, to shape a fault that struck. */
   draw(): number;
   /** How many times each kind struck. */
   readonly struck: Readonly<Record<FaultKind, number>>;
@@ -53,18 +63,20 @@ export function parseFaults(spec: string | undefined, seed = 1): Faults {
     if (!(value >= 0 && value <= 1)) throw new Error(`FAULTS: rate of ${kind} must be in [0, 1], got ${rate}`);
     rates.set(kind as FaultKind, value);
   }
-  const random = seededRandom(seed);
+  // One stream per kind: the n-th occurrence of a kind meets the same draw whatever the other kinds drew meanwhile.
+  const streams = new Map(FAULT_KINDS.map((kind, i) => [kind, seededRandom(seed * FAULT_KINDS.length + i)]));
+  const shapes = seededRandom(seed * FAULT_KINDS.length + FAULT_KINDS.length);
   const struck = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   return {
     active: true,
     struck,
     strikes(kind) {
       const rate = rates.get(kind);
-      if (!this.active || !rate || random() >= rate) return false;
+      if (!this.active || !rate || streams.get(kind)!() >= rate) return false;
       struck[kind]++;
       return true;
     },
-    draw: random,
+    draw: shapes,
     setRate(kind, rate) {
       rates.set(kind, rate);
     },
@@ -77,6 +89,13 @@ export function managementFault(faults: Faults, connectionId: string): Managemen
   if (faults.strikes('post410')) return goneError(connectionId);
   return undefined;
 }
+
+/** How long a delivered push is held back (0: not at all). */
+export const pushDelayMs = (faults: Faults): number => (faults.strikes('pushDelay') ? Math.ceil(faults.draw() * MAX_PUSH_DELAY_MS) : 0);
+
+/** The bundle runtime's kills: for an invocation the fault strikes, when into it its worker is terminated (ms). */
+export const KILL_WITHIN_MS = 40;
+export const killPoint = (faults: Faults) => (): number | undefined => (faults.strikes('killInstance') ? faults.draw() * KILL_WITHIN_MS : undefined);
 
 const DATA_OPS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems']);
 const TRANSACT_OPS = new Set(['TransactWriteItems', 'TransactGetItems']);

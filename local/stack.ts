@@ -21,6 +21,7 @@ import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from '.
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
+import { installInstanceKills, killable } from './instance-kills';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
 import { enforceIam, inProcessHandlers, principalOf } from './in-process';
 import { currentPrincipal } from './iam';
@@ -193,6 +194,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   resetDeps();
   readConfig(); // fail now, not on the first frame
   enforceIam(getDeps());
+  if (runtime === 'in-process') {
+    installInstanceKills(faults, getDeps());
+    for (const [routeKey, handler] of handlers) handlers.set(routeKey, killable(handler));
+  }
   if (assembly) {
     try {
       bundles = await startBundleRuntime({
@@ -202,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         managementEndpoint: gateway.managementEndpoint,
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
+        faults,
         env: options.env ?? {},
         fileStore: files.store,
         // The template's limit and origins unless this stack is given others.

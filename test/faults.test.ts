@@ -12,6 +12,7 @@ import { connectionEnded } from '../lambdas/domain/presence';
 import { ERRORS } from '../lambdas/protocol/errors';
 import { closeConnection, connectionsOfUser } from '../lambdas/storage/connections';
 import type { Message } from '../lambdas/protocol/objects';
+import { MAX_PUSH_DELAY_MS } from '../local/faults';
 import type { LocalStack } from '../local/stack';
 import type { TestClient } from './support/client';
 import { closeAll, errorOf, messagePayload, newDialog, people, recipientsOf, send, textOf, type Person } from './support/conversations';
@@ -28,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 /** Every message of a dialog the viewer holds, by the text of its body. */
-async function held(viewer: TestClient, dialogId: number): Promise<string[]> {
+async function heldBy(viewer: TestClient, dialogId: number): Promise<string[]> {
   const texts: string[] = [];
   for (let beforeId: number | undefined; ; ) {
     const page = await viewer.call<Message[]>('get messages before', { dialog_id: dialogId, last_date: '2094-01-01 00:00:00', limit: 100, ...(beforeId ? { before_id: beforeId } : {}) });
@@ -89,7 +90,7 @@ it(`every acked message is stored once for every recipient (${FAULTS})`, async (
   for (const viewer of everyone) {
     const reader = (await loggedIn(stack, viewer.username, viewer.password)).client;
     extra.push(reader);
-    const texts = await held(reader, dialog.id);
+    const texts = await heldBy(reader, dialog.id);
     const mine = acked.map((t) => `${t} for ${viewer.id}`);
     expect(texts.length).toBe(new Set(texts).size);
     expect(new Set(texts)).toEqual(new Set(mine));
@@ -123,7 +124,7 @@ it('a 410 for a live socket is confirmed with GetConnection: the push is tried a
   expect(await bob.client.call<{ id: number }>('who am i')).toMatchObject({ id: bob.id });
   await send(alice, dialog, 'delivered');
   expect(textOf((await bob.client.push<Message[]>('messages'))[0]!)).toBe(`delivered for ${bob.id}`);
-  expect(await held(bob.client, dialog.id)).toEqual(expect.arrayContaining([`refused push for ${bob.id}`]));
+  expect(await heldBy(bob.client, dialog.id)).toEqual(expect.arrayContaining([`refused push for ${bob.id}`]));
   await closeAll(alice, bob);
 });
 
@@ -157,4 +158,63 @@ it('a frame whose DynamoDB requests stay throttled past the SDK’s retries is a
   expect(throttled.error).toBe(ERRORS.tooManyAttempts);
   expect(await alice.client.call<{ id: number }>('who am i')).toMatchObject({ id: alice.id });
   await closeAll(alice);
+});
+
+/** API Gateway's answer to a frame whose integration failed (local/gateway.ts): its own message, no ackId. */
+const integrationFailures = (client: TestClient) => client.pushes.filter((p) => (p as { message?: string }).message === 'Internal server error');
+
+it('a function instance killed mid-invocation: the client gets API Gateway’s `Internal server error` and no ack, and resends under its client_id store each message once', async () => {
+  const faults = stack.gateway.faults!;
+  faults.active = false;
+  const [alice, bob] = (await people(stack, 2)) as [Person, Person];
+  const dialog = await newDialog(alice, [bob]);
+  const before = faults.struck.killInstance;
+  faults.setRate('killInstance', 0.15);
+  faults.active = true;
+  let failures = 0;
+  const texts = Array.from({ length: 8 }, (_, i) => `killed #${i}`);
+  for (const [i, text] of texts.entries()) {
+    const payload = messagePayload(dialog, text, { client_id: `kill-${i}` });
+    for (let attempt = 0; ; attempt++) {
+      expect(attempt).toBeLessThan(20);
+      const ackId = `k${i}-${attempt}`;
+      alice.client.sendRaw(JSON.stringify({ event: 'new message', data: payload, ackId }));
+      const outcome = await alice.client.waitFor(() => alice.client.acks.find((a) => a.ackId === ackId) ?? integrationFailures(alice.client)[failures], 10_000, 'ack or failure');
+      if ('ackId' in outcome) {
+        // A kill may have struck the session's own writes (its liveness refresh): a defined answer, then a retry.
+        if (outcome.error === null) break;
+        expect([ERRORS.notAuthenticated, ERRORS.tooManyAttempts]).toContain(outcome.error);
+        if (outcome.error === ERRORS.notAuthenticated) await alice.client.call('auth by credentials', { username: alice.username, password: alice.password });
+        continue;
+      }
+      expect(outcome).toMatchObject({ message: 'Internal server error', connectionId: expect.any(String), requestId: expect.any(String) });
+      failures++;
+    }
+  }
+  faults.active = false;
+  faults.setRate('killInstance', 0);
+  expect(faults.struck.killInstance - before).toBeGreaterThan(0);
+  expect(failures).toBe(faults.struck.killInstance - before);
+  // Stored once each, for both recipients, whatever the kills interrupted.
+  for (const viewer of [alice, bob]) {
+    const held = (await heldBy(viewer.client, dialog.id)).filter((t) => t.startsWith('killed #'));
+    expect(held.sort()).toEqual(texts.map((t) => `${t} for ${viewer.id}`).sort());
+  }
+  await closeAll(alice, bob);
+});
+
+it('a delayed push (accepted at once, delivered later) still arrives', async () => {
+  const faults = stack.gateway.faults!;
+  faults.active = false;
+  const [alice, bob] = (await people(stack, 2)) as [Person, Person];
+  const dialog = await newDialog(alice, [bob]);
+  const before = faults.struck.pushDelay;
+  faults.setRate('pushDelay', 1);
+  faults.active = true;
+  await send(alice, dialog, 'late');
+  faults.active = false;
+  faults.setRate('pushDelay', 0);
+  expect(faults.struck.pushDelay - before).toBeGreaterThan(0);
+  expect(textOf((await bob.client.push<Message[]>('messages', 1000 + MAX_PUSH_DELAY_MS))[0]!)).toBe(`late for ${bob.id}`);
+  await closeAll(alice, bob);
 });
