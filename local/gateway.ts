@@ -47,6 +47,8 @@ export interface Gateway {
   port: number;
   liveConnections(): number;
   faults?: Faults;
+  /** Resolves once no invocation is running (a closed socket's `$disconnect` included). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -274,6 +276,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     liveConnections: () => pool.size,
     faults: options.faults,
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
     async close() {
       for (const live of pool.values()) live.socket.close(1001, 'Going away');
       await new Promise((r) => setTimeout(r, 10));
