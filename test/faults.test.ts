@@ -1,10 +1,15 @@
 /**
- * Messages under the fault mode (local/faults.ts), seeded: pushes answered
- * 410 for live connections or throttled, `$disconnect`s lost, while devices
- * come and go. Afterwards, every acked message is stored once for every
- * recipient, and a resend under the same `client_id` stored nothing twice.
+ * The fault mode (local/faults.ts), seeded: pushes answered 410 for live
+ * connections, throttled or delayed, `$disconnect`s lost, DynamoDB throttled,
+ * failing with 500s, cancelling transactions on conflicts and leaving batch
+ * items unprocessed, function instances killed mid-invocation — while devices
+ * come and go. Afterwards every acked message is stored once for every
+ * recipient, a resend under the same `client_id` stored nothing twice, and
+ * the store's invariants hold (local/invariants.ts; checked again as the
+ * stack closes, test/support/stack.ts).
  *
- * Lean in CI; a longer run: FAULT_ROUNDS=20 FAULTS_SEED=… npx vitest run test/faults.test.ts
+ * Lean in CI; longer runs: FAULT_ROUNDS=20 FAULTS_SEED=… npx vitest run test/faults.test.ts,
+ * or `npm run faults -- --seconds N` (seed after seed).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getDeps } from '../lambdas/deps';
