@@ -1,10 +1,12 @@
 /**
  * The local stack's fault mode: AWS's failure modes, seeded, each at its own
- * rate, injected by the gateway so handlers and SDK clients meet them as they
- * would on AWS (the SDK's own retries included).
+ * rate, injected where AWS would fail — the gateway and its Management API,
+ * the embedded DynamoDB's front, the function runtimes — so handlers and SDK
+ * clients meet them as they would on AWS (the SDK's own retries included).
  *
- *   FAULTS=post410:0.05,post429:0.1,lostDisconnect:0.2 FAULTS_SEED=7 npm start
+ *   FAULTS=post410:0.05,post429:0.1,lostDisconnect:0.2,dynamoThrottle:0.02 FAULTS_SEED=7 npm start
  *
+ * At the gateway:
  * - `post410`: a PostToConnection to a live connection answers 410 Gone
  *   (API Gateway does for a connection it is still setting up or tearing down).
  * - `post429`: a PostToConnection is throttled (429 TooManyRequestsException).
@@ -35,10 +37,10 @@ import { goneError, managementError, type ManagementRefusal } from './management
 import { seededRandom } from './seeded-random';
 
 export const FAULT_KINDS = ['post410', 'post429', 'lostDisconnect', 'pushDelay', 'dynamoThrottle', 'dynamo500', 'txConflict', 'unprocessed', 'killInstance'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The longest a `pushDelay` holds a push back. */
 export const MAX_PUSH_DELAY_MS = 300;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Faults {
   /** Off: nothing strikes (a test sets up its data first). @default true */
