@@ -18,6 +18,7 @@ import { MANAGE_CONNECTIONS } from '../lib/grants';
 import { constructIdOf, plannedFunctions, type Routing } from '../lib/routing';
 import { startLocalAws, type LocalAws } from './aws-endpoint';
 import { BundleFunction } from './bundles';
+import { killPoint, type Faults } from './faults';
 import { DiskFileStore, MemoryFileStore, type LocalFileServer } from './file-server';
 import { startLocalHttpApi, type CorsConfiguration } from './http-api';
 import type { RouteHandler } from './gateway';
@@ -70,6 +71,8 @@ export interface BundleRuntimeOptions {
   filesEnv: Record<string, string>;
   /** Waited by each new instance after its import: the platform's part of a cold start (the latency model's). */
   coldStart?: () => Promise<void>;
+  /** The fault mode: `killInstance` terminates route functions' workers mid-invocation. */
+  faults?: Faults;
 }
 
 export interface BundleRuntime {
@@ -136,14 +139,17 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     ...overrides,
   });
 
-  const bundleFunctions = new Map(planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env), options.coldStart)]));
-  const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv), options.coldStart);
+  const kills = options.faults && killPoint(options.faults);
+  const bundleFunctions = new Map(
+    planned.map(({ routeKey, fn }) => [routeKey, new BundleFunction(fn, environmentOf(fn, options.env), { platformStart: options.coldStart, killAfterMs: kills })]),
+  );
+  const files = new BundleFunction(filesFunction, environmentOf(filesFunction, options.filesEnv), { platformStart: options.coldStart });
   // Under the stack's Streams construct (lib/stream-consumers.ts; not imported: it loads the CDK).
   const consumers = new Map(
     streamConsumers.map((consumer) => {
       const fn = functions.find((f) => f.path.split('/').slice(1, 3).join('/') === `Streams/${consumerConstructId(consumer)}`);
       if (!fn) throw new Error(`${assembly} has no function for stream consumer ${consumer.module}: synthesize again`);
-      return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env), options.coldStart)] as const;
+      return [consumer.module, new BundleFunction(fn, environmentOf(fn, options.env), { platformStart: options.coldStart })] as const;
     }),
   );
   // Under the stack's Scheduled construct (lib/scheduled-jobs.ts).
@@ -151,7 +157,7 @@ export async function startBundleRuntime(options: BundleRuntimeOptions): Promise
     scheduledJobs.map((job) => {
       const fn = functions.find((f) => f.path.split('/').slice(1, 3).join('/') === `Scheduled/${jobConstructId(job)}`);
       if (!fn) throw new Error(`${assembly} has no function for scheduled job ${job.module}: synthesize again`);
-      return [job.module, new BundleFunction(fn, environmentOf(fn, options.env))] as const;
+      return [job.module, new BundleFunction(fn, environmentOf(fn, options.env), { platformStart: options.coldStart })] as const;
     }),
   );
   return {

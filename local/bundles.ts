@@ -80,7 +80,12 @@ export class BundleFunction {
   constructor(
     readonly fn: SynthesizedFunction,
     private readonly environment: () => Record<string, string>,
-    private readonly platformStart?: () => Promise<void>,
+    private readonly options: {
+      /** What a cold start adds beside the import (the latency model's). */
+      platformStart?: () => Promise<void>;
+      /** The fault mode's kills: ms into an invocation at which its instance is terminated, or undefined (a kill due after the invocation ended does nothing). */
+      killAfterMs?: () => number | undefined;
+    } = {},
   ) {}
 
   get instances(): number {
@@ -89,7 +94,7 @@ export class BundleFunction {
 
   private take(): Instance {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) if (!instance.dead) return instance;
-    const instance = new Instance(this.fn, this.environment(), this.platformStart);
+    const instance = new Instance(this.fn, this.environment(), this.options.platformStart);
     this.all.add(instance);
     this.coldStarts++;
     return instance;
@@ -107,8 +112,11 @@ export class BundleFunction {
     const timeoutMs = this.fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    let kill: NodeJS.Timeout | undefined;
     try {
       await instance.ready;
+      const killAt = this.options.killAfterMs?.();
+      if (killAt !== undefined) kill = setTimeout(() => void instance.worker.terminate(), killAt);
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new InvocationError('Sandbox.Timedout', `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, this.fn.logicalId)), timeoutMs);
       });
@@ -123,6 +131,7 @@ export class BundleFunction {
       throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(kill);
     }
   };
 

@@ -15,6 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyAttribute, TableDefinition } from '../lambdas/storage/tables';
 import { DynaliteCore, SchemaCache } from './dynamo/dynalite-core';
+import { dynamoFault, type Faults } from './faults';
 import { readEnvelope } from './dynamo/envelope';
 import { ExpiryIndex } from './dynamo/expiry-index';
 import { RwLock } from './dynamo/rwlock';
@@ -45,6 +46,8 @@ export interface EmbeddedDynamoOptions {
   streams?: LocalStreamsOptions;
   /** The AWS latency model (local/latency-model.ts): each request waits its operation's delay. */
   latency?: LatencyModel;
+  /** The fault mode (local/faults.ts): throttling, 500s, transaction conflicts, unprocessed batch items. */
+  faults?: Faults;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -174,10 +177,13 @@ export async function startEmbeddedDynamo(opts: EmbeddedDynamoOptions): Promise<
     }
     const request = readEnvelope(req, body, res, (op) => ownOps.has(op) || DynaliteCore.handles(op));
     if (!request) return;
-    const { op, input, contentType } = request;
+    const { op, contentType } = request;
     await opts.latency?.waitDynamo(op);
     try {
-      sendJson(res, 200, await (ownOps.get(op)?.(input) ?? dynaliteOp(op, input)), contentType);
+      const fault = opts.faults ? dynamoFault(opts.faults, op, request.input) : { input: request.input };
+      if ('refusal' in fault) throw fault.refusal;
+      const output = await (ownOps.get(op)?.(fault.input) ?? dynaliteOp(op, fault.input));
+      sendJson(res, 200, fault.complete?.(output) ?? output, contentType);
     } catch (err) {
       sendError(res, err, contentType);
     }

@@ -13,7 +13,7 @@ import type { LambdaContext, RouteResponse, WebSocketEvent } from '../lambdas/mi
 import { log } from '../lambdas/log';
 import { isPlainObject } from '../lambdas/protocol/frames';
 import { routeKeyOf } from '../lambdas/routes/table';
-import { managementFault, type Faults } from './faults';
+import { managementFault, pushDelayMs, type Faults } from './faults';
 import { watchFrameSizes } from './frame-limit';
 import { flatHeaders, readBody } from './http-request';
 import type { LatencyModel } from './latency-model';
@@ -50,6 +50,8 @@ export interface Gateway {
   port: number;
   liveConnections(): number;
   faults?: Faults;
+  /** Resolves once no invocation is running (a closed socket's `$disconnect` included). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,13 @@ const BINARY_CLOSE = { code: 1003, reason: 'Unsupported data' } as const;
 /** A frame over 32 KB: closed and not processed. */
 const TOO_BIG_CLOSE = { code: 1009, reason: 'Frame too big' } as const;
 const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/**
+ * What API Gateway sends the client when a route's integration fails (the
+ * Lambda crashed, timed out or threw): a message of its own, not our
+ * protocol's — no `ackId`, so the client's request simply gets no ack.
+ */
+const integrationFailure = (connectionId: string, requestId: string) => JSON.stringify({ message: 'Internal server error', connectionId, requestId });
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = options.host ?? '127.0.0.1';
@@ -137,24 +146,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     resetIdle(connectionId, live);
     const body = data.toString('utf8');
     const routeKey = selectRoute(body);
+    const requestId = randomUUID();
+    let response: RouteResponse;
     try {
       await options.latency?.wait('gatewayToLambda');
-      const response = await invoke(routeKey, 'MESSAGE', connectionId, {
-        body,
-        isBase64Encoded: false,
-        requestContext: { connectedAt: live.connectedAt },
-      });
-      const answer = response?.body ?? '';
-      // API Gateway delivers no message over 128 KB, a route response included: the client gets nothing.
-      const size = Buffer.byteLength(answer, 'utf8');
-      if (size > maxMessageBytes) throw new Error(`route response of ${size} bytes exceeds the ${maxMessageBytes}-byte message limit`);
-      await options.latency?.wait('lambdaToGateway');
-      // Two-way routes: an integration that returns no body still answers, with an empty text frame (clients ignore it).
-      if (live.socket.readyState === WebSocket.OPEN) live.socket.send(answer);
+      response = await invoke(routeKey, 'MESSAGE', connectionId, { body, isBase64Encoded: false, requestContext: { connectedAt: live.connectedAt, requestId } });
     } catch (error) {
-      // On AWS an integration failure reaches the client as an error message; locally we log it.
+      // The function failed (crashed, timed out, threw): API Gateway answers the frame with this, and no ack.
       log.error('integration failed', { routeKey, error: String(error) });
+      if (live.socket.readyState === WebSocket.OPEN) live.socket.send(integrationFailure(connectionId, requestId));
+      return;
     }
+    const answer = response?.body ?? '';
+    // API Gateway delivers no message over 128 KB, a route response included: the client gets nothing.
+    const size = Buffer.byteLength(answer, 'utf8');
+    if (size > maxMessageBytes) return log.error('integration failed', { routeKey, error: `route response of ${size} bytes exceeds the ${maxMessageBytes}-byte message limit` });
+    await options.latency?.wait('lambdaToGateway');
+    // Two-way routes: an integration that returns no body still answers, with an empty text frame (clients ignore it).
+    if (live.socket.readyState === WebSocket.OPEN) live.socket.send(answer);
   };
 
   const idleTimers = new Map<string, NodeJS.Timeout>();
@@ -238,7 +247,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (body.length > maxMessageBytes) {
         return refuse(managementError(413, 'PayloadTooLargeException', `Message of ${body.length} bytes exceeds the ${maxMessageBytes}-byte limit`));
       }
-      live.socket.send(body.toString('utf8'));
+      const delayMs = options.faults && pushDelayMs(options.faults);
+      if (delayMs) setTimeout(() => live.socket.readyState === WebSocket.OPEN && live.socket.send(body.toString('utf8')), delayMs);
+      else live.socket.send(body.toString('utf8'));
       res.writeHead(200).end();
     } else if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -271,6 +282,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     liveConnections: () => pool.size,
     faults: options.faults,
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
     async close() {
       for (const live of pool.values()) live.socket.close(1001, 'Going away');
       await new Promise((r) => setTimeout(r, 10));

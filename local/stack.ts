@@ -23,6 +23,7 @@ import { startBundleFileServer, startBundleRuntime, type BundleRuntime } from '.
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startFileServer, type LocalFileServer } from './file-server';
 import { parseFaults } from './faults';
+import { installInstanceKills, killable } from './instance-kills';
 import { startGateway, type Gateway, type RouteHandler } from './gateway';
 import { latencyModelFromEnv, type LatencyModel } from './latency-model';
 import { enforceIam, inProcessHandlers, runAs } from './in-process';
@@ -167,24 +168,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const runtime = options.runtime ?? parseRuntime(process.env.LOCAL_RUNTIME);
   const routing = options.routing ?? parseRouting(process.env.ROUTING, 'ROUTING');
   const planned = plannedFunctions(routing);
-  const unlimited = unlimitedFramesIn(parseRateLimits({ ...process.env, ...options.env }.RATE_LIMITS));
+  // This stack's settings: its own env over the process's.
+  const env = { ...process.env, ...options.env };
+  const unlimited = unlimitedFramesIn(parseRateLimits(env.RATE_LIMITS));
   if (unlimited.length > 0) throw new Error(`RATE_LIMITS names frames that take no bucket: ${unlimited.join(', ')} (limited: ${rateLimitedFrames.join(', ')})`);
   // Bundle runtime: filled once the endpoints its functions call are known (before any client can connect).
   const handlers = runtime === 'in-process' ? await inProcessHandlers(planned) : new Map<string, RouteHandler>();
   let bundles: BundleRuntime | undefined;
   const assembly = runtime === 'bundles' ? await ensureSynth(routing === 'dispatcher' ? { context: { routing: 'dispatcher' } } : {}) : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const latency = options.latency ?? latencyModelFromEnv({ ...process.env, ...options.env });
+  const latency = options.latency ?? latencyModelFromEnv(env);
+  const faults = parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1));
   const dynamo = await startEmbeddedDynamo({
     latency,
+    faults,
     dataDir: options.dataDir,
     port: options.dynamoPort ?? (port === 0 ? 0 : port + 1),
     sweepIntervalMs: options.sweepIntervalMs ?? 5000,
     tables,
     streams: { retryDelayMs: options.streamRetryDelayMs },
   });
-  // This stack's settings: its own env over the process's.
-  const env = { ...process.env, ...options.env };
   let gateway: Gateway;
   let files: LocalFileServer;
   try {
@@ -196,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       idleTimeoutMs: options.idleTimeoutMs,
       maxConnectionMs: options.maxConnectionMs,
       losesDisconnect: options.losesDisconnect,
-      faults: parseFaults(env.FAULTS, Number(env.FAULTS_SEED ?? 1)),
+      faults,
       latency,
     });
   } catch (error) {
@@ -234,6 +237,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   resetDeps();
   readConfig(); // fail now, not on the first frame
   enforceIam(getDeps());
+  if (runtime === 'in-process') {
+    installInstanceKills(faults, getDeps());
+    for (const [routeKey, handler] of handlers) handlers.set(routeKey, killable(handler));
+  }
   if (assembly) {
     try {
       bundles = await startBundleRuntime({
@@ -244,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         filesUrl: files.url,
         tokenSecret: process.env.TOKEN_SECRET!,
         coldStart: latency && (() => latency.wait('coldStart')),
+        faults,
         env: options.env ?? {},
         fileStore: files.store,
         // The template's limit and origins unless this stack is given others.

@@ -179,7 +179,7 @@ describe('a bundle instance cold start under the model', () => {
       statements: [],
     };
     const model = createLatencyModel(latencySettings({ coldStart: fixed(300) }));
-    const echo = new BundleFunction(fn, () => ({}), () => model.wait('coldStart'));
+    const echo = new BundleFunction(fn, () => ({}), { platformStart: () => model.wait('coldStart') });
     try {
       const time = async () => {
         const started = performance.now();

@@ -8,7 +8,7 @@ import { ERRORS, ProtocolError, type ErrorString } from '../protocol/errors';
 import type { AuthResult, StorageUrls } from '../protocol/objects';
 import type { FrameData } from '../protocol/events';
 import type { Credentials } from '../protocol/schemas';
-import { closeConnection, connectionsOfUser, unbindConnection, type BoundConnection, type Connection } from '../storage/connections';
+import { closeConnection, connectionsOfUser, restoreConnection, unbindConnection, type Binding, type BoundConnection, type Connection } from '../storage/connections';
 import { domainRef, type DomainRecord } from '../storage/domains';
 import { clearFailures, failuresRef, isLocked, recordFailure, type FailureRecord } from '../storage/login-failures';
 import { epochSeconds, mapBounded, readRecords } from '../storage/store';
@@ -124,14 +124,21 @@ interface SessionStart {
   refusal: ErrorString;
 }
 
+/**
+ * Binds the connection; if its item is gone, asks API Gateway: a socket it
+ * still lists (its item expired, or a push's 410 was taken as gone) gets its
+ * item back and logs in; a closed one is answered `not authenticated` (nobody
+ * hears it).
+ */
+async function bindLive(deps: Deps, connectionId: string, binding: Binding): Promise<void> {
+  if (await bindSession(deps, connectionId, binding)) return;
+  const connectedAt = await deps.push.connectedAt(connectionId);
+  const restored = connectedAt !== undefined && (await restoreConnection(deps, connectionId, connectedAt, deps.now().getTime()));
+  if (!restored || !(await bindSession(deps, connectionId, binding))) throw new ProtocolError(ERRORS.notAuthenticated, 'connection closed during login');
+}
+
 async function openSession(deps: Deps, connectionId: string, s: SessionStart): Promise<AuthResult> {
-  const bound = await bindSession(deps, connectionId, {
-    userId: s.user.id,
-    domainId: s.domain.id,
-    familyId: s.familyId,
-    lightweight: s.lightweight,
-  });
-  if (!bound) throw new Error('connection vanished during login');
+  await bindLive(deps, connectionId, { userId: s.user.id, domainId: s.domain.id, familyId: s.familyId, lightweight: s.lightweight });
   const goneBy = epochSeconds(deps.now()) + deps.config.connectionTtlSeconds;
   if (!(await attachConnection(deps, s.familyId, { connectionId, goneBy }, s.stale))) {
     // Revoked meanwhile (the same token replayed in the same instant): this connection must not stay logged in.

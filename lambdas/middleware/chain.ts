@@ -17,6 +17,7 @@ import { isAckId, isPlainObject, type AckFrame, type RequestFrame } from '../pro
 import { rateLimitOf, routeOf, type RouteDefinition } from '../routes/table';
 import { getConnection, isBound, refreshLiveness, type BoundConnection } from '../storage/connections';
 import { takeToken } from '../storage/rate-limits';
+import { isThrottling } from '../storage/retry';
 import type { LambdaContext, RouteResponse, WebSocketEvent } from './aws-event';
 import { AwaitingChunks, wholeEventOf } from './chunked-request';
 
@@ -108,9 +109,11 @@ const ackShaper = (): middy.MiddlewareObj<WebSocketEvent, RouteResponse, Error, 
       request.response = { statusCode: 200 };
       return;
     }
-    if (error instanceof ProtocolError) {
-      context.state.error = error.message;
-      request.response = respond(frame?.ackId, { error: error.error });
+    // Throttled past the SDK's retries: "not now, try again", as RetriesExhausted says it (a retry with the same client_id is safe).
+    const refusal = error instanceof ProtocolError ? error : isThrottling(error) ? new ProtocolError(ERRORS.tooManyAttempts, `throttled: ${String(error)}`) : undefined;
+    if (refusal) {
+      context.state.error = refusal.message;
+      request.response = respond(frame?.ackId, { error: refusal.error });
       return;
     }
     // Unexpected: the cause goes to the log, the client gets the generic string.

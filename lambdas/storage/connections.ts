@@ -71,6 +71,25 @@ export async function openConnection(store: Store, connectionId: string, now = D
   await store.db.send(new PutCommand({ TableName: store.config.connectionsTable, Item: item }));
 }
 
+/**
+ * Writes the item of a connection API Gateway still lists but we lost (it
+ * expired, or a push took a 410 for it as gone), unbound; never over a live
+ * item. Returns whether it wrote.
+ */
+export async function restoreConnection(store: Store, connectionId: string, connectedAt: number, now = Date.now()): Promise<boolean> {
+  const item: Connection = { connectionId, connectedAt, expiresAt: livenessExpiry(store, now) };
+  return conditionHolds(
+    store.db.send(
+      new PutCommand({
+        TableName: store.config.connectionsTable,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(connectionId) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      }),
+    ),
+  );
+}
+
 export async function getConnection(store: Store, connectionId: string): Promise<Connection | undefined> {
   const { Item } = await store.db.send(
     new GetCommand({ TableName: store.config.connectionsTable, Key: { connectionId }, ConsistentRead: true }),

@@ -4,8 +4,9 @@
  * racing on one item spread out instead of colliding again in lockstep.
  *
  * Used by every optimistic write that lost to a concurrent one (a cancelled
- * transaction, a failed version condition) and by BatchGet's unprocessed
- * keys. Sizing: 24 clients renaming one dialog at once commit one per round,
+ * transaction, a failed version condition), by BatchGet's unprocessed
+ * keys, and by a push refused with 410 for a connection API Gateway still
+ * lists (push.ts). Sizing: 24 clients renaming one dialog at once commit one per round,
  * and the pauses grow until the rounds are sparse; CONTENDED's 12 attempts
  * (at most ~4 s of pauses) let all of them through — test/contention.test.ts.
  */
@@ -32,6 +33,10 @@ export class RetriesExhausted extends ProtocolError {
     super(ERRORS.tooManyAttempts, `still contended after retrying: ${String(last)}`);
   }
 }
+
+/** AWS's throttling errors (DynamoDB, the Management API), as they reach us once the SDK's own retries are spent. */
+const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+export const isThrottling = (error: unknown): boolean => THROTTLING.has((error as { name?: string })?.name ?? '');
 
 /** Thrown by an attempt that did part of its work and wants another go (no exception of its own to throw). */
 export class TryAgain extends Error {}
