@@ -129,14 +129,15 @@ export async function newMessage(deps: Deps, session: BoundConnection, input: Fr
 /**
  * The caller's copy of the message a `client_id` made; the same `client_id`
  * for another dialog is a client's mistake. A message whose request died
- * before its copies is finished here (and its copies pushed).
+ * before all its copies (the caller's may be written, others' not) is
+ * finished here, and the copies written are pushed.
  */
 async function storedCopy(deps: Deps, session: BoundConnection, dialogId: number, stored: ClientMessage): Promise<InboxItem> {
   const me = session.userId;
   if (stored.dialogId !== dialogId) throw wrongData('client_id already used in another dialog');
   const read = () => readRecords(deps, { copy: inboxRef(me, dialogId, stored.messageId) }, { consistent: true });
-  const { copy } = await read();
-  if (copy) return copy;
+  const { copy, record } = await readRecords(deps, { copy: inboxRef(me, dialogId, stored.messageId), record: messageRef(stored.messageId) }, { consistent: true });
+  if (copy && !record?.pending) return copy;
   const written = await completeMessage(deps, stored.messageId);
   await pushCopies(deps, written, session.connectionId);
   const { copy: completed } = await read();
