@@ -15,13 +15,21 @@ import { InvocationError } from './bundles';
 import type { Faults } from './faults';
 import type { RouteHandler } from './gateway';
 
-const invocation = new AsyncLocalStorage<{ kill(error: Error): void }>();
+const invocation = new AsyncLocalStorage<{ ended: boolean; kill(error: Error): void }>();
 
 /** The handler, run so that a kill ends its invocation where it stands. */
 export function killable(handler: RouteHandler): RouteHandler {
   return (event, context) =>
     new Promise((resolve, reject) => {
-      invocation.run({ kill: reject }, () => handler(event, context).then(resolve, reject));
+      const current = {
+        ended: false,
+        kill: (error: Error) => {
+          current.ended = true;
+          reject(error);
+        },
+      };
+      const end = () => (current.ended = true);
+      invocation.run(current, () => handler(event, context).finally(end).then(resolve, reject));
     });
 }
 
@@ -32,7 +40,8 @@ const never = new Promise<never>(() => {});
 /** Runs one SDK call of an invocation, unless the fault kills the instance there. */
 async function atCall<T>(faults: Faults, call: () => Promise<T>): Promise<T> {
   const current = invocation.getStore();
-  if (!current || !faults.strikes('killInstance')) return call();
+  // An invocation that has ended (answered, or killed at a call beside this one) cannot be killed (again).
+  if (!current || current.ended || !faults.strikes('killInstance')) return call();
   if (faults.draw() < 0.5) await call().catch(() => undefined);
   current.kill(killed());
   return never;
