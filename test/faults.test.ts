@@ -205,8 +205,10 @@ it('a function instance killed mid-invocation: the client gets API Gateway’s `
   }
   faults.active = false;
   faults.setRate('killInstance', 0);
-  expect(faults.struck.killInstance - before).toBeGreaterThan(0);
-  expect(failures).toBe(faults.struck.killInstance - before);
+  // Each of alice's killed frames was answered Internal server error; a kill may also strike another invocation of
+  // the file's stack in that window (a `$disconnect` of an earlier test's sockets), which no client of this test sees.
+  expect(failures).toBeGreaterThan(0);
+  expect(failures).toBeLessThanOrEqual(faults.struck.killInstance - before);
   // Stored once each, for both recipients, whatever the kills interrupted.
   for (const viewer of [alice, bob]) {
     const held = (await heldBy(viewer.client, dialog.id)).filter((t) => t.startsWith('killed #'));
