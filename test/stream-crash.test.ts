@@ -10,7 +10,6 @@
  * batch as the write). Only the batch in flight at the kill comes twice.
  * Lean here (a few kills).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,39 +22,20 @@ import type { StreamEvent, StreamRecord } from '../lambdas/streams/records';
 import { startEmbeddedDynamo } from '../local/embedded-dynamo';
 import { localDynamo } from './support/dynamo';
 import { CRASH_BATCH, CRASH_ITEMS, isDelete, itemOf } from './support/stream-crash-child';
+import { runUntilKilled } from './support/crash-child';
 
 const CHILD = fileURLToPath(new URL('./support/stream-crash-child.ts', import.meta.url));
 
 /** Runs the child until `acks` writes were acknowledged (plus a few ms), kills it; returns what it printed. */
-function runAndKill(dataDir: string, mode: 'fail' | 'ok', acks: number): Promise<{ acked: number; delivered: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = 0;
-    const delivered: string[] = [];
-    let out = '';
-    let err = '';
-    let killing = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let newline;
-      while ((newline = out.indexOf('\n')) >= 0) {
-        const [word, value] = out.slice(0, newline).split(' ');
-        out = out.slice(newline + 1);
-        if (word === 'acked') acked = Number(value);
-        if (word === 'delivered') delivered.push(value!);
-      }
-      if (acked >= acks && !killing) {
-        killing = true;
-        setTimeout(() => child.kill('SIGKILL'), acks % 7);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (_code, signal) => {
-      if (signal === 'SIGKILL') resolve({ acked, delivered });
-      else reject(new Error(`stream crash child ended by itself (${signal ?? 'exit'}):\n${err.slice(-2000)}`));
-    });
+async function runAndKill(dataDir: string, mode: 'fail' | 'ok', acks: number): Promise<{ acked: number; delivered: string[] }> {
+  let acked = 0;
+  const delivered: string[] = [];
+  await runUntilKilled(CHILD, [dataDir, mode], ([word, value], kill) => {
+    if (word === 'acked') acked = Number(value);
+    if (word === 'delivered') delivered.push(value!);
+    if (acked >= acks) kill(acks % 7);
   });
+  return { acked, delivered };
 }
 
 /** Restarts the store in this process with the same consumer, collects what it gets, and checks it against the store. */

@@ -8,13 +8,13 @@
  * lost locally (local/dynamo/streams.ts), so the repair comes from the
  * outboxes' expiry (domain/delivery.ts) — the path of last resort on AWS.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../../local/stack';
 import { seededRandom } from '../../local/seeded-random';
 import { localDynamo } from './dynamo';
 import { BULK_RATE_LIMITS, TEST_ENV } from './stack';
+import { runUntilKilled } from './crash-child';
 
 const CHILD = fileURLToPath(new URL('./message-crash-child.ts', import.meta.url));
 
@@ -44,33 +44,14 @@ export interface MessageCrashRound {
   violations: string[];
 }
 
-function runAndKill(options: MessageCrashOptions, delayMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, options.dataDir, String(options.recipients), String(options.inFlight)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: number[] = [];
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let newline;
-      while ((newline = out.indexOf('\n')) >= 0) {
-        const [word, id] = out.slice(0, newline).split(' ');
-        out = out.slice(newline + 1);
-        if (word === 'acked') {
-          acked.push(Number(id));
-          timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs);
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (_code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL' && acked.length > 0) resolve(acked);
-      else reject(new Error(`crash child ended by itself (${signal ?? 'exit'}) before the kill:\n${err.slice(-2000)}`));
-    });
+async function runAndKill(options: MessageCrashOptions, delayMs: number): Promise<number[]> {
+  const acked: number[] = [];
+  await runUntilKilled(CHILD, [options.dataDir, String(options.recipients), String(options.inFlight)], ([word, id], kill) => {
+    if (word !== 'acked') return;
+    acked.push(Number(id));
+    kill(delayMs);
   });
+  return acked;
 }
 
 type Items = Record<string, unknown>[];

@@ -6,13 +6,13 @@
  * generation rewrites `items` items (each with a GSI entry), updates a counter
  * under a condition, puts its marker item and deletes the previous one.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../lambdas/storage/tables';
 import { startEmbeddedDynamo } from '../../local/embedded-dynamo';
 import { seededRandom } from '../../local/seeded-random';
 import { localDynamo } from './dynamo';
+import { runUntilKilled } from './crash-child';
 
 const CHILD = fileURLToPath(new URL('./tx-crash-child.ts', import.meta.url));
 
@@ -36,33 +36,14 @@ export interface CrashRound {
 }
 
 /** Runs the child until a random moment after its first commit, then kills it; resolves with the highest acked generation. */
-function runAndKill(dataDir: string, items: number, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(items)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = -1;
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let newline;
-      while ((newline = out.indexOf('\n')) >= 0) {
-        const [word, gen] = out.slice(0, newline).split(' ');
-        out = out.slice(newline + 1);
-        if (word === 'committed') {
-          acked = Number(gen);
-          timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs);
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (_code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL' && acked >= 0) resolve(acked);
-      else reject(new Error(`crash child ended by itself (${signal ?? 'exit'}) before the kill:\n${err.slice(-2000)}`));
-    });
+async function runAndKill(dataDir: string, items: number, delayMs: number): Promise<number> {
+  let acked = -1;
+  await runUntilKilled(CHILD, [dataDir, String(items)], ([word, gen], kill) => {
+    if (word !== 'committed') return;
+    acked = Number(gen);
+    kill(delayMs);
   });
+  return acked;
 }
 
 /** Opens the store as a restart would and checks the crash items against the generation found. */
